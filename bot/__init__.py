@@ -1,0 +1,1 @@
+"""The imperative shell of plenaria: settings, Matrix gateway, E2EE, sync, storage, HTTP, CLI."""

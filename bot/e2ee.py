@@ -1,0 +1,202 @@
+"""End-to-end encryption beyond what nio does alone.
+
+- Cross-signing of the bot's own device: Element's "exclude insecure devices" mode neither shares
+  room keys with nor shows messages from a device its owner has not cross-signed. nio has no
+  helper, so this module makes the master, self-signing and user-signing keys (kept under the
+  store, mode 0600), uploads them (`/keys/device_signing/upload`, with password UIA when Synapse
+  asks) and signs the device (`/keys/signatures/upload`). Idempotent: a start whose keys are
+  already on the server and whose device is already signed sends nothing.
+- The undecryptable-event queue: a command whose room key has not arrived yet is kept (ciphertext
+  only, in the database) and retried after every sync, so a late key loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nio import Event, MegolmEvent
+from nio.exceptions import EncryptionError
+from signedjson.key import (
+    decode_signing_key_base64,
+    encode_signing_key_base64,
+    encode_verify_key_base64,
+    generate_signing_key,
+    get_verify_key,
+)
+from signedjson.sign import sign_json
+
+from bot.matrix_gateway import Gateway, MatrixError, _write_private
+from bot.storage.database import Database, PendingEvent
+
+log = logging.getLogger(__name__)
+
+CROSS_SIGNING_FILE = "cross_signing.json"
+USAGES = ("master", "self_signing", "user_signing")
+
+
+@dataclass(frozen=True)
+class CrossSigningKeys:
+    """The three private keys, as unpadded base64 seeds."""
+
+    seeds: dict[str, str]
+
+    @classmethod
+    def generate(cls) -> CrossSigningKeys:
+        return cls(
+            {usage: encode_signing_key_base64(generate_signing_key("0")) for usage in USAGES}
+        )
+
+    def signing_key(self, usage: str) -> Any:
+        # The key id of a cross-signing key is its own public key: decode once to learn it,
+        # then again with that as the "version" so signedjson writes `ed25519:<public key>`.
+        probe = decode_signing_key_base64("ed25519", "0", self.seeds[usage])
+        public = encode_verify_key_base64(get_verify_key(probe))
+        return decode_signing_key_base64("ed25519", public, self.seeds[usage])
+
+    def public(self, usage: str) -> str:
+        return str(self.signing_key(usage).version)
+
+    def key_object(self, user_id: str, usage: str) -> dict[str, Any]:
+        public = self.public(usage)
+        obj: dict[str, Any] = {
+            "user_id": user_id,
+            "usage": [usage],
+            "keys": {f"ed25519:{public}": public},
+        }
+        if usage != "master":
+            obj = sign_json(obj, user_id, self.signing_key("master"))
+        return obj
+
+
+def _load_keys(path: Path) -> CrossSigningKeys | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return CrossSigningKeys({usage: str(data[usage]) for usage in USAGES})
+
+
+def _signed_by(obj: dict[str, Any], user_id: str, public: str) -> bool:
+    return f"ed25519:{public}" in obj.get("signatures", {}).get(user_id, {})
+
+
+async def ensure_cross_signed(gateway: Gateway) -> str:
+    """Make sure the bot's device is signed by its own self-signing key; returns the master key."""
+    user_id, device_id = gateway.user_id, gateway.device_id
+    path = gateway.store_dir / CROSS_SIGNING_FILE
+    keys = _load_keys(path)
+    published = await gateway.keys_of(user_id)
+    server_master = published.get("master_keys", {}).get(user_id, {}).get("keys", {})
+
+    if keys is None or f"ed25519:{keys.public('master')}" not in server_master:
+        if keys is None:
+            keys = CrossSigningKeys.generate()
+            _write_private(path, json.dumps(keys.seeds))
+        await _upload_cross_signing_keys(gateway, keys)
+        published = await gateway.keys_of(user_id)
+        log.info("uploaded cross-signing keys for %s", user_id)
+
+    device = published.get("device_keys", {}).get(user_id, {}).get(device_id)
+    if device is None:
+        raise MatrixError("cross-signing", "no_device_keys", f"device {device_id} has no keys")
+    ssk = keys.public("self_signing")
+    if not _signed_by(device, user_id, ssk):
+        unsigned = {k: v for k, v in device.items() if k not in ("signatures", "unsigned")}
+        signed = sign_json(unsigned, user_id, keys.signing_key("self_signing"))
+        status, body = await gateway.request(
+            "POST", "/_matrix/client/v3/keys/signatures/upload", {user_id: {device_id: signed}}
+        )
+        failures = body.get("failures") or {}
+        if status != 200 or failures:
+            raise MatrixError("signatures upload", str(status), json.dumps(failures)[:200])
+        log.info("cross-signed device %s", device_id)
+    return keys.public("master")
+
+
+async def _upload_cross_signing_keys(gateway: Gateway, keys: CrossSigningKeys) -> None:
+    user_id = gateway.user_id
+    body: dict[str, Any] = {
+        "master_key": keys.key_object(user_id, "master"),
+        "self_signing_key": keys.key_object(user_id, "self_signing"),
+        "user_signing_key": keys.key_object(user_id, "user_signing"),
+    }
+    path = "/_matrix/client/v3/keys/device_signing/upload"
+    status, answer = await gateway.request("POST", path, body)
+    if status == 401 and "session" in answer:
+        # User-interactive auth: replacing keys (or older Synapse) asks for the password.
+        body["auth"] = {
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": user_id},
+            "password": gateway.password,
+            "session": answer["session"],
+        }
+        status, answer = await gateway.request("POST", path, body)
+    if status != 200:
+        raise MatrixError("device signing upload", str(status), str(answer.get("errcode", "")))
+
+
+class UndecryptedQueue:
+    """Events waiting for their room key; persisted as ciphertext, retried after each sync."""
+
+    MAX_AGE_S = 7 * 24 * 3600
+
+    def __init__(self, gateway: Gateway, db: Database) -> None:
+        self._gateway = gateway
+        self._db = db
+        self._waiting: dict[str, tuple[str, MegolmEvent]] = {}
+        self._requested: set[str] = set()
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    async def load(self) -> None:
+        for pending in await self._db.pending():
+            event = MegolmEvent.from_dict(json.loads(pending.source))
+            if isinstance(event, MegolmEvent):
+                event.room_id = pending.room_id
+                self._waiting[pending.event_id] = (pending.room_id, event)
+
+    async def add(self, room_id: str, event: MegolmEvent) -> None:
+        if event.event_id in self._waiting:
+            return
+        event.room_id = room_id
+        self._waiting[event.event_id] = (room_id, event)
+        await self._db.add_pending(
+            PendingEvent(event.event_id, room_id, event.session_id, json.dumps(event.source))
+        )
+        if event.session_id not in self._requested:
+            self._requested.add(event.session_id)
+            try:
+                await self._gateway.client.request_room_key(event)
+            except Exception:  # a key request is best effort; the sender's client may answer
+                log.debug("room key request failed", exc_info=True)
+
+    async def retry(self) -> list[tuple[str, Event]]:
+        """Decrypt what now can be; give up on events older than a week."""
+        done: list[tuple[str, Event]] = []
+        now_ms = time.time() * 1000
+        for event_id, (room_id, event) in list(self._waiting.items()):
+            try:
+                decrypted = self._gateway.client.decrypt_event(event)
+            except EncryptionError:
+                if now_ms - event.server_timestamp > self.MAX_AGE_S * 1000:
+                    log.warning("giving up on undecryptable event %s", event_id)
+                    await self._forget(event_id)
+                continue
+            decrypted.room_id = room_id
+            done.append((room_id, decrypted))
+            # The database row stays until the router has handled the event (`forget`).
+            self._waiting.pop(event_id, None)
+        return done
+
+    async def forget(self, event_id: str) -> None:
+        await self._forget(event_id)
+
+    async def _forget(self, event_id: str) -> None:
+        self._waiting.pop(event_id, None)
+        await self._db.drop_pending(event_id)

@@ -1,0 +1,53 @@
+"""Health and metrics on a local HTTP port (aiohttp): /healthz and /metrics (Prometheus)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from bot.metrics import Metrics
+from bot.storage.database import Database
+
+
+class HttpServer:
+    def __init__(
+        self, metrics: Metrics, db: Database, host: str, port: int, stale_after_s: float
+    ) -> None:
+        self.metrics = metrics
+        self.db = db
+        self.host = host
+        self.port = port
+        self.stale_after_s = stale_after_s
+        self._runner: web.AppRunner | None = None
+
+    def application(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.metrics_page)
+        return app
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        sync_ok = self.metrics.sync_alive and self.metrics.seconds_since_sync() < self.stale_after_s
+        db_ok = await self.db.ping()
+        body = {"sync": "ok" if sync_ok else "down", "database": "ok" if db_ok else "down"}
+        return web.json_response(body, status=200 if sync_ok and db_ok else 503)
+
+    async def metrics_page(self, request: web.Request) -> web.Response:
+        data = generate_latest(self.metrics.registry)
+        return web.Response(body=data, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def start(self) -> int:
+        """Start listening; returns the bound port (useful when configured as 0)."""
+        self._runner = web.AppRunner(self.application(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        return self.port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -1,0 +1,292 @@
+"""The one place that calls nio: login or restore, sync, send, join, raw client-server calls.
+
+nio reports failures as response *values*; the gateway turns each into a raised `MatrixError`,
+so no caller can log "joined" after a join that failed. Sends are serialised per room (one
+`asyncio.Lock` each) so a room's replies keep their order and share one megolm session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import aiohttp
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    JoinResponse,
+    KeysQueryResponse,
+    KeysUploadResponse,
+    LoginResponse,
+    RoomLeaveResponse,
+    RoomSendResponse,
+    SyncResponse,
+    WhoamiResponse,
+)
+
+from commands.reply import Reply
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+class MatrixError(Exception):
+    """A homeserver call that failed; `code` is the Matrix errcode or HTTP status."""
+
+    def __init__(self, what: str, code: str, message: str = "") -> None:
+        super().__init__(f"{what} failed: {code} {message}".strip())
+        self.code = code
+
+
+class HomeserverUnreachable(MatrixError):
+    pass
+
+
+def _check(response: object, expected: type[_T], what: str) -> _T:
+    if isinstance(response, expected):
+        return response
+    if isinstance(response, ErrorResponse):
+        raise MatrixError(what, str(response.status_code), str(response.message))
+    raise MatrixError(what, "unexpected", type(response).__name__)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user_id: str
+    device_id: str
+    access_token: str
+
+
+def _write_private(path: Path, data: str) -> None:
+    """Write a file only its owner may read (mode 0600 from its creation)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class Gateway:
+    """A logged-in, end-to-end-encrypted Matrix account of the platform."""
+
+    def __init__(
+        self,
+        homeserver: str,
+        user_id: str,
+        password: str,
+        store_dir: Path,
+        device_name: str,
+        *,
+        encryption: bool = True,
+    ) -> None:
+        self.homeserver = homeserver.rstrip("/")
+        self.user_id = user_id
+        self._password = password
+        self.store_dir = store_dir
+        self.device_name = device_name
+        store_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(store_dir, 0o700)
+        config = AsyncClientConfig(
+            encryption_enabled=encryption,
+            store_sync_tokens=False,  # the platform's database keeps the token (with its ledger)
+            max_timeouts=0,  # connection errors surface at once; the sync loop backs off
+            max_limit_exceeded=5,
+            request_timeout=60,
+        )
+        self.client = AsyncClient(
+            self.homeserver, user_id, store_path=str(store_dir), config=config
+        )
+        self._room_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._http: aiohttp.ClientSession | None = None
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.store_dir / "credentials.json"
+
+    @property
+    def device_id(self) -> str:
+        return str(self.client.device_id)
+
+    @property
+    def password(self) -> str:
+        return self._password
+
+    async def start(self) -> Credentials:
+        """Restore the saved device, or log in once and save it; never a new device per start."""
+        saved = self._load_credentials()
+        if saved is not None:
+            self.client.restore_login(saved.user_id, saved.device_id, saved.access_token)
+            who = await self._guard(self.client.whoami(), "whoami")
+            if isinstance(who, WhoamiResponse):
+                creds = saved
+            elif isinstance(who, ErrorResponse) and who.status_code in (
+                "M_UNKNOWN_TOKEN",
+                "M_MISSING_TOKEN",
+            ):
+                # The token was revoked (e.g. a password reset): log in again *as the same
+                # device*, so the E2EE store stays valid.
+                log.warning("saved access token was rejected; logging in again as the same device")
+                creds = await self._login()
+            else:
+                raise MatrixError("whoami", str(getattr(who, "status_code", "?")))
+        else:
+            creds = await self._login()
+        if self.client.should_upload_keys:
+            await self.upload_keys()
+        return creds
+
+    async def _login(self) -> Credentials:
+        resp = await self._guard(self.client.login(self._password, self.device_name), "login")
+        login = _check(resp, LoginResponse, "login")
+        creds = Credentials(login.user_id, login.device_id, login.access_token)
+        _write_private(
+            self.credentials_path,
+            json.dumps(
+                {
+                    "user_id": creds.user_id,
+                    "device_id": creds.device_id,
+                    "access_token": creds.access_token,
+                    "homeserver": self.homeserver,
+                }
+            ),
+        )
+        log.info("logged in as %s, device %s", creds.user_id, creds.device_id)
+        return creds
+
+    def _load_credentials(self) -> Credentials | None:
+        try:
+            data = json.loads(self.credentials_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        if data.get("user_id") != self.user_id:
+            raise MatrixError(
+                "restore", "wrong_store", f"{self.credentials_path} belongs to another account"
+            )
+        return Credentials(data["user_id"], data["device_id"], data["access_token"])
+
+    async def _guard(self, call: Any, what: str) -> Any:
+        try:
+            return await call
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise HomeserverUnreachable(what, "unreachable", type(exc).__name__) from None
+
+    async def upload_keys(self) -> None:
+        resp = await self._guard(self.client.keys_upload(), "keys upload")
+        _check(resp, KeysUploadResponse, "keys upload")
+
+    async def sync(self, since: str | None, timeout_ms: int, full_state: bool) -> SyncResponse:
+        resp = await self._guard(
+            self.client.sync(
+                timeout=timeout_ms,
+                since=since,
+                full_state=full_state,
+                sync_filter={"room": {"timeline": {"limit": 100}}},
+            ),
+            "sync",
+        )
+        sync = _check(resp, SyncResponse, "sync")
+        await self.after_sync()
+        return sync
+
+    async def after_sync(self) -> None:
+        """The key housekeeping nio's sync_forever would do: upload, query, claim, to-device."""
+        client = self.client
+        if client.should_upload_keys:
+            await self.upload_keys()
+        if client.should_query_keys:
+            _check(
+                await self._guard(client.keys_query(), "keys query"),
+                KeysQueryResponse,
+                "keys query",
+            )
+        if client.should_claim_keys:
+            await self._guard(client.keys_claim(client.get_users_for_key_claiming()), "claim")
+        await self._guard(client.send_to_device_messages(), "to-device")
+
+    async def send(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str | None
+    ) -> str:
+        async with self._room_locks[room_id]:
+            resp = await self._guard(
+                self.client.room_send(
+                    room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
+                ),
+                "send",
+            )
+        return str(_check(resp, RoomSendResponse, "send").event_id)
+
+    async def send_notice(
+        self,
+        room_id: str,
+        reply: Reply,
+        *,
+        in_reply_to: str | None = None,
+        thread_root: str | None = None,
+        txn_id: str | None = None,
+    ) -> str:
+        content: dict[str, Any] = {
+            "msgtype": "m.notice",
+            "body": reply.text,
+            "format": "org.matrix.custom.html",
+            "formatted_body": reply.html,
+            "m.mentions": {},
+        }
+        if in_reply_to is not None:
+            content["m.relates_to"] = {
+                "rel_type": "m.thread",
+                "event_id": thread_root or in_reply_to,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": in_reply_to},
+            }
+        return await self.send(room_id, "m.room.message", content, txn_id)
+
+    async def join(self, room_id: str) -> None:
+        resp = await self._guard(self.client.join(room_id), "join")
+        _check(resp, JoinResponse, f"join {room_id}")
+
+    async def leave(self, room_id: str) -> None:
+        resp = await self._guard(self.client.room_leave(room_id), "leave")
+        _check(resp, RoomLeaveResponse, f"leave {room_id}")
+
+    async def request(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """A raw client-server API call (for endpoints nio lacks): status and JSON body."""
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        url = self.homeserver + path
+        headers = {"Authorization": f"Bearer {self.client.access_token}"}
+        try:
+            async with self._http.request(method, url, json=body, headers=headers) as resp:
+                data = await resp.json(content_type=None)
+                return resp.status, data if isinstance(data, dict) else {}
+        except aiohttp.ClientConnectionError as exc:
+            raise HomeserverUnreachable(path, "unreachable", type(exc).__name__) from None
+
+    async def keys_of(self, user_id: str) -> dict[str, Any]:
+        status, data = await self.request(
+            "POST", "/_matrix/client/v3/keys/query", {"device_keys": {user_id: []}}
+        )
+        if status != 200:
+            raise MatrixError("keys query", str(status), str(data.get("errcode", "")))
+        return data
+
+    async def close(self) -> None:
+        if self._http is not None:
+            await self._http.close()
+        await self.client.close()
+
+
+def path_quote(value: str) -> str:
+    return quote(value, safe="")

@@ -1,0 +1,53 @@
+"""Prometheus metrics and the liveness facts behind /healthz, one registry per app."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.events = Counter(
+            "plenaria_events_handled",
+            "Events handled, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "plenaria_commands", "Commands run, by command", ["command"], registry=self.registry
+        )
+        self.errors = Counter(
+            "plenaria_handler_errors", "Handlers that raised", registry=self.registry
+        )
+        self.sync_failures = Counter(
+            "plenaria_sync_failures", "Sync requests that failed", registry=self.registry
+        )
+        self.sync_lag = Gauge(
+            "plenaria_sync_lag_seconds",
+            "Seconds since the last successful sync",
+            registry=self.registry,
+        )
+        self.undecrypted = Gauge(
+            "plenaria_undecrypted_events",
+            "Events waiting for their room key",
+            registry=self.registry,
+        )
+        self.sync_lag.set_function(self.seconds_since_sync)
+        self.last_sync_ok: float | None = None
+        self.sync_alive = False
+
+    def sync_succeeded(self) -> None:
+        self.last_sync_ok = time.monotonic()
+        self.sync_alive = True
+
+    def sync_failed(self) -> None:
+        self.sync_failures.inc()
+        self.sync_alive = False
+
+    def seconds_since_sync(self) -> float:
+        if self.last_sync_ok is None:
+            return float("inf")
+        return time.monotonic() - self.last_sync_ok

@@ -1,0 +1,305 @@
+"""The sync loop and the routing of what it brings.
+
+The loop only syncs, classifies and queues: each command runs in a task of its own, so a slow
+or failing handler never stalls sync. Every event is handled exactly once across crashes:
+the ledger (`handled_events`) skips what was done, the saved sync token never passes an event
+still in flight (`SyncCheckpoint`), and replies carry a transaction id derived from the command's
+event id, so a reply re-sent after a crash is deduplicated by the homeserver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from nio import (
+    Event,
+    InviteMemberEvent,
+    MegolmEvent,
+    RoomMemberEvent,
+    RoomMessageText,
+    SyncResponse,
+)
+
+from bot.checkpoint import SyncCheckpoint
+from bot.e2ee import UndecryptedQueue
+from bot.matrix_gateway import Gateway, MatrixError
+from bot.metrics import Metrics
+from bot.storage.database import FIRST_START, SYNC_TOKEN, Database
+from commands.parsing import is_command
+from commands.reply import Reply
+from commands.table import CommandTable, Invocation, UsageError
+
+log = logging.getLogger(__name__)
+
+
+def reply_txn_id(event_id: str) -> str:
+    """Same command, same transaction id: the homeserver drops a reply sent twice."""
+    return "plenaria-reply-" + hashlib.sha256(event_id.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class CommandEvent:
+    room_id: str
+    event_id: str
+    sender: str
+    body: str
+    sent_ms: int
+    thread_root: str | None
+
+
+class Router:
+    def __init__(
+        self,
+        *,
+        gateway: Gateway,
+        db: Database,
+        table: CommandTable,
+        deps: Any,
+        metrics: Metrics,
+        server_name: str,
+        sync_timeout_ms: int = 30_000,
+        max_backoff_s: float = 30.0,
+    ) -> None:
+        self.gateway = gateway
+        self.db = db
+        self.table = table
+        self.deps = deps
+        self.metrics = metrics
+        self.server_name = server_name
+        self.sync_timeout_ms = sync_timeout_ms
+        self.max_backoff_s = max_backoff_s
+        self.undecrypted = UndecryptedQueue(gateway, db)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._checkpoint = SyncCheckpoint(None)
+        self._first_start_ms = 0
+        self._answered_invites: set[str] = set()
+        self._saved_token: str | None = None
+        self.synced = asyncio.Event()
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        token = await self.db.get(SYNC_TOKEN)
+        first = await self.db.get(FIRST_START)
+        if first is None:
+            first = str(int(time.time() * 1000))
+            await self.db.put(FIRST_START, first)
+        self._first_start_ms = int(first)
+        self._checkpoint = SyncCheckpoint(token)
+        self._saved_token = token
+        await self.undecrypted.load()
+        # The very first sync of a new platform only learns where "now" is: nothing from
+        # before the bot's first start is ever taken as a new command.
+        replay = token is not None
+        since = token
+        full_state = True
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                sync = await self._sync_or_stop(since, full_state, stop)
+            except MatrixError as exc:
+                self.metrics.sync_failed()
+                log.warning("sync failed (%s); retrying in %.1fs", exc.code, backoff)
+                await _sleep_or_stop(backoff, stop)
+                backoff = min(backoff * 2, self.max_backoff_s)
+                continue
+            if sync is None:
+                break
+            backoff = 0.5
+            full_state = False
+            self.metrics.sync_succeeded()
+            self._checkpoint.begin(since, sync.next_batch)
+            since = sync.next_batch
+            await self._route(sync, dispatch=replay)
+            replay = True
+            await self._save_token()
+            self.synced.set()
+
+    async def _sync_or_stop(
+        self, since: str | None, full_state: bool, stop: asyncio.Event
+    ) -> SyncResponse | None:
+        sync_task = asyncio.ensure_future(
+            self.gateway.sync(since, 0 if full_state else self.sync_timeout_ms, full_state)
+        )
+        stop_task = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({sync_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        if sync_task in done:
+            stop_task.cancel()
+            return sync_task.result()
+        sync_task.cancel()
+        return None
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Let running handlers finish (on shutdown), then save the token."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+        await self._save_token()
+
+    async def _save_token(self) -> None:
+        token = self._checkpoint.token()
+        if token is not None and token != self._saved_token:
+            await self.db.put(SYNC_TOKEN, token)
+            self._saved_token = token
+
+    # -- classification ---------------------------------------------------------------------
+
+    async def _route(self, sync: SyncResponse, *, dispatch: bool) -> None:
+        for room_id, invite in sync.rooms.invite.items():
+            await self._answer_invite(room_id, invite.invite_state)
+        commands: list[CommandEvent] = []
+        for room_id, info in sync.rooms.join.items():
+            for event in self._after_own_join(info.timeline.events):
+                if isinstance(event, MegolmEvent):
+                    if dispatch:
+                        await self.undecrypted.add(room_id, event)
+                    continue
+                command = self._as_command(room_id, event)
+                if command is not None:
+                    commands.append(command)
+        for room_id, event in await self.undecrypted.retry():
+            command = self._as_command(room_id, event)
+            if command is not None:
+                commands.append(command)
+            else:
+                await self.undecrypted.forget(event.event_id)
+        self.metrics.undecrypted.set(len(self.undecrypted))
+        if not dispatch or not commands:
+            return
+        done = await self.db.handled_among(c.event_id for c in commands)
+        for command in commands:
+            if command.event_id in done or self._checkpoint.in_flight(command.event_id):
+                continue
+            self._checkpoint.hold(command.event_id)
+            task = asyncio.create_task(self._handle(command), name=f"cmd {command.event_id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _after_own_join(self, events: Iterable[Event]) -> list[Event]:
+        """Drop what a room held before the bot joined it: that is history, not a command."""
+        events = list(events)
+        for i in range(len(events) - 1, -1, -1):
+            ev = events[i]
+            if (
+                isinstance(ev, RoomMemberEvent)
+                and ev.state_key == self.gateway.user_id
+                and ev.membership == "join"
+                and ev.prev_membership != "join"
+            ):
+                return events[i + 1 :]
+        return events
+
+    def _as_command(self, room_id: str, event: Event) -> CommandEvent | None:
+        if not isinstance(event, RoomMessageText) or event.sender == self.gateway.user_id:
+            return None
+        if event.server_timestamp < self._first_start_ms or not is_command(event.body):
+            return None
+        relates = event.source.get("content", {}).get("m.relates_to") or {}
+        if relates.get("rel_type") == "m.replace":
+            return None  # an edit of an earlier command is not a new command
+        thread_root = relates.get("event_id") if relates.get("rel_type") == "m.thread" else None
+        return CommandEvent(
+            room_id=room_id,
+            event_id=event.event_id,
+            sender=event.sender,
+            body=event.body,
+            sent_ms=event.server_timestamp,
+            thread_root=thread_root,
+        )
+
+    async def _answer_invite(self, room_id: str, state: list[Any]) -> None:
+        if room_id in self._answered_invites:
+            return
+        inviter = None
+        for ev in state:
+            if (
+                isinstance(ev, InviteMemberEvent)
+                and ev.state_key == self.gateway.user_id
+                and ev.membership == "invite"
+            ):
+                inviter = ev.sender
+        if inviter is None:
+            return
+        self._answered_invites.add(room_id)
+        try:
+            if inviter.endswith(":" + self.server_name):
+                await self.gateway.join(room_id)
+                log.info("joined %s on the invitation of %s", room_id, inviter)
+            else:
+                await self.gateway.leave(room_id)
+                log.info("declined an invitation to %s from another server", room_id)
+        except MatrixError as exc:
+            self._answered_invites.discard(room_id)
+            log.warning("could not answer the invitation to %s: %s", room_id, exc)
+
+    # -- handling ---------------------------------------------------------------------------
+
+    async def _handle(self, command: CommandEvent) -> None:
+        outcome = "ok"
+        name = "?"
+        invocation = Invocation(
+            sender=command.sender,
+            room_id=command.room_id,
+            event_id=command.event_id,
+            body=command.body,
+            sent_ms=command.sent_ms,
+            now_ms=int(time.time() * 1000),
+        )
+        try:
+            bound = self.table.bind(command.body)
+            name = bound.command.name
+            reply = await bound.command.handler(self.deps, invocation, bound.args)
+        except UsageError as exc:
+            reply, outcome = exc.reply, "usage"
+        except Exception:
+            ref = secrets.token_hex(3)
+            # The traceback names the handler, never the message's content.
+            log.exception("handler for %s failed (ref %s)", command.event_id, ref)
+            self.metrics.errors.inc()
+            reply = Reply.plain(
+                f"Internal error (ref {ref}). The Secretariat can trace it with this reference."
+            )
+            outcome = "error"
+        self.metrics.commands.labels(command=name).inc()
+        try:
+            await self._send_reply(command, reply)
+            await self.db.mark_handled(command.event_id, command.room_id, outcome)
+            await self.undecrypted.forget(command.event_id)
+            self.metrics.events.labels(outcome=outcome).inc()
+            self._checkpoint.release(command.event_id)
+            await self._save_token()
+        except Exception:
+            # Not marked handled: the token stays before this event, so the next start
+            # handles it again, and the same transaction id keeps the reply single.
+            log.exception("could not deliver the reply to %s", command.event_id)
+            self.metrics.events.labels(outcome="undelivered").inc()
+
+    async def _send_reply(self, command: CommandEvent, reply: Reply) -> None:
+        delay = 0.5
+        for attempt in range(8):
+            try:
+                await self.gateway.send_notice(
+                    command.room_id,
+                    reply,
+                    in_reply_to=command.event_id,
+                    thread_root=command.thread_root,
+                    txn_id=reply_txn_id(command.event_id),
+                )
+                return
+            except MatrixError:
+                if attempt == 7:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff_s)
+
+
+async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

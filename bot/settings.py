@@ -1,0 +1,201 @@
+"""The platform's configuration: one YAML file, validated once at start, passed down.
+
+Model: `Settings` mirrors SPEC §7 `config.yaml`. Unknown keys are errors. Secrets come from files
+named in the YAML (`password_file`) or from the environment (`PLENARIA_BOT__PASSWORD`, ...) and
+are held as `SecretStr`, so they never reach a log line or a repr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A configuration problem, said in one line a Secretariat engineer can act on."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _read_secret_file(path: Path, what: str) -> SecretStr:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise ValueError(f"{what}: file {path} does not exist") from None
+    except OSError as exc:
+        raise ValueError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    if not text:
+        raise ValueError(f"{what}: file {path} is empty")
+    return SecretStr(text)
+
+
+class AccountSettings(_Strict):
+    user_id: str = Field(pattern=r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-:\[\]]+$")
+    password_file: Path | None = None
+    password: SecretStr | None = Field(default=None, description="from the environment only")
+
+    @model_validator(mode="after")
+    def _load_password(self) -> AccountSettings:
+        if self.password is None:
+            if self.password_file is None:
+                raise ValueError("needs password_file (or the password in the environment)")
+            object.__setattr__(
+                self, "password", _read_secret_file(self.password_file, "password_file")
+            )
+        return self
+
+    def secret(self) -> str:
+        assert self.password is not None  # set by the validator
+        return self.password.get_secret_value()
+
+
+class HttpSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=9100, ge=0, le=65535)
+
+
+class SyncSettings(_Strict):
+    timeout_ms: int = Field(default=30_000, ge=0, description="long-poll of /sync")
+    max_backoff_s: float = Field(default=30.0, gt=0)
+    stale_after_s: float = Field(
+        default=90.0, gt=0, description="/healthz turns 503 when no sync succeeded for this long"
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        frozen=True,
+        env_prefix="PLENARIA_",
+        env_nested_delimiter="__",
+    )
+
+    homeserver_url: str = Field(pattern=r"^https?://")
+    server_name: str
+    data_dir: Path = Path("./data")
+    database_url: str = ""
+    roster: Path | None = None
+    bot: AccountSettings
+    warden: AccountSettings | None = None
+    registration_shared_secret_file: Path | None = None
+    http: HttpSettings = HttpSettings()
+    sync: SyncSettings = SyncSettings()
+    language: Literal["en", "es", "fr", "pt"] = "en"
+    timezone: str = "America/New_York"
+    device_name: str = "plenaria bot"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _defaults_and_paths(self) -> Settings:
+        if not self.database_url:
+            object.__setattr__(
+                self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'plenaria.db'}"
+            )
+        if not self.bot.user_id.endswith(":" + self.server_name):
+            raise ValueError(f"bot.user_id must be an account of {self.server_name}")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file, so a secret can be injected at deploy time.
+        return (env_settings, init_settings)
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as a dict fit for a log line: secrets shown as '**********'."""
+        return self.model_dump(mode="json")
+
+    def registration_secret(self) -> str:
+        if self.registration_shared_secret_file is None:
+            raise ConfigError("registration_shared_secret_file is not set in the configuration")
+        try:
+            return _read_secret_file(
+                self.registration_shared_secret_file, "registration_shared_secret_file"
+            ).get_secret_value()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+
+def _relative_to(base: Path, raw: dict[str, Any]) -> dict[str, Any]:
+    """Resolve relative paths in the YAML against the file's own folder, as operators expect."""
+    out = dict(raw)
+    for key in ("data_dir", "roster", "registration_shared_secret_file"):
+        if isinstance(out.get(key), str):
+            out[key] = str(base / out[key])
+    for account in ("bot", "warden"):
+        section = out.get(account)
+        if isinstance(section, dict) and isinstance(section.get("password_file"), str):
+            out[account] = {**section, "password_file": str(base / section["password_file"])}
+    url = out.get("database_url")
+    if isinstance(url, str) and url.startswith("sqlite") and ":///./" in url:
+        prefix, rel = url.split(":///", 1)
+        out["database_url"] = f"{prefix}:///{(base / rel).resolve()}"
+    return out
+
+
+def _format_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "configuration"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "missing"
+        parts.append(f"{where}: {msg}")
+    return "; ".join(parts)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate the configuration file; every problem becomes a one-line ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {path}: {exc.strerror}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path} is not valid YAML{where}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must be a mapping of keys to values")
+    raw = _relative_to(path.parent, raw)
+    try:
+        return Settings(**raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_format_error(exc)}") from None

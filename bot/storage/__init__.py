@@ -1,0 +1,1 @@
+"""Persistent state: SQLAlchemy 2 (async) models, Alembic migrations, repositories."""

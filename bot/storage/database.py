@@ -1,0 +1,144 @@
+"""The database: engine, migrations at start, and the repository the shell uses.
+
+SQLite (aiosqlite) by default, PostgreSQL (asyncpg) in production; Alembic applies the
+migrations on the application's own async connection (Alembic's "connection sharing" recipe).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import delete, event, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from bot.storage.models import HandledEvent, KeyValue, PendingEncryptedEvent
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+SYNC_TOKEN = "sync_token"
+FIRST_START = "first_start_ms"
+
+
+def _alembic_config(connection: Connection) -> Config:
+    cfg = Config(str(MIGRATIONS / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    event_id: str
+    room_id: str
+    session_id: str
+    source: str
+
+
+class Database:
+    """Repository over the platform's tables; every method is one short transaction."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url)
+        if url.startswith("sqlite"):
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._session = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def migrate(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def get(self, key: str) -> str | None:
+        async with self._session() as s:
+            row = await s.get(KeyValue, key)
+            return None if row is None else row.value
+
+    async def put(self, key: str, value: str) -> None:
+        async with self._session.begin() as s:
+            await s.merge(KeyValue(key=key, value=value))
+
+    async def is_handled(self, event_id: str) -> bool:
+        async with self._session() as s:
+            return await s.get(HandledEvent, event_id) is not None
+
+    async def handled_among(self, event_ids: Iterable[str]) -> set[str]:
+        ids = list(event_ids)
+        if not ids:
+            return set()
+        async with self._session() as s:
+            rows = await s.scalars(
+                select(HandledEvent.event_id).where(HandledEvent.event_id.in_(ids))
+            )
+            return set(rows)
+
+    async def mark_handled(self, event_id: str, room_id: str, outcome: str) -> None:
+        async with self._session.begin() as s:
+            if await s.get(HandledEvent, event_id) is None:
+                s.add(
+                    HandledEvent(
+                        event_id=event_id,
+                        room_id=room_id,
+                        outcome=outcome,
+                        handled_at=datetime.now(UTC),
+                    )
+                )
+
+    async def add_pending(self, event: PendingEvent) -> None:
+        async with self._session.begin() as s:
+            if await s.get(PendingEncryptedEvent, event.event_id) is None:
+                s.add(
+                    PendingEncryptedEvent(
+                        event_id=event.event_id,
+                        room_id=event.room_id,
+                        session_id=event.session_id,
+                        source=event.source,
+                        received_at=datetime.now(UTC),
+                        attempts=0,
+                    )
+                )
+
+    async def pending(self) -> list[PendingEvent]:
+        async with self._session() as s:
+            rows = await s.scalars(
+                select(PendingEncryptedEvent).order_by(PendingEncryptedEvent.received_at)
+            )
+            return [PendingEvent(r.event_id, r.room_id, r.session_id, r.source) for r in rows]
+
+    async def drop_pending(self, event_id: str) -> None:
+        async with self._session.begin() as s:
+            await s.execute(
+                delete(PendingEncryptedEvent).where(PendingEncryptedEvent.event_id == event_id)
+            )
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # WAL lets /healthz read while the bot writes; NORMAL sync is durable with WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

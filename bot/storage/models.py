@@ -1,0 +1,42 @@
+"""Tables. Matrix holds the truth about rooms; the database holds what Matrix cannot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class KeyValue(Base):
+    """Small facts of the running platform: the sync token, the first start time."""
+
+    __tablename__ = "key_value"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class HandledEvent(Base):
+    """The processed-event ledger: an event id here is never handled again."""
+
+    __tablename__ = "handled_events"
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255), index=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PendingEncryptedEvent(Base):
+    """An event the bot could not decrypt yet; kept (ciphertext only) until its key arrives."""
+
+    __tablename__ = "pending_encrypted_events"
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255))
+    session_id: Mapped[str] = mapped_column(String(255), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

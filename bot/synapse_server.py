@@ -1,0 +1,218 @@
+"""A local Synapse from the installed `matrix-synapse` package: SQLite, loopback, hardened.
+
+Used by `plenaria demo` and by the integration tests (one per test session). The data folder
+keeps the database, media, signing key and secrets, so a second start reuses everything.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SynapseError(RuntimeError):
+    pass
+
+
+class LocalSynapse:
+    def __init__(
+        self,
+        directory: Path,
+        server_name: str,
+        port: int,
+        *,
+        extra_config: dict[str, Any] | None = None,
+    ) -> None:
+        self.directory = directory.resolve()
+        self.server_name = server_name
+        self.port = port
+        self.extra_config = extra_config or {}
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def config_path(self) -> Path:
+        return self.directory / "homeserver.yaml"
+
+    @property
+    def database_path(self) -> Path:
+        return self.directory / "homeserver.db"
+
+    @property
+    def media_path(self) -> Path:
+        return self.directory / "media_store"
+
+    @property
+    def log_path(self) -> Path:
+        return self.directory / "homeserver.log"
+
+    @property
+    def secret_path(self) -> Path:
+        return self.directory / "registration_shared_secret"
+
+    @property
+    def registration_secret(self) -> str:
+        return self.secret_path.read_text(encoding="utf-8").strip()
+
+    def _secret(self, name: str) -> str:
+        path = self.directory / name
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(32))
+        return path.read_text(encoding="utf-8").strip()
+
+    def write_config(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
+        unlimited = {"per_second": 10_000, "burst_count": 10_000}
+        config: dict[str, Any] = {
+            "server_name": self.server_name,
+            "pid_file": str(self.directory / "homeserver.pid"),
+            "public_baseurl": self.url + "/",
+            "listeners": [
+                {
+                    "port": self.port,
+                    "bind_addresses": ["127.0.0.1"],
+                    "type": "http",
+                    "tls": False,
+                    "x_forwarded": False,
+                    "resources": [{"names": ["client"], "compress": False}],
+                }
+            ],
+            "database": {"name": "sqlite3", "args": {"database": str(self.database_path)}},
+            "log_config": str(self.directory / "log.config"),
+            "media_store_path": str(self.media_path),
+            "signing_key_path": str(self.directory / "signing.key"),
+            "registration_shared_secret_path": str(self.secret_path),
+            "macaroon_secret_key": self._secret("macaroon_secret_key"),
+            "form_secret": self._secret("form_secret"),
+            "report_stats": False,
+            "enable_metrics": False,
+            "trusted_key_servers": [],
+            "suppress_key_server_warning": True,
+            # No federation: no federation listener, and no server to federate with.
+            "federation_domain_whitelist": [],
+            "allow_public_rooms_over_federation": False,
+            "allow_public_rooms_without_auth": False,
+            "enable_registration": False,
+            "allow_guest_access": False,
+            "encryption_enabled_by_default_for_room_type": "all",
+            "url_preview_enabled": False,
+            "presence": {"enabled": False},
+            "rc_message": unlimited,
+            "rc_login": {
+                "address": unlimited,
+                "account": unlimited,
+                "failed_attempts": unlimited,
+            },
+            "rc_joins": {"local": unlimited, "remote": unlimited},
+            "rc_joins_per_room": unlimited,
+            "rc_invites": {
+                "per_room": unlimited,
+                "per_user": unlimited,
+                "per_issuer": unlimited,
+            },
+            "rc_registration": unlimited,
+            "rc_admin_redaction": unlimited,
+            "rc_key_requests": unlimited,
+            "rc_3pid_validation": unlimited,
+            "rc_room_creation": unlimited,
+            "rc_presence": {"per_user": unlimited},
+            "rc_delayed_event_mgmt": unlimited,
+        }
+        config.update(self.extra_config)
+        self._secret("registration_shared_secret")
+        self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        log_config = {
+            "version": 1,
+            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+            "handlers": {
+                "file": {
+                    "class": "logging.FileHandler",
+                    "filename": str(self.log_path),
+                    "formatter": "plain",
+                }
+            },
+            "root": {"level": "WARNING", "handlers": ["file"]},
+            "disable_existing_loggers": False,
+        }
+        (self.directory / "log.config").write_text(yaml.safe_dump(log_config), encoding="utf-8")
+        if not (self.directory / "signing.key").exists():
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "synapse.app.homeserver",
+                    "-c",
+                    str(self.config_path),
+                    "--generate-keys",
+                ],
+                check=True,
+                cwd=self.directory,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+
+    def start(self, timeout: float = 60.0) -> None:
+        if not self.config_path.exists():
+            self.write_config()
+        out = open(self.directory / "stdout.log", "ab")  # noqa: SIM115 (owned by the process)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "synapse.app.homeserver", "-c", str(self.config_path)],
+            cwd=self.directory,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        out.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise SynapseError(
+                    f"Synapse exited with code {self._process.returncode}; see {self.log_path}"
+                )
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=1) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise SynapseError(f"Synapse did not answer within {timeout:.0f}s; see {self.log_path}")
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

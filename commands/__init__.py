@@ -1,0 +1,1 @@
+"""The chat command table: parsing, authorisation, handlers, help (no Matrix here)."""

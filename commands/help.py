@@ -1,0 +1,42 @@
+"""`!help [command]`: generated from the command table and the argument models."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import Field
+
+from commands.reply import Reply
+from commands.table import Args as BaseArgs
+from commands.table import CommandTable, Invocation
+
+SUMMARY = "list the commands you may use here, or explain one"
+
+
+class Args(BaseArgs):
+    positional = ("command",)
+    command: str | None = Field(default=None, description="a command to explain, e.g. ping")
+
+
+class Deps(Protocol):
+    @property
+    def commands(self) -> CommandTable: ...
+
+
+async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    table = deps.commands
+    if args.command is not None:
+        name = args.command.lstrip("!").lower()
+        command = table.get(name)
+        if command is None:
+            guess = table.nearest(name)
+            hint = f" Did you mean !{guess}?" if guess else ""
+            return Reply.plain(f"There is no command !{name}.{hint}")
+        return Reply.titled(
+            f"!{command.name}: {command.summary}",
+            [f"usage: {command.usage()}", *command.argument_help()],
+        )
+    return Reply.titled(
+        "Commands you can use here:",
+        [f"{c.usage()} — {c.summary}" for c in table],
+    )

@@ -1,0 +1,66 @@
+"""Turn a message body into a command name, positionals and options.
+
+Syntax (SPEC §5): `!command positional --option value --flag`. Quoting follows the shell
+(`shlex`), so `--title "Draft Plan"` is one value. Option names use dashes; they map to
+fields with underscores (`--dry-run` → `dry_run`).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+PREFIX = "!"
+MAX_COMMAND_LENGTH = 4_000
+
+
+class ParseError(ValueError):
+    """The text is a command, but not a well-formed one; the message says why."""
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    name: str
+    positionals: tuple[str, ...] = ()
+    options: dict[str, str | bool] = field(default_factory=dict)
+
+
+def is_command(body: str) -> bool:
+    """A command starts with `!` followed by a letter (so "!!!" or "! ok" is just chat)."""
+    stripped = body.lstrip()
+    return len(stripped) > 1 and stripped[0] == PREFIX and stripped[1].isalpha()
+
+
+def parse(body: str) -> ParsedCommand:
+    if not is_command(body):
+        raise ParseError("not a command")
+    if len(body) > MAX_COMMAND_LENGTH:
+        raise ParseError(f"a command is at most {MAX_COMMAND_LENGTH} characters long")
+    # Only the first line is the command: a caption may go on with prose below it.
+    first_line = body.strip().splitlines()[0]
+    try:
+        words = shlex.split(first_line[len(PREFIX) :])
+    except ValueError as exc:  # unbalanced quotes
+        raise ParseError(f"cannot read the command: {exc}") from None
+    name, rest = words[0].lower(), words[1:]
+    positionals: list[str] = []
+    options: dict[str, str | bool] = {}
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        if word.startswith("--") and len(word) > 2:
+            key, eq, inline = word[2:].partition("=")
+            key = key.replace("-", "_")
+            if key in options:
+                raise ParseError(f"--{key.replace('_', '-')} is given twice")
+            if eq:
+                options[key] = inline
+            elif i + 1 < len(rest) and not rest[i + 1].startswith("--"):
+                options[key] = rest[i + 1]
+                i += 1
+            else:
+                options[key] = True
+        else:
+            positionals.append(word)
+        i += 1
+    return ParsedCommand(name=name, positionals=tuple(positionals), options=options)

@@ -1,0 +1,158 @@
+"""The command table: one explicit registry of commands, their argument models and handlers.
+
+A command is a module with a frozen pydantic `Args` model (`extra="forbid"`), a narrow deps
+`Protocol` and `async def handle(deps, invocation, args) -> Reply`. The table is built by hand in
+`commands/builtin.py`; nothing registers itself by being imported.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from commands.parsing import ParseError, parse
+from commands.reply import Reply
+
+
+class Args(BaseModel):
+    """Base of every command's arguments. `positional` names the fields filled in order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    positional: ClassVar[tuple[str, ...]] = ()
+
+
+class NoArgs(Args):
+    pass
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who asked what, where and when; `now_ms` is passed in, never read from a clock here."""
+
+    sender: str
+    room_id: str
+    event_id: str
+    body: str
+    sent_ms: int
+    now_ms: int
+
+
+Handler = Callable[[Any, Invocation, Any], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+    args: type[Args]
+    handler: Handler
+
+    def usage(self) -> str:
+        parts = [f"!{self.name}"]
+        fields = self.args.model_fields
+        for name in self.args.positional:
+            info = fields[name]
+            parts.append(f"<{name}>" if info.is_required() else f"[{name}]")
+        for name, info in fields.items():
+            if name in self.args.positional:
+                continue
+            flag = "--" + name.replace("_", "-")
+            if info.annotation is bool:
+                parts.append(f"[{flag}]")
+            else:
+                parts.append(f"{flag} <{name}>" if info.is_required() else f"[{flag} <{name}>]")
+        return " ".join(parts)
+
+    def argument_help(self) -> list[str]:
+        lines = []
+        for name, info in self.args.model_fields.items():
+            if info.description:
+                label = name if name in self.args.positional else "--" + name.replace("_", "-")
+                lines.append(f"{label}: {info.description}")
+        return lines
+
+
+class UsageError(Exception):
+    """The command exists but its arguments are wrong, or no such command exists."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.text)
+        self.reply = reply
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A parsed, validated command ready to run."""
+
+    command: Command
+    args: Args
+
+
+class CommandTable:
+    def __init__(self, commands: list[Command]) -> None:
+        self._commands: dict[str, Command] = {}
+        for command in commands:
+            if command.name in self._commands:
+                raise ValueError(f"command {command.name!r} registered twice")
+            self._commands[command.name] = command
+
+    def __iter__(self) -> Iterator[Command]:
+        return iter(self._commands.values())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._commands
+
+    def get(self, name: str) -> Command | None:
+        return self._commands.get(name)
+
+    def nearest(self, name: str) -> str | None:
+        matches = difflib.get_close_matches(name, list(self._commands), n=1, cutoff=0.6)
+        return matches[0] if matches else None
+
+    def bind(self, body: str) -> Bound:
+        """Parse and validate, or raise UsageError carrying the reply the asker should see."""
+        try:
+            parsed = parse(body)
+        except ParseError as exc:
+            raise UsageError(Reply.plain(f"I could not read that command: {exc}.")) from None
+        command = self._commands.get(parsed.name)
+        if command is None:
+            guess = self.nearest(parsed.name)
+            hint = f" Did you mean !{guess}?" if guess else ""
+            raise UsageError(
+                Reply.plain(f"Unknown command !{parsed.name}.{hint} Send !help for the list.")
+            )
+        values: dict[str, object] = dict(parsed.options)
+        slots = command.args.positional
+        if len(parsed.positionals) > len(slots):
+            extra = " ".join(parsed.positionals[len(slots) :])
+            raise UsageError(
+                Reply.plain(f"!{command.name} does not take {extra!r}. Usage: {command.usage()}")
+            )
+        for slot, value in zip(slots, parsed.positionals, strict=False):
+            if slot in values:
+                raise UsageError(Reply.plain(f"{slot} is given twice. Usage: {command.usage()}"))
+            values[slot] = value
+        try:
+            args = command.args.model_validate(values)
+        except ValidationError as exc:
+            problems = "; ".join(_describe(err) for err in exc.errors())
+            raise UsageError(
+                Reply.plain(f"!{command.name}: {problems}. Usage: {command.usage()}")
+            ) from None
+        return Bound(command=command, args=args)
+
+
+def _describe(err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"])
+    name = loc if not loc else ("--" + loc.replace("_", "-"))
+    if err["type"] == "extra_forbidden":
+        return f"unknown option {name}"
+    if err["type"] == "missing":
+        return f"{loc} is missing"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{name}: {msg}" if loc else msg

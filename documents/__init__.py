@@ -1,0 +1,1 @@
+"""The pure .docx engine: bytes in, bytes out, no Matrix (built in issue #4)."""

@@ -1,0 +1,138 @@
+"""A real Synapse for the whole test session, accounts on it, and bots built with build_app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.accounts import register
+from bot.app import App, build_app
+from bot.settings import Settings
+from bot.synapse_server import LocalSynapse, free_port
+from commands.table import CommandTable
+from tests.integration.matrix_user import MatrixUser
+
+SERVER_NAME = "test.plenaria"
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSynapse]:
+    server = LocalSynapse(tmp_path_factory.mktemp("synapse"), SERVER_NAME, free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}x{secrets.token_hex(2)}"
+
+
+Account = tuple[str, str]  # user id, password
+MakeAccount = Callable[..., Awaitable[Account]]
+
+
+@pytest.fixture(scope="session")
+def make_account(synapse: LocalSynapse) -> MakeAccount:
+    async def make(prefix: str = "user", admin: bool = False) -> Account:
+        localpart = unique(prefix)
+        password = secrets.token_urlsafe(12)
+        await register(synapse.url, synapse.registration_secret, localpart, password, admin=admin)
+        return f"@{localpart}:{SERVER_NAME}", password
+
+    return make
+
+
+@pytest.fixture
+async def make_user(
+    synapse: LocalSynapse, make_account: MakeAccount, tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[MatrixUser]]]:
+    users: list[MatrixUser] = []
+
+    async def make(prefix: str = "user") -> MatrixUser:
+        user_id, password = await make_account(prefix)
+        user = MatrixUser(synapse.url, user_id, password, tmp_path / "users" / user_id)
+        await user.login()
+        users.append(user)
+        return user
+
+    yield make
+    for user in users:
+        await user.close()
+
+
+def write_bot_config(
+    directory: Path, synapse: LocalSynapse, user_id: str, password: str, http_port: int = 0
+) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "bot-password").write_text(password)
+    config = directory / "config.yaml"
+    config.write_text(
+        "\n".join(
+            [
+                f"homeserver_url: {synapse.url}",
+                f"server_name: {SERVER_NAME}",
+                "data_dir: ./data",
+                "bot:",
+                f'  user_id: "{user_id}"',
+                "  password_file: ./bot-password",
+                f"http: {{host: 127.0.0.1, port: {http_port}}}",
+                "sync: {timeout_ms: 5000, max_backoff_s: 2}",
+                "",
+            ]
+        )
+    )
+    return config
+
+
+class RunningBot:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.task: asyncio.Task[None] = asyncio.create_task(app.run())
+
+    @property
+    def user_id(self) -> str:
+        return self.app.gateway.user_id
+
+    async def ready(self, timeout: float = 60.0) -> RunningBot:
+        waiter = asyncio.ensure_future(self.app.router.synced.wait())
+        done, _ = await asyncio.wait(
+            {waiter, self.task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self.task in done:
+            self.task.result()
+        assert waiter in done, "the bot did not finish its first sync"
+        return self
+
+    async def stop(self) -> None:
+        self.app.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self.task, 30)
+
+
+@pytest.fixture
+async def start_bot(
+    synapse: LocalSynapse, make_account: MakeAccount, tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[RunningBot]]]:
+    bots: list[RunningBot] = []
+
+    async def start(commands: CommandTable | None = None) -> RunningBot:
+        user_id, password = await make_account("bot")
+        from bot.settings import load_settings
+
+        settings: Settings = load_settings(
+            write_bot_config(tmp_path / f"bot{len(bots)}", synapse, user_id, password)
+        )
+        bot = RunningBot(build_app(settings, commands=commands))
+        bots.append(bot)
+        return await bot.ready()
+
+    yield start
+    for bot in bots:
+        await bot.stop()

@@ -1,0 +1,159 @@
+"""A real end-to-end-encrypted Matrix user for the tests (matrix-nio with vodozemac)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    Event,
+    LoginResponse,
+    MegolmEvent,
+    RoomCreateResponse,
+    RoomMessage,
+    RoomSendResponse,
+    SyncResponse,
+)
+
+
+class MatrixUser:
+    def __init__(self, homeserver: str, user_id: str, password: str, store: Path) -> None:
+        store.mkdir(parents=True, exist_ok=True)
+        self.user_id = user_id
+        self.password = password
+        self.client = AsyncClient(
+            homeserver,
+            user_id,
+            store_path=str(store),
+            config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=True),
+        )
+        self.events: list[tuple[str, Event]] = []
+        self._new = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def login(self) -> MatrixUser:
+        resp = await self.client.login(self.password, device_name="test device")
+        assert isinstance(resp, LoginResponse), resp
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+        await self.sync_once(timeout=0)
+        self._task = asyncio.create_task(self._loop())
+        return self
+
+    async def sync_once(self, timeout: int = 1000) -> None:
+        resp = await self.client.sync(timeout=timeout, full_state=False)
+        if not isinstance(resp, SyncResponse):
+            await asyncio.sleep(0.5)
+            return
+        for room_id, info in resp.rooms.join.items():
+            for event in info.timeline.events:
+                self.events.append((room_id, event))
+        c = self.client
+        if c.should_upload_keys:
+            await c.keys_upload()
+        if c.should_query_keys:
+            await c.keys_query()
+        if c.should_claim_keys:
+            await c.keys_claim(c.get_users_for_key_claiming())
+        await c.send_to_device_messages()
+        # Retry what arrived before its key.
+        for i, (room_id, event) in enumerate(self.events):
+            if isinstance(event, MegolmEvent):
+                with contextlib.suppress(Exception):
+                    decrypted = c.decrypt_event(event)
+                    self.events[i] = (room_id, decrypted)
+        self._new.set()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.sync_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                await asyncio.sleep(0.5)
+
+    async def wait_for(
+        self, predicate: Callable[[str, Event], bool], timeout: float = 30.0
+    ) -> tuple[str, Event]:
+        deadline = time.monotonic() + timeout
+        while True:
+            for room_id, event in self.events:
+                if predicate(room_id, event):
+                    return room_id, event
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("the awaited event did not arrive")
+            self._new.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new.wait(), timeout=min(remaining, 1.0))
+
+    def replies_to(self, event_id: str) -> list[Event]:
+        out = []
+        for _, event in self.events:
+            if not isinstance(event, RoomMessage):
+                continue
+            rel = event.source.get("content", {}).get("m.relates_to", {})
+            if rel.get("m.in_reply_to", {}).get("event_id") == event_id:
+                out.append(event)
+        return out
+
+    async def wait_reply(self, event_id: str, timeout: float = 30.0) -> Event:
+        def is_reply(_: str, event: Event) -> bool:
+            rel = event.source.get("content", {}).get("m.relates_to", {})
+            return (
+                isinstance(event, RoomMessage)
+                and rel.get("m.in_reply_to", {}).get("event_id") == event_id
+            )
+
+        return (await self.wait_for(is_reply, timeout))[1]
+
+    async def create_encrypted_room(self, invite: list[str], name: str = "test") -> str:
+        resp = await self.client.room_create(
+            name=name,
+            invite=invite,
+            initial_state=[
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            ],
+        )
+        assert isinstance(resp, RoomCreateResponse), resp
+        return str(resp.room_id)
+
+    async def wait_joined(self, room_id: str, user_id: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            room = self.client.rooms.get(room_id)
+            if room is not None and user_id in room.users:
+                return
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"{user_id} did not join {room_id}")
+
+    async def send_text(self, room_id: str, body: str, **extra: Any) -> str:
+        content = {"msgtype": "m.text", "body": body, **extra}
+        for _ in range(3):
+            # Make sure the bot's newest device is known before encrypting to it.
+            await self.client.keys_query() if self.client.should_query_keys else None
+            resp = await self.client.room_send(
+                room_id, "m.room.message", content, ignore_unverified_devices=True
+            )
+            if isinstance(resp, RoomSendResponse):
+                return str(resp.event_id)
+            await asyncio.sleep(0.5)
+        raise AssertionError(f"could not send: {resp}")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.client.close()
