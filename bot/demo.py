@@ -1,0 +1,167 @@
+"""`plenaria demo`: a local Synapse (SQLite), demo accounts and the bot, for trying plenaria.
+
+Everything lives under one folder (default `.demo/`): the homeserver's data, the generated
+passwords (mode 0600), the bot's configuration and E2EE store. Running it again reuses all
+of it. Ctrl-C stops the bot, then Synapse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from bot.accounts import generate_password, register
+from bot.app import build_app
+from bot.matrix_gateway import _write_private
+from bot.settings import load_settings
+from bot.synapse_server import LocalSynapse, SynapseError
+
+SERVER_NAME = "localhost"
+BOT, WARDEN = "plenaria", "plenaria-warden"
+
+# (localpart, role) of the demo working group: a chair, a secretariat member, and the focal
+# point and two experts of three delegations.
+DEMO_PEOPLE: list[tuple[str, str]] = [
+    ("chair", "Chair"),
+    ("sec.ana", "Technical Secretariat"),
+    *[
+        (f"{code}.{who}", label)
+        for code in ("ag", "br", "ca")
+        for who, label in (
+            ("fp", f"focal point of {code.upper()}"),
+            ("exp1", f"expert of {code.upper()}"),
+            ("exp2", f"expert of {code.upper()}"),
+        )
+    ],
+]
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _passwords(path: Path, localparts: list[str]) -> dict[str, str]:
+    try:
+        saved: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        saved = {}
+    changed = False
+    for localpart in localparts:
+        if localpart not in saved:
+            saved[localpart] = generate_password()
+            changed = True
+    if changed:
+        _write_private(path, json.dumps(saved, indent=2))
+    return saved
+
+
+def _write_config(directory: Path, synapse: LocalSynapse, http_port: int) -> Path:
+    config = directory / "config.yaml"
+    config.write_text(
+        "\n".join(
+            [
+                "# Written by `plenaria demo`; secrets are in ./secrets (mode 0600).",
+                f"homeserver_url: {synapse.url}",
+                f"server_name: {SERVER_NAME}",
+                "data_dir: ./data",
+                "bot:",
+                f'  user_id: "@{BOT}:{SERVER_NAME}"',
+                "  password_file: ./secrets/bot-password",
+                "warden:",
+                f'  user_id: "@{WARDEN}:{SERVER_NAME}"',
+                "  password_file: ./secrets/warden-password",
+                f"registration_shared_secret_file: {synapse.secret_path}",
+                f"http: {{host: 127.0.0.1, port: {http_port}}}",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+def run_demo(directory: Path, port: int, http_port: int) -> int:
+    directory = directory.resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    if not _port_free(port):
+        print(
+            f"plenaria demo: port {port} is in use; stop what uses it or pass --port",
+            file=sys.stderr,
+        )
+        return 1
+    if not _port_free(http_port):
+        http_port = 0
+    synapse = LocalSynapse(directory / "synapse", SERVER_NAME, port)
+    print(f"Starting Synapse on {synapse.url} (data in {synapse.directory}) …", flush=True)
+    try:
+        synapse.write_config()
+        synapse.start()
+    except SynapseError as exc:
+        print(f"plenaria demo: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(_serve(directory, synapse, http_port))
+    finally:
+        print("Stopping Synapse …", flush=True)
+        synapse.stop()
+
+
+async def _serve(directory: Path, synapse: LocalSynapse, http_port: int) -> int:
+    people = [localpart for localpart, _ in DEMO_PEOPLE]
+    accounts = [BOT, WARDEN, *people]
+    passwords = _passwords(directory / "secrets" / "passwords.json", accounts)
+    for localpart in accounts:
+        await register(synapse.url, synapse.registration_secret, localpart, passwords[localpart])
+    _write_private(directory / "secrets" / "bot-password", passwords[BOT])
+    _write_private(directory / "secrets" / "warden-password", passwords[WARDEN])
+    settings = load_settings(_write_config(directory, synapse, http_port))
+    app = build_app(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, app.stop)
+    runner = asyncio.create_task(app.run())
+    synced = asyncio.ensure_future(app.router.synced.wait())
+    await asyncio.wait({runner, synced}, return_when=asyncio.FIRST_COMPLETED)
+    if runner.done():
+        synced.cancel()
+        runner.result()
+    _print_welcome(synapse, passwords, app.http.port)
+    await runner
+    print("Bot stopped.", flush=True)
+    return 0
+
+
+def _print_welcome(synapse: LocalSynapse, passwords: dict[str, str], http_port: int) -> None:
+    width = max(len(localpart) for localpart, _ in DEMO_PEOPLE)
+    lines = [
+        "",
+        "plenaria demo is running.",
+        "",
+        f"  Homeserver URL : {synapse.url}   (server name: {SERVER_NAME})",
+        f"  The bot        : @{BOT}:{SERVER_NAME}",
+        f"  Health, metrics: http://127.0.0.1:{http_port}/healthz  /metrics",
+        "",
+        "Sign in with Element (desktop, or Element Web): choose 'Sign in', edit the homeserver",
+        f"to {synapse.url}, then use one of these logins (user name / password):",
+        "",
+    ]
+    for localpart, role in DEMO_PEOPLE:
+        lines.append(f"  {localpart.ljust(width)}  {passwords[localpart]}   {role}")
+    lines += [
+        "",
+        f"Then start a chat with @{BOT}:{SERVER_NAME} and send !ping or !help.",
+        "Ctrl-C stops the bot and Synapse; running `make demo` again reuses .demo/.",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
