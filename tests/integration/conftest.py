@@ -6,14 +6,20 @@ import asyncio
 import contextlib
 import itertools
 import secrets
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.accounts import register
 from bot.app import App, build_app
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from bot.synapse_server import LocalSynapse, free_port
 from commands.table import CommandTable
 from tests.integration.matrix_user import MatrixUser
@@ -124,8 +130,6 @@ async def start_bot(
 
     async def start(commands: CommandTable | None = None) -> RunningBot:
         user_id, password = await make_account("bot")
-        from bot.settings import load_settings
-
         settings: Settings = load_settings(
             write_bot_config(tmp_path / f"bot{len(bots)}", synapse, user_id, password)
         )
@@ -136,3 +140,66 @@ async def start_bot(
     yield start
     for bot in bots:
         await bot.stop()
+
+
+class BotProcess:
+    """`plenaria run` as a real process, for crash and restart tests."""
+
+    def __init__(self, config: Path, http_port: int) -> None:
+        self.config = config
+        self.http_port = http_port
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = config.parent / "bot.log"
+
+    def start(self) -> None:
+        out = open(self.log, "ab")  # noqa: SIM115 (handed to the process)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        out.close()
+
+    async def healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.http_port}/healthz"
+        async with aiohttp.ClientSession() as http:
+            while time.monotonic() < deadline:
+                assert self.process is not None and self.process.poll() is None, (
+                    self.log.read_text()
+                )
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get(url) as resp:
+                        if resp.status == 200:
+                            return
+                await asyncio.sleep(0.2)
+        raise TimeoutError(f"bot not healthy: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+async def query_keys(homeserver: str, asker: MatrixUser, user_id: str) -> dict[str, Any]:
+    """What any client sees of a user's keys: `/keys/query` as `asker`."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            homeserver + "/_matrix/client/v3/keys/query",
+            json={"device_keys": {user_id: []}},
+            headers={"Authorization": f"Bearer {asker.client.access_token}"},
+        ) as resp,
+    ):
+        assert resp.status == 200
+        data: dict[str, Any] = await resp.json()
+        return data
