@@ -74,7 +74,8 @@ def test_bad_configuration_is_one_line_and_exit_2(tmp_path: Path, case: str) -> 
 def test_missing_configuration_file(tmp_path: Path) -> None:
     result = _run(tmp_path / "absent.yaml")
     assert result.returncode == 2
-    assert result.stderr.strip() == f"plenaria: configuration file {tmp_path}/absent.yaml does not exist"
+    expected = f"plenaria: configuration file {tmp_path}/absent.yaml does not exist"
+    assert result.stderr.strip() == expected
 
 
 def test_usage_error_is_exit_2() -> None:

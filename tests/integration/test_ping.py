@@ -83,9 +83,7 @@ async def test_a_failing_handler_answers_with_a_reference_and_the_bot_goes_on(
     assert bot.app.metrics.errors._value.get() == 1
 
 
-async def test_history_before_the_bot_joined_is_not_taken_as_commands(
-    make_user, start_bot
-) -> None:
+async def test_history_before_the_bot_joined_is_not_taken_as_commands(make_user, start_bot) -> None:
     bot = await start_bot()
     alice = await make_user("alice")
     room_id = await alice.create_encrypted_room([])

@@ -15,8 +15,8 @@ from bot.synapse_server import LocalSynapse, free_port
 from tests.integration.conftest import (
     SERVER_NAME,
     BotProcess,
-    query_keys,
     RunningBot,
+    query_keys,
     write_bot_config,
 )
 from tests.integration.matrix_user import MatrixUser
