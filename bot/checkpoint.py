@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 class _Batch:
     since: str | None
     pending: set[str] = field(default_factory=set)
+    open: bool = True
 
 
 class SyncCheckpoint:
@@ -23,14 +24,25 @@ class SyncCheckpoint:
         self._owner: dict[str, _Batch] = {}
 
     def begin(self, since: str | None, next_batch: str) -> None:
-        """A batch fetched from `since` has arrived; its events are added with `hold`."""
+        """A batch fetched from `since` has arrived; its events are added with `hold`.
+
+        The batch stays open (the token cannot pass it) until `seal`, so a handler that
+        finishes while the batch is still being routed cannot save a token past it.
+        """
         self._batches.append(_Batch(since))
         self._latest = next_batch
 
     def hold(self, event_id: str) -> None:
         batch = self._batches[-1]
+        if not batch.open:
+            raise RuntimeError("hold() after seal(): begin() a batch first")
         batch.pending.add(event_id)
         self._owner[event_id] = batch
+
+    def seal(self) -> None:
+        """Every event of the newest batch has been held: the token may now pass it."""
+        if self._batches:
+            self._batches[-1].open = False
 
     def release(self, event_id: str) -> None:
         batch = self._owner.pop(event_id, None)
@@ -42,7 +54,7 @@ class SyncCheckpoint:
 
     def token(self) -> str | None:
         """The token to persist now."""
-        while self._batches and not self._batches[0].pending:
+        while self._batches and not self._batches[0].pending and not self._batches[0].open:
             self._batches.pop(0)
         if self._batches:
             return self._batches[0].since

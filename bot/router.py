@@ -118,7 +118,10 @@ class Router:
             self.metrics.sync_succeeded()
             self._checkpoint.begin(since, sync.next_batch)
             since = sync.next_batch
-            await self._route(sync, dispatch=replay)
+            try:
+                await self._route(sync, dispatch=replay)
+            finally:
+                self._checkpoint.seal()
             replay = True
             await self._save_token()
             self.synced.set()

@@ -36,6 +36,8 @@ def _read_secret_file(path: Path, what: str) -> SecretStr:
         text = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise ValueError(f"{what}: file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{what}: file {path} is not UTF-8 text") from None
     except OSError as exc:
         raise ValueError(f"{what}: cannot read {path}: {exc.strerror}") from None
     if not text:
@@ -46,7 +48,9 @@ def _read_secret_file(path: Path, what: str) -> SecretStr:
 class AccountSettings(_Strict):
     user_id: str = Field(pattern=r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-:\[\]]+$")
     password_file: Path | None = None
-    password: SecretStr | None = Field(default=None, description="from the environment only")
+    password: SecretStr | None = Field(
+        default=None, description="read from password_file, or PLENARIA_<ACCOUNT>__PASSWORD"
+    )
 
     @model_validator(mode="after")
     def _load_password(self) -> AccountSettings:
@@ -149,11 +153,17 @@ class Settings(BaseSettings):
 def _relative_to(base: Path, raw: dict[str, Any]) -> dict[str, Any]:
     """Resolve relative paths in the YAML against the file's own folder, as operators expect."""
     out = dict(raw)
+    out.setdefault("data_dir", "data")
     for key in ("data_dir", "roster", "registration_shared_secret_file"):
         if isinstance(out.get(key), str):
             out[key] = str(base / out[key])
     for account in ("bot", "warden"):
         section = out.get(account)
+        if isinstance(section, dict) and "password" in section:
+            raise ConfigError(
+                f"{account}.password: a password does not belong in the configuration file; "
+                f"use {account}.password_file or PLENARIA_{account.upper()}__PASSWORD"
+            )
         if isinstance(section, dict) and isinstance(section.get("password_file"), str):
             out[account] = {**section, "password_file": str(base / section["password_file"])}
     url = out.get("database_url")
@@ -182,6 +192,8 @@ def load_settings(path: Path) -> Settings:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"configuration file {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"configuration file {path} is not UTF-8 text") from None
     except OSError as exc:
         raise ConfigError(f"cannot read configuration file {path}: {exc.strerror}") from None
     try:

@@ -34,14 +34,14 @@ def is_command(body: str) -> bool:
 def parse(body: str) -> ParsedCommand:
     if not is_command(body):
         raise ParseError("not a command")
-    if len(body) > MAX_COMMAND_LENGTH:
-        raise ParseError(f"a command is at most {MAX_COMMAND_LENGTH} characters long")
     # Only the first line is the command: a caption may go on with prose below it.
     first_line = body.strip().splitlines()[0]
+    if len(first_line) > MAX_COMMAND_LENGTH:
+        raise ParseError(f"a command is at most {MAX_COMMAND_LENGTH} characters long")
     try:
         words = shlex.split(first_line[len(PREFIX) :])
     except ValueError as exc:  # unbalanced quotes
-        raise ParseError(f"cannot read the command: {exc}") from None
+        raise ParseError(str(exc).lower()) from None
     name, rest = words[0].lower(), words[1:]
     positionals: list[str] = []
     options: dict[str, str | bool] = {}

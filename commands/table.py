@@ -140,16 +140,16 @@ class CommandTable:
         try:
             args = command.args.model_validate(values)
         except ValidationError as exc:
-            problems = "; ".join(_describe(err) for err in exc.errors())
+            problems = "; ".join(_describe(err, slots) for err in exc.errors())
             raise UsageError(
                 Reply.plain(f"!{command.name}: {problems}. Usage: {command.usage()}")
             ) from None
         return Bound(command=command, args=args)
 
 
-def _describe(err: Any) -> str:
+def _describe(err: Any, positional: tuple[str, ...]) -> str:
     loc = ".".join(str(p) for p in err["loc"])
-    name = loc if not loc else ("--" + loc.replace("_", "-"))
+    name = loc if not loc or loc in positional else ("--" + loc.replace("_", "-"))
     if err["type"] == "extra_forbidden":
         return f"unknown option {name}"
     if err["type"] == "missing":
