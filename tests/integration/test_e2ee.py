@@ -1,0 +1,98 @@
+"""E2EE beyond nio: the bot cross-signs its device; commands whose key arrives late still run."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from nio import ShareGroupSessionResponse
+
+from signedjson.key import decode_verify_key_bytes
+from signedjson.sign import verify_signed_json
+from unpaddedbase64 import decode_base64
+
+from tests.integration.conftest import query_keys
+from tests.integration.test_ping import room_with_bot
+
+
+def _verify(obj: dict, user_id: str, public: str) -> None:
+    key = decode_verify_key_bytes(f"ed25519:{public}", decode_base64(public))
+    verify_signed_json(obj, user_id, key)  # raises SignatureVerifyException if wrong
+
+
+async def test_keys_query_shows_the_bot_device_signed_by_its_self_signing_key(
+    synapse, make_user, start_bot
+) -> None:
+    bot = await start_bot()
+    observer = await make_user("observer")
+    keys = await query_keys(synapse.url, observer, bot.user_id)
+
+    master = keys["master_keys"][bot.user_id]
+    ssk = keys["self_signing_keys"][bot.user_id]
+    assert master["usage"] == ["master"]
+    assert ssk["usage"] == ["self_signing"]
+    (master_public,) = master["keys"].values()
+    (ssk_public,) = ssk["keys"].values()
+    _verify(ssk, bot.user_id, master_public)
+
+    device = keys["device_keys"][bot.user_id][bot.app.gateway.device_id]
+    assert f"ed25519:{ssk_public}" in device["signatures"][bot.user_id]
+    _verify(device, bot.user_id, ssk_public)
+
+
+async def test_cross_signing_is_idempotent_across_restarts(start_bot) -> None:
+    from bot.e2ee import ensure_cross_signed
+
+    bot = await start_bot()
+    first = await ensure_cross_signed(bot.app.gateway)
+    again = await ensure_cross_signed(bot.app.gateway)
+    assert first == again
+
+
+async def test_a_command_whose_room_key_arrives_late_is_answered_once(make_user, start_bot) -> None:
+    bot = await start_bot()
+    alice = await make_user("alice")
+    room_id = await room_with_bot(alice, bot)
+
+    # Hold back alice's room-key to-device messages: the bot gets the event, not the key.
+    client = alice.client
+    original = client._send
+    held: list[tuple[Any, ...]] = []
+
+    async def holding_send(
+        response_class: Any,
+        method: str,
+        path: str,
+        data: Any = None,
+        response_data: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        if response_class is ShareGroupSessionResponse:
+            held.append((method, path, data, response_data))
+            room, sharing_with = response_data
+            response = ShareGroupSessionResponse(room, set(sharing_with))
+            await client.receive_response(response)
+            return response
+        return await original(response_class, method, path, data, response_data, **kwargs)
+
+    client._send = holding_send
+    event_id = await alice.send_text(room_id, "!ping")
+    client._send = original
+    assert held, "the room key should have been held back"
+
+    deadline = asyncio.get_running_loop().time() + 20
+    while len(bot.app.router.undecrypted) == 0:
+        assert asyncio.get_running_loop().time() < deadline, "the bot never queued the event"
+        await asyncio.sleep(0.2)
+    assert alice.replies_to(event_id) == []
+    assert len(await bot.app.db.pending()) == 1
+
+    for method, path, data, response_data in held:
+        await original(ShareGroupSessionResponse, method, path, data, response_data)
+
+    reply = await alice.wait_reply(event_id)
+    assert reply.body.startswith("pong")
+    await alice.wait_reply(await alice.send_text(room_id, "!ping"))
+    assert len(alice.replies_to(event_id)) == 1
+    assert len(bot.app.router.undecrypted) == 0
+    assert await bot.app.db.pending() == []
