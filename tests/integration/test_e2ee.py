@@ -6,7 +6,6 @@ import asyncio
 from typing import Any
 
 from nio import ShareGroupSessionResponse
-
 from signedjson.key import decode_verify_key_bytes
 from signedjson.sign import verify_signed_json
 from unpaddedbase64 import decode_base64
