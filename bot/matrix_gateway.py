@@ -130,6 +130,7 @@ class Gateway:
             who = await self._guard(self.client.whoami(), "whoami")
             if isinstance(who, WhoamiResponse):
                 creds = saved
+                log.info("restored device %s of %s", saved.device_id, saved.user_id)
             elif isinstance(who, ErrorResponse) and who.status_code in (
                 "M_UNKNOWN_TOKEN",
                 "M_MISSING_TOKEN",
