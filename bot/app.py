@@ -98,6 +98,7 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         server_name=settings.server_name,
         sync_timeout_ms=settings.sync.timeout_ms,
         max_backoff_s=settings.sync.max_backoff_s,
+        timeline_limit=settings.sync.timeline_limit,
     )
     http = HttpServer(
         metrics, db, settings.http.host, settings.http.port, settings.sync.stale_after_s

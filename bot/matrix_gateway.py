@@ -27,6 +27,7 @@ from nio import (
     KeysUploadResponse,
     LoginResponse,
     RoomLeaveResponse,
+    RoomMessagesResponse,
     RoomSendResponse,
     SyncResponse,
     WhoamiResponse,
@@ -186,13 +187,15 @@ class Gateway:
         resp = await self._guard(self.client.keys_upload(), "keys upload")
         _check(resp, KeysUploadResponse, "keys upload")
 
-    async def sync(self, since: str | None, timeout_ms: int, full_state: bool) -> SyncResponse:
+    async def sync(
+        self, since: str | None, timeout_ms: int, full_state: bool, timeline_limit: int = 100
+    ) -> SyncResponse:
         resp = await self._guard(
             self.client.sync(
                 timeout=timeout_ms,
                 since=since,
                 full_state=full_state,
-                sync_filter={"room": {"timeline": {"limit": 100}}},
+                sync_filter={"room": {"timeline": {"limit": timeline_limit}}},
             ),
             "sync",
         )
@@ -251,6 +254,23 @@ class Gateway:
                 "m.in_reply_to": {"event_id": in_reply_to},
             }
         return await self.send(room_id, "m.room.message", content, txn_id)
+
+    async def older_events(
+        self, room_id: str, token: str, not_before_ms: int, max_pages: int = 20
+    ) -> list[Any]:
+        """Events before `token` back to `not_before_ms`, oldest first (filling a sync gap)."""
+        found: list[Any] = []
+        for _ in range(max_pages):
+            resp = await self._guard(
+                self.client.room_messages(room_id, start=token, limit=100), "messages"
+            )
+            page = _check(resp, RoomMessagesResponse, "messages")
+            found.extend(e for e in page.chunk if e.server_timestamp >= not_before_ms)
+            if not page.chunk or not page.end or page.chunk[-1].server_timestamp < not_before_ms:
+                break
+            token = page.end
+        found.reverse()
+        return found
 
     async def join(self, room_id: str) -> None:
         resp = await self._guard(self.client.join(room_id), "join")

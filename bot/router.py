@@ -32,7 +32,7 @@ from bot.checkpoint import SyncCheckpoint
 from bot.e2ee import UndecryptedQueue
 from bot.matrix_gateway import Gateway, MatrixError
 from bot.metrics import Metrics
-from bot.storage.database import FIRST_START, SYNC_TOKEN, Database
+from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, Database
 from commands.parsing import is_command
 from commands.reply import Reply
 from commands.table import CommandTable, Invocation, UsageError
@@ -67,6 +67,7 @@ class Router:
         server_name: str,
         sync_timeout_ms: int = 30_000,
         max_backoff_s: float = 30.0,
+        timeline_limit: int = 100,
     ) -> None:
         self.gateway = gateway
         self.db = db
@@ -76,6 +77,8 @@ class Router:
         self.server_name = server_name
         self.sync_timeout_ms = sync_timeout_ms
         self.max_backoff_s = max_backoff_s
+        self.timeline_limit = timeline_limit
+        self._gap_floor_ms = 0
         self.undecrypted = UndecryptedQueue(gateway, db)
         self._tasks: set[asyncio.Task[None]] = set()
         self._checkpoint = SyncCheckpoint(None)
@@ -93,6 +96,10 @@ class Router:
             first = str(int(time.time() * 1000))
             await self.db.put(FIRST_START, first)
         self._first_start_ms = int(first)
+        # A gap in a room's timeline (more events than one sync carries) is paged back to a
+        # minute before the saved token was written; the ledger drops what was already done.
+        saved_ms = await self.db.get(SYNC_TOKEN_MS)
+        self._gap_floor_ms = int(saved_ms) - 60_000 if saved_ms else self._first_start_ms
         self._checkpoint = SyncCheckpoint(token)
         self._saved_token = token
         await self.undecrypted.load()
@@ -122,6 +129,7 @@ class Router:
                 await self._route(sync, dispatch=replay)
             finally:
                 self._checkpoint.seal()
+            self._gap_floor_ms = int(time.time() * 1000) - 60_000
             replay = True
             await self._save_token()
             self.synced.set()
@@ -130,7 +138,9 @@ class Router:
         self, since: str | None, full_state: bool, stop: asyncio.Event
     ) -> SyncResponse | None:
         sync_task = asyncio.ensure_future(
-            self.gateway.sync(since, 0 if full_state else self.sync_timeout_ms, full_state)
+            self.gateway.sync(
+                since, 0 if full_state else self.sync_timeout_ms, full_state, self.timeline_limit
+            )
         )
         stop_task = asyncio.ensure_future(stop.wait())
         done, _ = await asyncio.wait({sync_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
@@ -150,6 +160,7 @@ class Router:
         token = self._checkpoint.token()
         if token is not None and token != self._saved_token:
             await self.db.put(SYNC_TOKEN, token)
+            await self.db.put(SYNC_TOKEN_MS, str(int(time.time() * 1000)))
             self._saved_token = token
 
     # -- classification ---------------------------------------------------------------------
@@ -159,7 +170,13 @@ class Router:
             await self._answer_invite(room_id, invite.invite_state)
         commands: list[CommandEvent] = []
         for room_id, info in sync.rooms.join.items():
-            for event in self._after_own_join(info.timeline.events):
+            timeline = list(info.timeline.events)
+            if dispatch and info.timeline.limited and info.timeline.prev_batch:
+                floor = max(self._gap_floor_ms, self._first_start_ms)
+                older = await self.gateway.older_events(room_id, info.timeline.prev_batch, floor)
+                log.info("filled a gap of %d events in %s", len(older), room_id)
+                timeline = older + timeline
+            for event in self._after_own_join(timeline):
                 if isinstance(event, MegolmEvent):
                     if dispatch:
                         await self.undecrypted.add(room_id, event)

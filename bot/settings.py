@@ -75,6 +75,9 @@ class HttpSettings(_Strict):
 class SyncSettings(_Strict):
     timeout_ms: int = Field(default=30_000, ge=0, description="long-poll of /sync")
     max_backoff_s: float = Field(default=30.0, gt=0)
+    timeline_limit: int = Field(
+        default=100, ge=1, le=1000, description="events per room per sync; older ones are paged"
+    )
     stale_after_s: float = Field(
         default=90.0, gt=0, description="/healthz turns 503 when no sync succeeded for this long"
     )

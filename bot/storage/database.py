@@ -23,6 +23,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 SYNC_TOKEN = "sync_token"
 FIRST_START = "first_start_ms"
+SYNC_TOKEN_MS = "sync_token_saved_ms"
 
 
 def _alembic_config(connection: Connection) -> Config:

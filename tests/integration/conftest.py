@@ -74,7 +74,12 @@ async def make_user(
 
 
 def write_bot_config(
-    directory: Path, synapse: LocalSynapse, user_id: str, password: str, http_port: int = 0
+    directory: Path,
+    synapse: LocalSynapse,
+    user_id: str,
+    password: str,
+    http_port: int = 0,
+    timeline_limit: int = 100,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "bot-password").write_text(password)
@@ -89,7 +94,7 @@ def write_bot_config(
                 f'  user_id: "{user_id}"',
                 "  password_file: ./bot-password",
                 f"http: {{host: 127.0.0.1, port: {http_port}}}",
-                "sync: {timeout_ms: 5000, max_backoff_s: 2}",
+                f"sync: {{timeout_ms: 5000, max_backoff_s: 2, timeline_limit: {timeline_limit}}}",
                 "",
             ]
         )
