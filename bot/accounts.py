@@ -25,7 +25,16 @@ class Registered:
 
 
 def generate_password() -> str:
-    return secrets.token_urlsafe(18)
+    """A random password that also meets the homeserver's policy (upper, lower, digit, symbol)."""
+    while True:
+        candidate = secrets.token_urlsafe(18)
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+            and any(c in "-_" for c in candidate)
+        ):
+            return candidate
 
 
 async def register(

@@ -121,8 +121,16 @@ async def _serve(directory: Path, synapse: LocalSynapse, http_port: int) -> int:
     people = [localpart for localpart, _ in DEMO_PEOPLE]
     accounts = [BOT, WARDEN, *people]
     passwords = _passwords(directory / "secrets" / "passwords.json", accounts)
+    roles = dict(DEMO_PEOPLE) | {BOT: "plenaria", WARDEN: "plenaria warden"}
     for localpart in accounts:
-        await register(synapse.url, synapse.registration_secret, localpart, passwords[localpart])
+        name = f"{localpart} ({roles[localpart]})" if localpart in people else roles[localpart]
+        await register(
+            synapse.url,
+            synapse.registration_secret,
+            localpart,
+            passwords[localpart],
+            displayname=name,
+        )
     _write_private(directory / "secrets" / "bot-password", passwords[BOT])
     _write_private(directory / "secrets" / "warden-password", passwords[WARDEN])
     settings = load_settings(_write_config(directory, synapse, http_port))

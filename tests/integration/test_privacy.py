@@ -29,3 +29,12 @@ async def test_no_plaintext_of_messages_or_commands_at_rest(
         raw = needle.encode()
         assert _files_holding(synapse.directory, raw) == [], "plaintext on the homeserver"
         assert _files_holding(tmp_path, raw) == [], "plaintext in the bot's files"
+
+
+async def test_a_delegate_cannot_change_their_display_name(make_user) -> None:
+    from nio import ProfileSetDisplayNameError
+
+    alice = await make_user("alice")
+    result = await alice.client.set_displayname("Not really Alice")
+    assert isinstance(result, ProfileSetDisplayNameError)
+    assert result.status_code == "M_FORBIDDEN"
