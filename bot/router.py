@@ -159,8 +159,7 @@ class Router:
     async def _save_token(self) -> None:
         token = self._checkpoint.token()
         if token is not None and token != self._saved_token:
-            await self.db.put(SYNC_TOKEN, token)
-            await self.db.put(SYNC_TOKEN_MS, str(int(time.time() * 1000)))
+            await self.db.put_many({SYNC_TOKEN: token, SYNC_TOKEN_MS: str(int(time.time() * 1000))})
             self._saved_token = token
 
     # -- classification ---------------------------------------------------------------------

@@ -79,8 +79,12 @@ class Database:
             return None if row is None else row.value
 
     async def put(self, key: str, value: str) -> None:
+        await self.put_many({key: value})
+
+    async def put_many(self, values: dict[str, str]) -> None:
         async with self._session.begin() as s:
-            await s.merge(KeyValue(key=key, value=value))
+            for key, value in values.items():
+                await s.merge(KeyValue(key=key, value=value))
 
     async def is_handled(self, event_id: str) -> bool:
         async with self._session() as s:
