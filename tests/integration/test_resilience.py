@@ -114,17 +114,24 @@ async def test_homeserver_restart_under_a_running_bot(tmp_path) -> None:
         pong = await alice.wait_reply(await alice.send_text(room_id, "!ping"), timeout=60)
         assert pong.body.startswith("pong")
 
-        async with aiohttp.ClientSession() as http, http.get(metrics) as resp:
-            text = await resp.text()
-        assert resp.status == 200
-        for name in (
+        # The reply is sent before the bot counts it: read until the count has caught up.
+        expected = (
             'plenaria_events_handled_total{outcome="ok"} 2.0',
             'plenaria_commands_total{command="ping"} 2.0',
             "plenaria_sync_failures_total",
             "plenaria_sync_lag_seconds",
             "plenaria_handler_errors_total 0.0",
-        ):
-            assert name in text
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            async with aiohttp.ClientSession() as http, http.get(metrics) as resp:
+                assert resp.status == 200
+                text = await resp.text()
+            missing = [name for name in expected if name not in text]
+            if not missing:
+                break
+            assert time.monotonic() < deadline, f"metrics lack {missing}"
+            await asyncio.sleep(0.2)
         failures = next(
             line for line in text.splitlines() if line.startswith("plenaria_sync_failures_total")
         )
