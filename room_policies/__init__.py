@@ -1,1 +1,13 @@
-"""Pure rules: roles, room kinds, who may be where, power levels, decisions (issue #3)."""
+"""Pure rules: roles, room kinds, who may be where, power levels, decisions (issue #3).
+
+No Matrix, database or network code: the shell (`bot`) and the Synapse module ask these
+functions and act on the answers. Modules:
+
+- `roles`: `Role`, `RoomKind`, `FolderKey`, the id types and the platform's `Platform` accounts;
+- `roster`: the roster (SPEC §7) as frozen models, `load_roster`, `validate`, `dump_roster`;
+- `rooms`: `RoomRef`, the `org.plenaria.room` marker, `desired_rooms`;
+- `membership`: SPEC §2's access table and the `may_*` questions answering with a `Decision`;
+- `power_levels`: the one power-level table and `power_levels_content`.
+
+Rules are numbered R1–R25 in those modules, each traced to SPEC.md.
+"""

@@ -1,0 +1,68 @@
+"""The vocabulary of the rules: who someone is (`Role`), what a room is for (`RoomKind`,
+`FolderKey`), the typed ids, and the platform's own two accounts (`Platform`).
+
+SPEC §1 (People) and §2 (Rooms). Nothing here decides anything; `membership` and
+`power_levels` do, from their tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NewType
+
+UserId = NewType("UserId", str)
+RoomId = NewType("RoomId", str)
+DelegationCode = NewType("DelegationCode", str)
+
+
+class Role(StrEnum):
+    """A person's or account's role (SPEC §1), plus `OUTSIDER` for anyone else."""
+
+    CHAIR = "chair"
+    SECRETARIAT = "secretariat"
+    FOCAL_POINT = "focal_point"
+    EXPERT = "expert"
+    BOT = "bot"
+    WARDEN = "warden"
+    OUTSIDER = "outsider"
+
+
+class RoomKind(StrEnum):
+    """The kinds of room the platform governs (SPEC §2), as written in the room marker (§7)."""
+
+    SPACE = "space"
+    PLENARY = "plenary"
+    MODERATION = "moderation"
+    FOLDER = "folder"
+    EXPERTS = "experts"
+    DESK = "desk"
+
+
+class FolderKey(StrEnum):
+    """The three folder rooms (SPEC §3), as written in the room marker (§7)."""
+
+    REFERENCE = "reference"
+    SUPPORTING = "supporting"
+    PLAN = "plan"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The platform's two accounts: the encrypted bot, and the warden that holds no keys."""
+
+    bot_id: UserId
+    warden_id: UserId
+
+    def __post_init__(self) -> None:
+        if self.bot_id == self.warden_id:
+            # The warden exists so that one account never holds an experts room's keys (R15).
+            raise ValueError("the bot and the warden must be two different accounts")
+
+    def role_of(self, user: UserId) -> Role | None:
+        """`BOT` or `WARDEN` for the platform's accounts, None for anyone else."""
+        if user == self.bot_id:
+            return Role.BOT
+        if user == self.warden_id:
+            return Role.WARDEN
+        return None
