@@ -11,6 +11,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from bot import roster_service
 from bot.e2ee import ensure_cross_signed
 from bot.http_server import HttpServer
 from bot.matrix_gateway import Gateway, HomeserverUnreachable
@@ -44,6 +45,9 @@ class App:
     async def run(self) -> None:
         await self.db.migrate()
         try:
+            imported = await roster_service.ensure_imported(self.settings, self.db)
+            if imported is not None:
+                log.info("%s", roster_service.summary(imported))
             await self._connect()
             await self.http.start()
             log.info(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot import logs
 from bot.settings import ConfigError, Settings, load_settings
+from room_policies.roster import RosterError
 
 log = logging.getLogger("plenaria")
 
@@ -29,6 +30,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="run the bot with a configuration file")
     run.add_argument("--config", type=Path, required=True, help="path to config.yaml")
+    roster = sub.add_parser("roster", help="import or export the roster (roster.yaml)")
+    roster_sub = roster.add_subparsers(dest="action", required=True, metavar="ACTION")
+    imp = roster_sub.add_parser("import", help="check a roster file and make it the current one")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--config", type=Path, required=True)
+    exp = roster_sub.add_parser("export", help="write the current roster as YAML")
+    exp.add_argument("--config", type=Path, required=True)
+    exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     demo = sub.add_parser(
         "demo", help="start a local Synapse, demo accounts and the bot (for trying plenaria)"
     )
@@ -59,6 +68,32 @@ async def serve(settings: Settings) -> None:
     await app.run()
 
 
+async def _roster(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import roster_service
+    from bot.storage.database import Database
+    from room_policies.roster import dump_roster
+
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        if args.action == "import":
+            imported = await roster_service.import_file(settings, db, args.file)
+            print(f"imported {roster_service.summary(imported)}")
+            return EXIT_OK
+        stored = await roster_service.current(settings, db)
+        if stored is None:
+            print("plenaria: no roster has been imported yet", file=sys.stderr)
+            return EXIT_REFUSED
+        text = dump_roster(stored.roster)
+        if args.output is not None:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+    finally:
+        await db.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.configure()
@@ -68,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_paths(settings)
             log.info("configuration: %s", settings.redacted())
             asyncio.run(serve(settings))
+        elif args.verb == "roster":
+            settings = load_settings(args.config)
+            check_paths(settings)
+            return asyncio.run(_roster(settings, args))
         elif args.verb == "demo":
             from bot.demo import run_demo
 
@@ -75,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"plenaria: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except RosterError as exc:
+        for reason in exc.reasons:
+            print(f"plenaria: roster refused: {reason}", file=sys.stderr)
+        return EXIT_REFUSED
     except KeyboardInterrupt:
         return EXIT_OK
     return EXIT_OK

@@ -17,7 +17,7 @@ from sqlalchemy import delete, event, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from bot.storage.models import HandledEvent, KeyValue, PendingEncryptedEvent
+from bot.storage.models import HandledEvent, KeyValue, PendingEncryptedEvent, RosterVersion
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -138,6 +138,37 @@ class Database:
             await s.execute(
                 delete(PendingEncryptedEvent).where(PendingEncryptedEvent.event_id == event_id)
             )
+
+
+@dataclass(frozen=True)
+class StoredRoster:
+    version: int
+    document: str
+    source: str
+    created_at: datetime
+
+
+class RosterRepository:
+    """The roster's history in the database: each accepted roster is a new version."""
+
+    def __init__(self, db: Database) -> None:
+        self._session = db._session
+
+    async def current(self) -> StoredRoster | None:
+        async with self._session() as s:
+            row = await s.scalar(
+                select(RosterVersion).order_by(RosterVersion.version.desc()).limit(1)
+            )
+            if row is None:
+                return None
+            return StoredRoster(row.version, row.document, row.source, row.created_at)
+
+    async def save(self, document: str, source: str) -> int:
+        async with self._session.begin() as s:
+            row = RosterVersion(document=document, source=source, created_at=datetime.now(UTC))
+            s.add(row)
+            await s.flush()
+            return row.version
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

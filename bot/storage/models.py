@@ -40,3 +40,13 @@ class PendingEncryptedEvent(Base):
     source: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RosterVersion(Base):
+    """An accepted roster, as its validated YAML; append-only, the newest is current."""
+
+    __tablename__ = "roster_versions"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
