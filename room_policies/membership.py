@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from room_policies.roles import Platform, Role, RoomKind, UserId
+from room_policies.roles import Platform, Role, RoomKind, UserId, role_table
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster, country_name
 
@@ -116,15 +116,6 @@ MODERATES = Access(Standing.MODERATOR, posts=True)
 GOVERNS = Access(Standing.ADMIN, posts=True)
 
 _ = NO_ACCESS  # "–" in SPEC's table
-_COLUMNS = (
-    Role.CHAIR,
-    Role.SECRETARIAT,
-    Role.FOCAL_POINT,
-    Role.EXPERT,
-    Role.BOT,
-    Role.WARDEN,
-    Role.OUTSIDER,
-)
 # R9: SPEC §2's table. In an experts room or a desk, "focal point" and "expert" mean those of the
 # room's own delegation; those of other delegations have no access there (R13).
 # fmt: off
@@ -140,9 +131,7 @@ _ROWS: dict[RoomKind, tuple[Access, ...]] = {
 # fmt: on
 # ¹ only if the roster says `experts_read_folders: true` (R12).
 
-ACCESS: Mapping[RoomKind, Mapping[Role, Access]] = MappingProxyType(
-    {kind: MappingProxyType(dict(zip(_COLUMNS, row, strict=True))) for kind, row in _ROWS.items()}
-)
+ACCESS: Mapping[RoomKind, Mapping[Role, Access]] = role_table(_ROWS)
 
 # R15: each room has exactly one governing account, the one with admin standing in its row.
 _GOVERNOR: Mapping[RoomKind, Role] = MappingProxyType(

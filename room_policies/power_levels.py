@@ -24,7 +24,6 @@ R25  Kick, redact and @room notifications take the level of the room's moderator
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import TypedDict
 
 from room_policies.membership import (
@@ -35,21 +34,12 @@ from room_policies.membership import (
     members_of,
     role_in,
 )
-from room_policies.roles import Platform, Role, RoomKind
+from room_policies.roles import Platform, Role, RoomKind, role_table
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster
 
 __all__ = ["POWER_LEVELS", "PowerLevelsContent", "power_levels_content"]
 
-_COLUMNS = (
-    Role.CHAIR,
-    Role.SECRETARIAT,
-    Role.FOCAL_POINT,
-    Role.EXPERT,
-    Role.BOT,
-    Role.WARDEN,
-    Role.OUTSIDER,
-)
 # R22: the table. A role with no access to a room has the outsiders' level there (`users_default`).
 # fmt: off
 _ROWS: dict[RoomKind, tuple[int, ...]] = {
@@ -63,9 +53,7 @@ _ROWS: dict[RoomKind, tuple[int, ...]] = {
 }
 # fmt: on
 
-POWER_LEVELS: Mapping[RoomKind, Mapping[Role, int]] = MappingProxyType(
-    {kind: MappingProxyType(dict(zip(_COLUMNS, row, strict=True))) for kind, row in _ROWS.items()}
-)
+POWER_LEVELS: Mapping[RoomKind, Mapping[Role, int]] = role_table(_ROWS)
 
 
 class PowerLevelsContent(TypedDict):

@@ -7,9 +7,11 @@ SPEC §1 (People) and §2 (Rooms). Nothing here decides anything; `membership` a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NewType
+from types import MappingProxyType
+from typing import NewType, TypeVar
 
 UserId = NewType("UserId", str)
 RoomId = NewType("RoomId", str)
@@ -66,3 +68,27 @@ class Platform:
         if user == self.warden_id:
             return Role.WARDEN
         return None
+
+
+_T = TypeVar("_T")
+
+# The column order of the policy tables (membership.ACCESS, power_levels.POWER_LEVELS).
+ROLE_COLUMNS: tuple[Role, ...] = (
+    Role.CHAIR,
+    Role.SECRETARIAT,
+    Role.FOCAL_POINT,
+    Role.EXPERT,
+    Role.BOT,
+    Role.WARDEN,
+    Role.OUTSIDER,
+)
+
+
+def role_table(rows: Mapping[RoomKind, tuple[_T, ...]]) -> Mapping[RoomKind, Mapping[Role, _T]]:
+    """A read-only (room kind → role → cell) table from rows in `ROLE_COLUMNS` order."""
+    return MappingProxyType(
+        {
+            kind: MappingProxyType(dict(zip(ROLE_COLUMNS, row, strict=True)))
+            for kind, row in rows.items()
+        }
+    )
