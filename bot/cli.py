@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import logs
+from bot.matrix_gateway import MatrixError
 from bot.settings import ConfigError, Settings, load_settings
 from room_policies.roster import RosterError
 
@@ -114,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"plenaria: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MatrixError as exc:
+        print(f"plenaria: the homeserver refused: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except RosterError as exc:
         for reason in exc.reasons:
             print(f"plenaria: roster refused: {reason}", file=sys.stderr)

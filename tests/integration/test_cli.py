@@ -83,3 +83,17 @@ def test_usage_error_is_exit_2() -> None:
         [sys.executable, "-m", "bot.cli", "frobnicate"], capture_output=True, text=True
     )
     assert result.returncode == 2
+
+
+def test_a_wrong_bot_password_is_one_line_and_exit_1(synapse, tmp_path: Path) -> None:
+    (tmp_path / "bot-password").write_text("Not-the-password-1")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        GOOD.replace("http://127.0.0.1:9", synapse.url).replace("example.org", synapse.server_name)
+    )
+    result = _run(config)
+    assert result.returncode == 1, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("plenaria: the homeserver refused: login failed: M_FORBIDDEN")
+    assert "Traceback" not in result.stderr
+    assert "Not-the-password" not in result.stderr
