@@ -40,6 +40,9 @@ class App:
     router: Router
     http: HttpServer
     metrics: Metrics
+    # The warden governs the experts rooms; it never uploads device keys, so no client ever
+    # encrypts to it and the platform never holds an experts room's keys (SPEC §2).
+    warden: Gateway | None = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self) -> None:
@@ -62,6 +65,8 @@ class App:
         finally:
             await self.http.stop()
             await self.gateway.close()
+            if self.warden is not None:
+                await self.warden.close()
             await self.db.close()
 
     async def _connect(self) -> None:
@@ -70,6 +75,8 @@ class App:
             try:
                 await self.gateway.start()
                 await ensure_cross_signed(self.gateway)
+                if self.warden is not None:
+                    await self.warden.start()
                 return
             except HomeserverUnreachable:
                 if self.stop_event.is_set():
@@ -107,4 +114,14 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
     http = HttpServer(
         metrics, db, settings.http.host, settings.http.port, settings.sync.stale_after_s
     )
-    return App(settings, db, gateway, router, http, metrics)
+    warden = None
+    if settings.warden is not None:
+        warden = Gateway(
+            settings.homeserver_url,
+            settings.warden.user_id,
+            settings.warden.secret(),
+            settings.data_dir / "matrix" / "warden",
+            "plenaria warden (no keys)",
+            encryption=False,
+        )
+    return App(settings, db, gateway, router, http, metrics, warden)

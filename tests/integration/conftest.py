@@ -80,6 +80,7 @@ def write_bot_config(
     password: str,
     http_port: int = 0,
     timeline_limit: int = 100,
+    warden: tuple[str, str] | None = None,
 ) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "bot-password").write_text(password)
@@ -99,6 +100,10 @@ def write_bot_config(
             ]
         )
     )
+    if warden is not None:
+        (directory / "warden-password").write_text(warden[1])
+        with config.open("a") as fh:
+            fh.write(f'warden:\n  user_id: "{warden[0]}"\n  password_file: ./warden-password\n')
     return config
 
 

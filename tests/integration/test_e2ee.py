@@ -95,3 +95,28 @@ async def test_a_command_whose_room_key_arrives_late_is_answered_once(make_user,
     assert len(alice.replies_to(event_id)) == 1
     assert len(bot.app.router.undecrypted) == 0
     assert await bot.app.db.pending() == []
+
+
+async def test_the_warden_has_no_device_keys_and_keeps_its_device(
+    synapse, make_account, make_user, tmp_path
+) -> None:
+    from bot.app import build_app
+    from bot.settings import load_settings
+    from tests.integration.conftest import RunningBot, write_bot_config
+
+    bot_id, bot_password = await make_account("bot")
+    warden_id, warden_password = await make_account("warden")
+    config = write_bot_config(
+        tmp_path / "bot", synapse, bot_id, bot_password, warden=(warden_id, warden_password)
+    )
+    observer = await make_user("observer")
+    devices = []
+    for _ in range(2):  # a restart must restore the same warden device, still without keys
+        bot = await RunningBot(build_app(load_settings(config))).ready()
+        assert bot.app.warden is not None
+        devices.append(bot.app.warden.device_id)
+        keys = await query_keys(synapse.url, observer, warden_id)
+        assert keys["device_keys"].get(warden_id, {}) == {}
+        assert warden_id not in keys.get("master_keys", {})
+        await bot.stop()
+    assert devices[0] == devices[1]
