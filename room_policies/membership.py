@@ -156,6 +156,7 @@ GOVERNED_STATE_TYPES: frozenset[str] = frozenset(
         "m.room.encryption",
         "m.room.guest_access",
         "org.plenaria.room",
+        "org.plenaria.members",
         "m.room.name",
         "m.room.topic",
         "m.room.avatar",
@@ -178,9 +179,9 @@ def role_in(roster: Roster, platform: Platform, user: UserId) -> Role:
     return platform.role_of(user) or roster.role_of(user) or Role.OUTSIDER
 
 
-def governing_role(room: RoomRef) -> Role:
+def governing_role(room: RoomRef | RoomKind) -> Role:
     """`BOT`, or `WARDEN` for an experts room (R15)."""
-    return _GOVERNOR[room.kind]
+    return _GOVERNOR[room.kind if isinstance(room, RoomRef) else room]
 
 
 def governing_account(platform: Platform, room: RoomRef) -> UserId:

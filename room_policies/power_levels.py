@@ -34,11 +34,11 @@ from room_policies.membership import (
     members_of,
     role_in,
 )
-from room_policies.roles import Platform, Role, RoomKind, role_table
+from room_policies.roles import Platform, Role, RoomKind, UserId, role_table
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster
 
-__all__ = ["POWER_LEVELS", "PowerLevelsContent", "power_levels_content"]
+__all__ = ["POWER_LEVELS", "PowerLevelsContent", "power_levels_content", "power_levels_for"]
 
 # R22: the table. A role with no access to a room has the outsiders' level there (`users_default`).
 # fmt: off
@@ -73,11 +73,21 @@ class PowerLevelsContent(TypedDict):
 
 def power_levels_content(roster: Roster, platform: Platform, room: RoomRef) -> PowerLevelsContent:
     """The whole `m.room.power_levels` content the room should have."""
-    row = POWER_LEVELS[room.kind]
-    cells = ACCESS[room.kind]
+    roles = {user: role_in(roster, platform, user) for user in members_of(roster, platform, room)}
+    return power_levels_for(room.kind, roles)
+
+
+def power_levels_for(kind: RoomKind, roles: Mapping[UserId, Role]) -> PowerLevelsContent:
+    """The `m.room.power_levels` content of a room of this kind whose members have these roles.
+
+    The Synapse module, which sees no roster, checks a room's power levels with this from the
+    roles the platform published in the room (`org.plenaria.members`).
+    """
+    row = POWER_LEVELS[kind]
+    cells = ACCESS[kind]
     default = row[Role.OUTSIDER]
     # R23: the governing account's level.
-    governing = row[governing_role(room)]
+    governing = row[governing_role(kind)]
     # R24: the lowest level among those who post.
     events_default = min(row[role] for role, cell in cells.items() if cell.posts)
     # R25: the moderators' level, or the governing account's where nobody moderates.
@@ -85,13 +95,11 @@ def power_levels_content(roster: Roster, platform: Platform, room: RoomRef) -> P
         (row[role] for role, cell in cells.items() if cell.standing is Standing.MODERATOR),
         default=governing,
     )
-    removing = governing if room.kind is RoomKind.PLENARY else moderating
+    removing = governing if kind is RoomKind.PLENARY else moderating
 
-    users = {
-        user: row[role_in(roster, platform, user)] for user in members_of(roster, platform, room)
-    }
+    users = {user: row[role] for user, role in roles.items()}
     events = dict.fromkeys(sorted(GOVERNED_STATE_TYPES), governing)
-    if room.kind is RoomKind.PLENARY:
+    if kind is RoomKind.PLENARY:
         # R25 (R18): not even one's own message is redacted in the plenary but by the platform.
         events["m.room.redaction"] = governing
     return {
