@@ -284,16 +284,69 @@ class Gateway:
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> tuple[int, dict[str, Any]]:
         """A raw client-server API call (for endpoints nio lacks): status and JSON body."""
+        status, data = await self._request(method, path, body)
+        return status, data if isinstance(data, dict) else {}
+
+    async def _request(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> tuple[int, Any]:
         if self._http is None:
-            self._http = aiohttp.ClientSession()
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=32),
+                timeout=aiohttp.ClientTimeout(total=120),
+            )
         url = self.homeserver + path
         headers = {"Authorization": f"Bearer {self.client.access_token}"}
         try:
             async with self._http.request(method, url, json=body, headers=headers) as resp:
-                data = await resp.json(content_type=None)
-                return resp.status, data if isinstance(data, dict) else {}
-        except aiohttp.ClientConnectionError as exc:
+                return resp.status, await resp.json(content_type=None)
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             raise HomeserverUnreachable(path, "unreachable", type(exc).__name__) from None
+
+    async def _call(
+        self, what: str, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> Any:
+        """A client-server API call that must succeed; a refusal raises `MatrixError`."""
+        status, data = await self._request(method, "/_matrix/client/v3" + path, body)
+        if status != 200:
+            errcode = data.get("errcode", str(status)) if isinstance(data, dict) else str(status)
+            message = data.get("error", "") if isinstance(data, dict) else ""
+            raise MatrixError(what, str(errcode), str(message))
+        return data
+
+    # -- rooms, for the reconciler (plain HTTP: the warden has no nio room state to speak of) --
+
+    async def create_room(self, body: dict[str, Any]) -> str:
+        data = await self._call("create room", "POST", "/createRoom", body)
+        return str(data["room_id"])
+
+    async def joined_rooms(self) -> list[str]:
+        data = await self._call("joined rooms", "GET", "/joined_rooms")
+        return [str(r) for r in data.get("joined_rooms", [])]
+
+    async def room_state(self, room_id: str) -> list[dict[str, Any]]:
+        """The room's current state events (as the homeserver serves them)."""
+        data = await self._call("room state", "GET", f"/rooms/{path_quote(room_id)}/state")
+        return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+
+    async def put_state(
+        self, room_id: str, event_type: str, state_key: str, content: dict[str, Any]
+    ) -> str:
+        path = (
+            f"/rooms/{path_quote(room_id)}/state/{path_quote(event_type)}/{path_quote(state_key)}"
+        )
+        data = await self._call(f"set {event_type}", "PUT", path, content)
+        return str(data.get("event_id", ""))
+
+    async def invite(self, room_id: str, user_id: str, reason: str | None = None) -> None:
+        body: dict[str, Any] = {"user_id": user_id}
+        if reason:
+            body["reason"] = reason
+        await self._call("invite", "POST", f"/rooms/{path_quote(room_id)}/invite", body)
+
+    async def kick(self, room_id: str, user_id: str, reason: str) -> None:
+        body = {"user_id": user_id, "reason": reason}
+        await self._call("kick", "POST", f"/rooms/{path_quote(room_id)}/kick", body)
 
     async def keys_of(self, user_id: str) -> dict[str, Any]:
         status, data = await self.request(

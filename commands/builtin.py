@@ -1,15 +1,77 @@
-"""The platform's command table: every command, listed once, by hand."""
+"""The platform's command table: every command, listed once, by hand, with who may use it where
+(SPEC §5)."""
 
 from __future__ import annotations
 
-from commands import help, ping
-from commands.table import Command, CommandTable
+from commands import (
+    audit,
+    delegation,
+    delegations,
+    experts,
+    focal_point,
+    help,
+    ping,
+    reconcile,
+)
+from commands.table import (
+    COORDINATION,
+    DESK,
+    MODERATION,
+    Command,
+    CommandTable,
+)
+from room_policies.roles import Role
+
+_MODERATION = frozenset({MODERATION})
+_FOCAL_POINT = frozenset({Role.FOCAL_POINT})
 
 
 def builtin_commands() -> list[Command]:
+    # help and ping reveal nothing and are answered for anyone on this homeserver, anywhere.
     return [
         Command("help", help.SUMMARY, help.Args, help.handle),
         Command("ping", ping.SUMMARY, ping.Args, ping.handle),
+        Command(
+            "delegations",
+            delegations.SUMMARY,
+            delegations.Args,
+            delegations.handle,
+            COORDINATION,
+            _MODERATION,
+        ),
+        Command(
+            "delegation",
+            delegation.SUMMARY,
+            delegation.Args,
+            delegation.handle,
+            COORDINATION,
+            _MODERATION,
+        ),
+        Command(
+            "focal-point",
+            focal_point.SUMMARY,
+            focal_point.Args,
+            focal_point.handle,
+            COORDINATION,
+            _MODERATION,
+        ),
+        Command(
+            "reconcile",
+            reconcile.SUMMARY,
+            reconcile.Args,
+            reconcile.handle,
+            COORDINATION,
+            _MODERATION,
+        ),
+        Command("audit", audit.SUMMARY, audit.Args, audit.handle, COORDINATION, _MODERATION),
+        Command(
+            "experts",
+            experts.SUMMARY,
+            experts.Args,
+            experts.handle,
+            _FOCAL_POINT,
+            frozenset({DESK}),
+        ),
     ]
 
 

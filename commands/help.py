@@ -28,6 +28,8 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     if args.command is not None:
         name = args.command.lstrip("!").lower()
         command = table.get(name)
+        if command is not None and command.refusal(invocation) is not None:
+            return Reply.plain(f"!{command.name}: {command.refusal(invocation)}")
         if command is None:
             guess = table.nearest(name)
             hint = f" Did you mean !{guess}?" if guess else ""
@@ -38,5 +40,5 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
         )
     return Reply.titled(
         "Commands you can use here:",
-        [f"{c.usage()} — {c.summary}" for c in table],
+        [f"{c.usage()} — {c.summary}" for c in table.allowed(invocation)],
     )

@@ -16,6 +16,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from commands.parsing import ParseError, parse
 from commands.reply import Reply
+from room_policies.roles import Role, RoomKind
+
+# Where a command is asked: a governed room's kind, or a direct message with the bot (any room
+# the platform does not govern).
+DIRECT = "direct"
+MODERATION = RoomKind.MODERATION.value
+PLENARY = RoomKind.PLENARY.value
+DESK = RoomKind.DESK.value
+EVERYWHERE: frozenset[str] = frozenset({DIRECT, MODERATION, PLENARY, DESK})
+EVERYONE: frozenset[Role] = frozenset(Role)
+COORDINATION: frozenset[Role] = frozenset({Role.CHAIR, Role.SECRETARIAT})
 
 
 class Args(BaseModel):
@@ -39,6 +50,9 @@ class Invocation:
     body: str
     sent_ms: int
     now_ms: int
+    role: Role = Role.OUTSIDER
+    place: str = DIRECT  # a RoomKind value for governed rooms, else DIRECT
+    delegation: str | None = None  # the room's delegation (a desk), if it has one
 
 
 Handler = Callable[[Any, Invocation, Any], Awaitable[Reply]]
@@ -50,6 +64,18 @@ class Command:
     summary: str
     args: type[Args]
     handler: Handler
+    roles: frozenset[Role] = EVERYONE
+    places: frozenset[str] = EVERYWHERE
+
+    def refusal(self, invocation: Invocation) -> str | None:
+        """Why this asker may not use the command here (SPEC §5), or None if they may."""
+        if invocation.place not in self.places:
+            rooms = " or ".join(sorted(_PLACE_WORDS[p] for p in self.places))
+            return f"!{self.name} is used in {rooms}, not here."
+        if invocation.role not in self.roles:
+            who = ", ".join(sorted(_ROLE_WORDS[r] for r in self.roles))
+            return f"!{self.name} is for {who} only."
+        return None
 
     def usage(self) -> str:
         parts = [f"!{self.name}"]
@@ -76,12 +102,33 @@ class Command:
         return lines
 
 
+_PLACE_WORDS = {
+    DIRECT: "a direct message with the bot",
+    MODERATION: "the moderation room",
+    PLENARY: "the plenary",
+    DESK: "your desk",
+}
+_ROLE_WORDS = {
+    Role.CHAIR: "the Chair",
+    Role.SECRETARIAT: "the Technical Secretariat",
+    Role.FOCAL_POINT: "focal points",
+    Role.EXPERT: "experts",
+    Role.BOT: "the platform",
+    Role.WARDEN: "the platform",
+    Role.OUTSIDER: "people outside the roster",
+}
+
+
 class UsageError(Exception):
     """The command exists but its arguments are wrong, or no such command exists."""
 
     def __init__(self, reply: Reply) -> None:
         super().__init__(reply.text)
         self.reply = reply
+
+
+class Refused(UsageError):
+    """The asker may not use this command here (SPEC §5: a refusal says why)."""
 
 
 @dataclass(frozen=True)
@@ -109,12 +156,17 @@ class CommandTable:
     def get(self, name: str) -> Command | None:
         return self._commands.get(name)
 
+    def allowed(self, invocation: Invocation) -> list[Command]:
+        """The commands this asker may use where they asked (what `!help` lists)."""
+        return [c for c in self._commands.values() if c.refusal(invocation) is None]
+
     def nearest(self, name: str) -> str | None:
         matches = difflib.get_close_matches(name, list(self._commands), n=1, cutoff=0.6)
         return matches[0] if matches else None
 
-    def bind(self, body: str) -> Bound:
-        """Parse and validate, or raise UsageError carrying the reply the asker should see."""
+    def bind(self, body: str, invocation: Invocation | None = None) -> Bound:
+        """Parse, authorise (when `invocation` says who asks where) and validate, or raise
+        UsageError / Refused carrying the reply the asker should see."""
         try:
             parsed = parse(body)
         except ParseError as exc:
@@ -126,6 +178,12 @@ class CommandTable:
             raise UsageError(
                 Reply.plain(f"Unknown command !{parsed.name}.{hint} Send !help for the list.")
             )
+        if invocation is not None:
+            refusal = command.refusal(invocation)
+            if refusal is not None:
+                raise Refused(
+                    Reply.plain(f"Refused: {refusal} Send !help for what you can do here.")
+                )
         values: dict[str, object] = dict(parsed.options)
         slots = command.args.positional
         if len(parsed.positionals) > len(slots):

@@ -51,6 +51,23 @@ class RoomRef:
             content["delegation"] = self.delegation
         return content
 
+    @property
+    def key(self) -> str:
+        """A short stable name: `plenary`, `folder:plan`, `experts:AG`, …"""
+        qualifier = self.folder or self.delegation
+        return f"{self.kind.value}:{qualifier}" if qualifier else self.kind.value
+
+    @classmethod
+    def from_key(cls, key: str) -> RoomRef | None:
+        """The room a `key` names, or None."""
+        kind, _, qualifier = key.partition(":")
+        content: dict[str, str] = {"kind": kind}
+        if kind == RoomKind.FOLDER.value:
+            content["folder"] = qualifier
+        elif qualifier:
+            content["delegation"] = qualifier
+        return cls.from_marker(content)
+
     @classmethod
     def from_marker(cls, content: Mapping[str, object]) -> RoomRef | None:
         """The room a marker names, or None if the marker is malformed.

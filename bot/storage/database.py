@@ -17,13 +17,21 @@ from sqlalchemy import delete, event, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from bot.storage.models import HandledEvent, KeyValue, PendingEncryptedEvent, RosterVersion
+from bot.storage.models import (
+    AuditEntry,
+    GovernedRoom,
+    HandledEvent,
+    KeyValue,
+    PendingEncryptedEvent,
+    RosterVersion,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 SYNC_TOKEN = "sync_token"
 FIRST_START = "first_start_ms"
 SYNC_TOKEN_MS = "sync_token_saved_ms"
+KV_WARDEN_SYNC_TOKEN = "warden_sync_token"
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -169,6 +177,88 @@ class RosterRepository:
             s.add(row)
             await s.flush()
             return row.version
+
+
+@dataclass(frozen=True)
+class RoomRecord:
+    ref: str
+    room_id: str
+    governor: str
+
+
+class RoomRepository:
+    """The governed rooms' ids by meaning (the markers in Matrix are the truth)."""
+
+    def __init__(self, db: Database) -> None:
+        self._session = db._session
+
+    async def all(self) -> dict[str, RoomRecord]:
+        async with self._session() as s:
+            rows = (await s.scalars(select(GovernedRoom))).all()
+            return {r.ref: RoomRecord(r.ref, r.room_id, r.governor) for r in rows}
+
+    async def record(self, ref: str, room_id: str, governor: str) -> None:
+        async with self._session.begin() as s:
+            await s.execute(
+                delete(GovernedRoom).where(
+                    (GovernedRoom.ref == ref) | (GovernedRoom.room_id == room_id)
+                )
+            )
+            s.add(GovernedRoom(ref=ref, room_id=room_id, governor=governor, recorded_at=_now()))
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One line of the audit log (SPEC §6: who, what, where, decision, reason)."""
+
+    actor: str
+    action: str
+    room: str
+    target: str
+    decision: str
+    rule: str
+    reason: str
+    at: datetime | None = None
+    id: int | None = None
+
+
+class AuditLog:
+    """The append-only audit log: commands and enforcement actions, never message content."""
+
+    def __init__(self, db: Database) -> None:
+        self._session = db._session
+
+    async def append(self, record: AuditRecord) -> None:
+        async with self._session.begin() as s:
+            s.add(
+                AuditEntry(
+                    at=record.at or _now(),
+                    actor=record.actor,
+                    action=record.action,
+                    room=record.room,
+                    target=record.target,
+                    decision=record.decision,
+                    rule=record.rule,
+                    reason=record.reason,
+                )
+            )
+
+    async def latest(self, count: int) -> list[AuditRecord]:
+        """The newest `count` entries, newest first."""
+        async with self._session() as s:
+            rows = (
+                await s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(count))
+            ).all()
+            return [
+                AuditRecord(
+                    r.actor, r.action, r.room, r.target, r.decision, r.rule, r.reason, r.at, r.id
+                )
+                for r in rows
+            ]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -50,3 +50,30 @@ class RosterVersion(Base):
     document: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GovernedRoom(Base):
+    """A governed room's Matrix id, by meaning (`RoomRef.key`). Matrix's room markers are the
+    truth; this is the platform's memory of them, rebuilt from the markers when lost."""
+
+    __tablename__ = "governed_rooms"
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(255), unique=True)
+    governor: Mapped[str] = mapped_column(String(255))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One command or enforcement action: who, what, where, the decision and why. Append-only;
+    never message content (SPEC §6)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    room: Mapped[str] = mapped_column(String(255))
+    target: Mapped[str] = mapped_column(String(255))
+    decision: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)

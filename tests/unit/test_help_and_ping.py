@@ -34,8 +34,8 @@ def deps() -> FakeDeps:
 
 
 def test_builtin_table_holds_help_and_ping() -> None:
-    assert [c.name for c in builtin_commands()] == ["help", "ping"]
-    assert [c.name for c in default_table()] == ["help", "ping"]
+    assert [c.name for c in builtin_commands()][:2] == ["help", "ping"]
+    assert [c.name for c in default_table()] == [c.name for c in builtin_commands()]
 
 
 # --- !ping ----------------------------------------------------------------------------------

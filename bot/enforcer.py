@@ -1,0 +1,268 @@
+"""React: undo at once what breaks a rule, report it where SPEC §2 says, write it to the audit log.
+
+The bot's sync loop and the warden's (`StateWatch`) hand every state, membership and redaction
+event of a governed room to `Enforcer.observe`. A pure judgement (`judge_event`) asks
+room_policies whether the event breaks a rule; if it does, the room is reconciled (revoke the
+invite, remove the joiner, restore the state), the breach is reported — in the moderation room
+for the plenary, the folders, the space and the moderation room, in the focal point's desk for
+their experts room — and audited. The platform's own writes are recognised and left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.matrix_gateway import Gateway, MatrixError
+from bot.reconciler import Reconciler
+from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
+from room_policies.membership import (
+    Decision,
+    governing_account,
+    may_invite,
+    may_join,
+    may_kick,
+    may_redact,
+    may_send_state,
+)
+from room_policies.roles import Platform, RoomKind, UserId
+from room_policies.rooms import RoomRef, room_name
+from room_policies.roster import Roster
+
+log = logging.getLogger(__name__)
+
+RosterSource = Callable[[], Awaitable[Roster | None]]
+Reporter = Callable[[RoomRef, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Breach:
+    """An event that broke a rule, and the decision that says which."""
+
+    event_id: str
+    sender: str
+    action: str  # what was attempted, in a few words
+    target: str
+    decision: Decision
+    undoable: bool = True
+
+
+def judge_event(
+    roster: Roster,
+    platform: Platform,
+    ref: RoomRef,
+    event: Mapping[str, Any],
+    desired_state: Mapping[tuple[str, str], Any],
+) -> Breach | None:
+    """Does this event (already in the room) break a rule? None if it is in order."""
+    etype = event.get("type")
+    sender = UserId(str(event.get("sender", "")))
+    event_id = str(event.get("event_id", ""))
+    content = event.get("content") or {}
+    key = event.get("state_key")
+    governor = governing_account(platform, ref)
+    if etype == "m.room.redaction":
+        target_sender = UserId(str(event.get("target_sender", "")))
+        redacting = may_redact(roster, platform, sender, ref, target_sender or sender)
+        if redacting.allowed or sender == governor:
+            return None
+        return Breach(event_id, sender, "removed a message", "", redacting, undoable=False)
+    if not isinstance(key, str) or not isinstance(etype, str):
+        return None
+    if etype == "m.room.member":
+        target = UserId(key)
+        membership = content.get("membership")
+        decision: Decision | None = None
+        if membership == "invite":
+            decision = may_invite(roster, platform, sender, target, ref)
+            if sender == governor:  # the platform's invitation: only whom the roster wants
+                decision = may_join(roster, platform, target, ref)
+            action = f"invited {target}"
+        elif membership == "join":
+            decision = may_join(roster, platform, target, ref)
+            action = "joined"
+        elif membership == "leave" and sender != target:
+            decision = may_kick(roster, platform, sender, target, ref)
+            action = f"removed {target}"
+        elif membership == "ban" and sender != governor:
+            kicking = may_kick(roster, platform, sender, target, ref)
+            decision = Decision(False, kicking.reason, kicking.rule)
+            action = f"banned {target}"
+        elif membership == "knock":
+            decision = may_join(roster, platform, target, ref)
+            action = "asked to join"
+        else:
+            return None
+        if decision is None or decision.allowed:
+            return None
+        return Breach(event_id, sender, action, target, decision)
+    if sender == governor:
+        # The platform's own account, e.g. driven by a server administrator's tool: the state
+        # must still be what the rules say.
+        wanted = desired_state.get((etype, key))
+        if wanted is None or wanted == content:
+            return None
+        decision = Decision(
+            False,
+            f"the room's {etype} was changed to something the rules do not give "
+            "(through the platform's own account, e.g. a server administrator's tool)",
+            "R22" if etype == "m.room.power_levels" else "R17",
+        )
+        return Breach(event_id, sender, f"changed {etype}", etype, decision)
+    decision = may_send_state(roster, platform, sender, ref, etype, key)
+    if decision.allowed:
+        return None
+    return Breach(event_id, sender, f"changed {etype}", etype, decision)
+
+
+class Enforcer:
+    def __init__(
+        self,
+        *,
+        reconciler: Reconciler,
+        roster: RosterSource,
+        platform: Platform,
+        audit: AuditLog,
+        report: Reporter,
+        server_name: str,
+    ) -> None:
+        self.reconciler = reconciler
+        self.roster = roster
+        self.platform = platform
+        self.audit = audit
+        self.report = report
+        self.server_name = server_name
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.breaches_seen = 0
+
+    async def observe(self, room_id: str, events: list[dict[str, Any]]) -> None:
+        """Judge these events of one room; repair and report the breaches in the background."""
+        ref = self.reconciler.ref_of(room_id)
+        if ref is None or not events:
+            return
+        roster = await self.roster()
+        if roster is None:
+            return
+        desired = self.reconciler.desired(roster, ref)
+        breaches = []
+        for event in events:
+            if event.get("event_id") in self.reconciler.own_events:
+                continue
+            breach = judge_event(roster, self.platform, ref, event, desired)
+            if breach is not None:
+                breaches.append(breach)
+        if not breaches:
+            return
+        self.breaches_seen += len(breaches)
+        task = asyncio.create_task(self._repair(roster, ref, breaches))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _repair(self, roster: Roster, ref: RoomRef, breaches: list[Breach]) -> None:
+        started = time.monotonic()
+        try:
+            undone = await self.reconciler.reconcile_room(roster, ref)
+        except MatrixError as exc:
+            log.error("could not repair %s: %s", ref.key, exc.code)
+            undone = []
+        where = room_name(roster, ref)
+        for breach in breaches:
+            outcome = "undone" if breach.undoable else "reported"
+            log.warning(
+                "breach in %s by %s (%s, %s): %s in %.2fs",
+                ref.key,
+                breach.sender,
+                breach.action,
+                breach.decision.rule,
+                outcome,
+                time.monotonic() - started,
+            )
+            await self.audit.append(
+                AuditRecord(
+                    actor=breach.sender,
+                    action=f"enforce: {breach.action}",
+                    room=ref.key,
+                    target=breach.target,
+                    decision=outcome,
+                    rule=breach.decision.rule,
+                    reason=breach.decision.reason,
+                )
+            )
+            fixed = "; ".join(c.describe(roster) for c in undone) or "nothing left to change"
+            text = (
+                f"⚠ In {where}, {breach.sender} {breach.action}. {breach.decision.reason} "
+                f"({breach.decision.rule}). "
+                + (f"Undone: {fixed}." if breach.undoable else "This cannot be undone.")
+            )
+            try:
+                await self.report(ref, text)
+            except MatrixError as exc:
+                log.error("could not report a breach in %s: %s", ref.key, exc.code)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+
+def report_room(ref: RoomRef) -> RoomRef:
+    """Where a breach in this room is reported (SPEC §2, React)."""
+    if ref.kind is RoomKind.EXPERTS:
+        return RoomRef(RoomKind.DESK, delegation=ref.delegation)
+    return RoomRef(RoomKind.MODERATION)
+
+
+def observed_events(timeline: list[Any]) -> list[dict[str, Any]]:
+    """The events of a sync timeline the enforcer judges: state and redactions, as raw dicts."""
+    found = []
+    for event in timeline:
+        source = getattr(event, "source", event)
+        if not isinstance(source, dict):
+            continue
+        if "state_key" in source or source.get("type") == "m.room.redaction":
+            found.append(source)
+    return found
+
+
+class StateWatch:
+    """The warden's sync loop: it reads only what is not encrypted (state and membership) of the
+    experts rooms it governs, and hands it to the enforcer."""
+
+    def __init__(self, gateway: Gateway, db: Database, enforcer: Enforcer) -> None:
+        self.gateway = gateway
+        self.db = db
+        self.enforcer = enforcer
+
+    async def run(self, stop: asyncio.Event, timeout_ms: int = 30_000) -> None:
+        token = await self.db.get(KV_WARDEN_SYNC_TOKEN)
+        dispatch = token is not None
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                sync_task = asyncio.ensure_future(
+                    self.gateway.sync(token, timeout_ms if token else 0, token is None, 50)
+                )
+                stop_task = asyncio.ensure_future(stop.wait())
+                done, _ = await asyncio.wait(
+                    {sync_task, stop_task}, return_when=asyncio.FIRST_COMPLETED
+                )
+                if sync_task not in done:
+                    sync_task.cancel()
+                    return
+                stop_task.cancel()
+                sync = sync_task.result()
+            except MatrixError as exc:
+                log.warning("warden sync failed (%s); retrying in %.1fs", exc.code, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 0.5
+            if dispatch:
+                for room_id, info in sync.rooms.join.items():
+                    await self.enforcer.observe(room_id, observed_events(info.timeline.events))
+            dispatch = True
+            token = sync.next_batch
+            await self.db.put(KV_WARDEN_SYNC_TOKEN, token)

@@ -1,0 +1,53 @@
+"""`!audit [N]`: the latest entries of the audit log (commands and enforcement actions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import Field
+
+from commands.reply import Reply
+from commands.table import Args as BaseArgs
+from commands.table import Invocation
+
+SUMMARY = "show the latest entries of the audit log"
+
+
+class Args(BaseArgs):
+    positional = ("count",)
+    count: int = Field(default=20, ge=1, le=200, description="how many entries (1 to 200)")
+
+
+class Entry(Protocol):
+    @property
+    def at(self) -> datetime | None: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def room(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def decision(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+
+
+class Deps(Protocol):
+    async def audit_latest(self, count: int) -> list[Entry]: ...
+
+
+async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    entries = await deps.audit_latest(args.count)
+    if not entries:
+        return Reply.plain("The audit log is empty.")
+    lines = []
+    for e in entries:
+        when = e.at.strftime("%Y-%m-%d %H:%M:%S") if e.at else "?"
+        target = f" {e.target}" if e.target else ""
+        rule = f" [{e.rule}]" if e.rule else ""
+        lines.append(f"{when} {e.actor}: {e.action}{target} in {e.room} → {e.decision}{rule}")
+    return Reply.titled(f"The latest {len(entries)} audit entries, newest first:", lines)

@@ -1,0 +1,49 @@
+"""`!focal-point CODE @user`: the delegation's focal point hands over to someone else.
+
+In one reconcile the old focal point leaves the plenary, the folders, the space, the desk and
+the experts room, and the new one enters them.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from commands.reply import Reply
+from commands.roster_deps import RosterDeps, RosterError, changed_lines
+from commands.table import Args as BaseArgs
+from commands.table import Invocation
+from room_policies.roles import UserId
+
+SUMMARY = "hand a delegation over to a new focal point"
+
+
+class Args(BaseArgs):
+    positional = ("code", "user")
+    code: str = Field(description="the delegation's ISO 3166 code, e.g. AG")
+    user: str = Field(description="the new focal point's user id, e.g. @ag.fp2:example.org")
+
+
+Deps = RosterDeps
+
+
+async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    roster = await deps.current_roster()
+    code = args.code.upper()
+    delegation = roster.delegation(code)
+    if delegation is None:
+        return Reply.plain(f"Refused: there is no delegation {code} on the roster.")
+    if delegation.focal_point == args.user:
+        return Reply.plain(f"{args.user} is already the focal point of {delegation.name}.")
+    try:
+        changed = await deps.change_roster(
+            roster.with_focal_point(code, UserId(args.user)),
+            invocation.sender,
+            f"focal-point {code}",
+        )
+    except RosterError as exc:
+        return Reply.titled("Refused:", list(exc.reasons))
+    return Reply.titled(
+        f"{delegation.name}: {args.user} is the focal point now, in place of "
+        f"{delegation.focal_point} (roster version {changed.version}).",
+        changed_lines(changed),
+    )
