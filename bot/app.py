@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot import roster_service
 from bot.e2ee import ensure_cross_signed
+from bot.enforcer import Enforcer, StateWatch
+from bot.governance import Governance
 from bot.http_server import HttpServer
-from bot.matrix_gateway import Gateway, HomeserverUnreachable
+from bot.matrix_gateway import Gateway, HomeserverUnreachable, MatrixError
 from bot.metrics import Metrics
+from bot.reconciler import Reconciler
 from bot.router import Router
 from bot.settings import Settings
-from bot.storage.database import Database
+from bot.storage.database import AuditRecord, Database, RoomRepository
 from commands.builtin import default_table
+from commands.roster_deps import RosterChanged
 from commands.table import CommandTable
+from room_policies.roles import Platform, UserId
+from room_policies.roster import Roster
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,19 @@ class CommandDeps:
     """What the command handlers may reach; each handler sees it through its own Protocol."""
 
     commands: CommandTable
+    governance: Governance
+
+    async def current_roster(self) -> Roster:
+        return await self.governance.current_roster()
+
+    async def change_roster(self, roster: Roster, actor: str, action: str) -> RosterChanged:
+        return await self.governance.change_roster(roster, actor, action)
+
+    async def reconcile(self, dry_run: bool) -> list[str]:
+        return await self.governance.reconcile(dry_run)
+
+    async def audit_latest(self, count: int) -> list[AuditRecord]:
+        return await self.governance.audit_latest(count)
 
 
 @dataclass
@@ -40,10 +61,14 @@ class App:
     router: Router
     http: HttpServer
     metrics: Metrics
+    governance: Governance
+    enforcer: Enforcer
     # The warden governs the experts rooms; it never uploads device keys, so no client ever
     # encrypts to it and the platform never holds an experts room's keys (SPEC §2).
     warden: Gateway | None = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    provisioned: asyncio.Event = field(default_factory=asyncio.Event)
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def run(self) -> None:
         await self.db.migrate()
@@ -60,9 +85,17 @@ class App:
                 self.http.host,
                 self.http.port,
             )
+            self._spawn(self._provision(), "provision")
+            if self.warden is not None:
+                watch = StateWatch(self.warden, self.db, self.enforcer)
+                self._spawn(watch.run(self.stop_event, self.settings.sync.timeout_ms), "warden")
             await self.router.run(self.stop_event)
             await self.router.drain()
+            await self.enforcer.drain()
         finally:
+            for task in self._background:
+                task.cancel()
+            await asyncio.gather(*self._background, return_exceptions=True)
             await self.http.stop()
             await self.gateway.close()
             if self.warden is not None:
@@ -88,6 +121,27 @@ class App:
     def stop(self) -> None:
         self.stop_event.set()
 
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _provision(self) -> None:
+        """Reconcile at start (SPEC §2, layer 1), retried while the homeserver is away."""
+        delay = 1.0
+        while not self.stop_event.is_set():
+            try:
+                await self.governance.reconcile_all()
+                self.provisioned.set()
+                return
+            except MatrixError as exc:
+                log.warning("provisioning failed (%s); retrying in %.0fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.sync.max_backoff_s)
+            except Exception:
+                log.exception("provisioning failed; run !reconcile once the cause is fixed")
+                return
+
 
 def build_app(settings: Settings, *, commands: CommandTable | None = None) -> App:
     table = commands or default_table()
@@ -100,20 +154,6 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         settings.device_name,
     )
     metrics = Metrics()
-    router = Router(
-        gateway=gateway,
-        db=db,
-        table=table,
-        deps=CommandDeps(commands=table),
-        metrics=metrics,
-        server_name=settings.server_name,
-        sync_timeout_ms=settings.sync.timeout_ms,
-        max_backoff_s=settings.sync.max_backoff_s,
-        timeline_limit=settings.sync.timeline_limit,
-    )
-    http = HttpServer(
-        metrics, db, settings.http.host, settings.http.port, settings.sync.stale_after_s
-    )
     warden = None
     if settings.warden is not None:
         warden = Gateway(
@@ -124,4 +164,46 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
             "plenaria warden (no keys)",
             encryption=False,
         )
-    return App(settings, db, gateway, router, http, metrics, warden)
+    platform = Platform(
+        UserId(settings.bot.user_id),
+        UserId(
+            settings.warden.user_id
+            if settings.warden
+            else f"@plenaria-warden-unconfigured:{settings.server_name}"
+        ),
+    )
+    reconciler = Reconciler(
+        bot=gateway,
+        warden=warden,
+        rooms=RoomRepository(db),
+        platform=platform,
+        server_name=settings.server_name,
+    )
+    governance = Governance(
+        settings=settings, db=db, bot=gateway, reconciler=reconciler, platform=platform
+    )
+    enforcer = Enforcer(
+        reconciler=reconciler,
+        roster=governance.roster,
+        platform=platform,
+        audit=governance.audit,
+        report=governance.report,
+        server_name=settings.server_name,
+    )
+    router = Router(
+        gateway=gateway,
+        db=db,
+        table=table,
+        deps=CommandDeps(commands=table, governance=governance),
+        governance=governance,
+        enforcer=enforcer,
+        metrics=metrics,
+        server_name=settings.server_name,
+        sync_timeout_ms=settings.sync.timeout_ms,
+        max_backoff_s=settings.sync.max_backoff_s,
+        timeline_limit=settings.sync.timeline_limit,
+    )
+    http = HttpServer(
+        metrics, db, settings.http.host, settings.http.port, settings.sync.stale_after_s
+    )
+    return App(settings, db, gateway, router, http, metrics, governance, enforcer, warden)

@@ -11,11 +11,14 @@ their experts room — and audited. The platform's own writes are recognised and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from nio import SyncResponse
 
 from bot.matrix_gateway import Gateway, MatrixError
 from bot.reconciler import Reconciler
@@ -164,14 +167,16 @@ class Enforcer:
 
     async def _repair(self, roster: Roster, ref: RoomRef, breaches: list[Breach]) -> None:
         started = time.monotonic()
+        failure = ""
         try:
             undone = await self.reconciler.reconcile_room(roster, ref)
         except MatrixError as exc:
             log.error("could not repair %s: %s", ref.key, exc.code)
-            undone = []
+            undone, failure = [], exc.code
+        failure = failure or next((c.failed for c in undone if c.failed), "")
         where = room_name(roster, ref)
         for breach in breaches:
-            outcome = "undone" if breach.undoable else "reported"
+            outcome = "undone" if breach.undoable and not failure else "reported"
             log.warning(
                 "breach in %s by %s (%s, %s): %s in %.2fs",
                 ref.key,
@@ -193,10 +198,19 @@ class Enforcer:
                 )
             )
             fixed = "; ".join(c.describe(roster) for c in undone) or "nothing left to change"
+            if not breach.undoable:
+                after = "This cannot be undone."
+            elif failure:
+                after = (
+                    f"The platform could NOT undo it ({failure}): {fixed}. The homeserver's "
+                    "administrators must enable the plenaria Synapse module, which refuses this "
+                    "inside the homeserver."
+                )
+            else:
+                after = f"Undone: {fixed}."
             text = (
                 f"⚠ In {where}, {breach.sender} {breach.action}. {breach.decision.reason} "
-                f"({breach.decision.rule}). "
-                + (f"Undone: {fixed}." if breach.undoable else "This cannot be undone.")
+                f"({breach.decision.rule}). {after}"
             )
             try:
                 await self.report(ref, text)
@@ -242,23 +256,14 @@ class StateWatch:
         backoff = 0.5
         while not stop.is_set():
             try:
-                sync_task = asyncio.ensure_future(
-                    self.gateway.sync(token, timeout_ms if token else 0, token is None, 50)
-                )
-                stop_task = asyncio.ensure_future(stop.wait())
-                done, _ = await asyncio.wait(
-                    {sync_task, stop_task}, return_when=asyncio.FIRST_COMPLETED
-                )
-                if sync_task not in done:
-                    sync_task.cancel()
-                    return
-                stop_task.cancel()
-                sync = sync_task.result()
+                sync = await self._sync_or_stop(token, timeout_ms, stop)
             except MatrixError as exc:
                 log.warning("warden sync failed (%s); retrying in %.1fs", exc.code, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
+            if sync is None:
+                return
             backoff = 0.5
             if dispatch:
                 for room_id, info in sync.rooms.join.items():
@@ -266,3 +271,22 @@ class StateWatch:
             dispatch = True
             token = sync.next_batch
             await self.db.put(KV_WARDEN_SYNC_TOKEN, token)
+
+    async def _sync_or_stop(
+        self, token: str | None, timeout_ms: int, stop: asyncio.Event
+    ) -> SyncResponse | None:
+        sync_task = asyncio.ensure_future(
+            self.gateway.sync(token, timeout_ms if token else 0, token is None, 50)
+        )
+        stop_task = asyncio.ensure_future(stop.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {sync_task, stop_task}, return_when=asyncio.FIRST_COMPLETED
+            )
+            return sync_task.result() if sync_task in done else None
+        finally:
+            for task in (sync_task, stop_task):
+                if not task.done():
+                    task.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.gather(sync_task, stop_task, return_exceptions=True)

@@ -16,6 +16,7 @@ governing account: the warden for experts rooms, the bot elsewhere.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -52,16 +53,19 @@ class Change:
     action: str  # "create room" | "set state" | "invite" | "remove"
     target: str  # a user id, or a state event type
     reason: str = ""
+    failed: str = ""  # the homeserver's refusal, when the change could not be made
 
     def describe(self, roster: Roster) -> str:
         where = room_name(roster, self.room)
         if self.action == "create room":
-            return f"create the room “{where}”"
-        if self.action == "set state":
-            return f"{where}: set {self.target}"
-        if self.action == "invite":
-            return f"{where}: invite {self.target}"
-        return f"{where}: remove {self.target}"
+            text = f"create the room “{where}”"
+        elif self.action == "set state":
+            text = f"{where}: set {self.target}"
+        elif self.action == "invite":
+            text = f"{where}: invite {self.target}"
+        else:
+            text = f"{where}: remove {self.target}"
+        return f"{text} (FAILED: {self.failed})" if self.failed else text
 
 
 class OwnEvents:
@@ -248,7 +252,7 @@ class Reconciler:
         state = self.desired(roster, ref)
         power_levels = state.pop(("m.room.power_levels", ""))
         name = state.pop(("m.room.name", ""))["name"]
-        topic = state.pop(("m.room.topic", ""))["topic"]
+        topic_content = state.pop(("m.room.topic", ""))
         invite = [u for u in members_of(roster, self.platform, ref) if u != governor]
         body: dict[str, Any] = {
             "room_version": ROOM_VERSION,
@@ -259,9 +263,9 @@ class Reconciler:
             "initial_state": [
                 {"type": etype, "state_key": key, "content": content}
                 for (etype, key), content in state.items()
-            ],
+            ]
+            + [{"type": "m.room.topic", "state_key": "", "content": topic_content}],
             "name": name,
-            "topic": topic,
             "invite": invite,
         }
         if ref.kind is RoomKind.DESK:
@@ -306,20 +310,28 @@ class Reconciler:
         if marker is not None and RoomRef.from_marker(marker) != ref:
             log.error("room %s is recorded as %s but its marker says otherwise", room_id, ref.key)
             return []
-        for (etype, key), content in desired.items():
-            if current.get((etype, key)) != content:
-                changes.append(Change(ref, "set state", etype))
-                if not dry_run:
-                    event_id = await gateway.put_state(room_id, etype, key, content)
-                    self.own_events.add(event_id)
-        for (etype, key), content in current.items():
-            unwanted = etype in _UNWANTED_STATE or (
-                etype == "m.space.child" and (etype, key) not in desired
+        writes = [
+            (etype, key, content)
+            for (etype, key), content in desired.items()
+            if current.get((etype, key)) != content
+        ]
+        writes += [
+            (etype, key, {})
+            for (etype, key), content in current.items()
+            if content
+            and (
+                etype in _UNWANTED_STATE
+                or (etype == "m.space.child" and (etype, key) not in desired)
             )
-            if unwanted and content:
-                changes.append(Change(ref, "set state", etype))
-                if not dry_run:
-                    self.own_events.add(await gateway.put_state(room_id, etype, key, {}))
+        ]
+        for etype, key, content in writes:
+            change = Change(ref, "set state", etype)
+            if not dry_run:
+                try:
+                    self.own_events.add(await gateway.put_state(room_id, etype, key, content))
+                except MatrixError as exc:
+                    change = _failed(change, exc)
+            changes.append(change)
         changes += await self._settle_members(roster, ref, room_id, membership, dry_run)
         return changes
 
@@ -337,16 +349,29 @@ class Reconciler:
         for user, state in membership.items():
             if state in _PRESENT and UserId(user) not in wanted:
                 reason = may_join(roster, self.platform, UserId(user), ref).reason
-                changes.append(Change(ref, "remove", user, reason))
+                change = Change(ref, "remove", user, reason)
                 if not dry_run:
-                    await gateway.kick(room_id, user, reason)
+                    try:
+                        await gateway.kick(room_id, user, reason)
+                    except MatrixError as exc:
+                        change = _failed(change, exc)
+                changes.append(change)
         for user in wanted:
             if user == gateway.user_id or membership.get(user) in ("join", "invite"):
                 continue
             if membership.get(user) == "ban":
                 log.warning("%s is banned from %s; not invited", user, ref.key)
                 continue
-            changes.append(Change(ref, "invite", user))
+            change = Change(ref, "invite", user)
             if not dry_run:
-                await gateway.invite(room_id, user)
+                try:
+                    await gateway.invite(room_id, user)
+                except MatrixError as exc:
+                    change = _failed(change, exc)
+            changes.append(change)
         return changes
+
+
+def _failed(change: Change, exc: MatrixError) -> Change:
+    log.error("%s: could not %s %s: %s", change.room.key, change.action, change.target, exc.code)
+    return dataclasses.replace(change, failed=exc.code)

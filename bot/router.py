@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import secrets
@@ -30,12 +31,14 @@ from nio import (
 
 from bot.checkpoint import SyncCheckpoint
 from bot.e2ee import UndecryptedQueue
+from bot.enforcer import Enforcer, observed_events
+from bot.governance import Governance
 from bot.matrix_gateway import Gateway, MatrixError
 from bot.metrics import Metrics
-from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, Database
+from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, AuditRecord, Database
 from commands.parsing import is_command
 from commands.reply import Reply
-from commands.table import CommandTable, Invocation, UsageError
+from commands.table import CommandTable, Invocation, Refused, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +71,12 @@ class Router:
         sync_timeout_ms: int = 30_000,
         max_backoff_s: float = 30.0,
         timeline_limit: int = 100,
+        governance: Governance | None = None,
+        enforcer: Enforcer | None = None,
     ) -> None:
         self.gateway = gateway
+        self.governance = governance
+        self.enforcer = enforcer
         self.db = db
         self.table = table
         self.deps = deps
@@ -170,6 +177,8 @@ class Router:
         commands: list[CommandEvent] = []
         for room_id, info in sync.rooms.join.items():
             timeline = list(info.timeline.events)
+            if dispatch and self.enforcer is not None:
+                await self.enforcer.observe(room_id, observed_events(timeline))
             if dispatch and info.timeline.limited and info.timeline.prev_batch:
                 floor = max(self._gap_floor_ms, self._first_start_ms)
                 older = await self.gateway.older_events(room_id, info.timeline.prev_batch, floor)
@@ -263,18 +272,14 @@ class Router:
     async def _handle(self, command: CommandEvent) -> None:
         outcome = "ok"
         name = "?"
-        invocation = Invocation(
-            sender=command.sender,
-            room_id=command.room_id,
-            event_id=command.event_id,
-            body=command.body,
-            sent_ms=command.sent_ms,
-            now_ms=int(time.time() * 1000),
-        )
+        reason = ""
         try:
-            bound = self.table.bind(command.body)
+            invocation = await self._invocation(command)
+            bound = self.table.bind(command.body, invocation)
             name = bound.command.name
             reply = await bound.command.handler(self.deps, invocation, bound.args)
+        except Refused as exc:
+            reply, outcome, reason = exc.reply, "refused", exc.reply.text
         except UsageError as exc:
             reply, outcome = exc.reply, "usage"
         except Exception:
@@ -287,6 +292,7 @@ class Router:
             )
             outcome = "error"
         self.metrics.commands.labels(command=name).inc()
+        await self._audit(command, name, outcome, reason)
         try:
             await self._send_reply(command, reply)
             await self.db.mark_handled(command.event_id, command.room_id, outcome)
@@ -299,6 +305,42 @@ class Router:
             # handles it again, and the same transaction id keeps the reply single.
             log.exception("could not deliver the reply to %s", command.event_id)
             self.metrics.events.labels(outcome="undelivered").inc()
+
+    async def _invocation(self, command: CommandEvent) -> Invocation:
+        invocation = Invocation(
+            sender=command.sender,
+            room_id=command.room_id,
+            event_id=command.event_id,
+            body=command.body,
+            sent_ms=command.sent_ms,
+            now_ms=int(time.time() * 1000),
+        )
+        if self.governance is None:
+            return invocation
+        context = await self.governance.context(command.sender, command.room_id)
+        return dataclasses.replace(
+            invocation, role=context.role, place=context.place, delegation=context.delegation
+        )
+
+    async def _audit(self, command: CommandEvent, name: str, outcome: str, reason: str) -> None:
+        """SPEC §6: every command in the audit log (who, what, where, decision), no content."""
+        if self.governance is None:
+            return
+        ref = self.governance.reconciler.ref_of(command.room_id)
+        try:
+            await self.governance.audit.append(
+                AuditRecord(
+                    actor=command.sender,
+                    action=f"!{name}",
+                    room=ref.key if ref else command.room_id,
+                    target="",
+                    decision=outcome,
+                    rule="",
+                    reason=reason,
+                )
+            )
+        except Exception:
+            log.exception("could not audit %s", command.event_id)
 
     async def _send_reply(self, command: CommandEvent, reply: Reply) -> None:
         delay = 0.5

@@ -68,6 +68,7 @@ class PowerLevelsContent(TypedDict):
     kick: int
     ban: int
     redact: int
+    historical: int
     notifications: dict[str, int]
 
 
@@ -112,5 +113,7 @@ def power_levels_for(kind: RoomKind, roles: Mapping[UserId, Role]) -> PowerLevel
         "kick": removing,
         "ban": governing,
         "redact": removing,
+        # Synapse adds this (MSC2716 history import) to a new room's levels; the platform's alone.
+        "historical": governing,
         "notifications": {"room": moderating},
     }

@@ -98,6 +98,11 @@ def room_topic(roster: Roster, room: RoomRef) -> str:
     return f"{country}: the focal point's desk with the platform. Type !help."
 
 
+def _topic_content(topic: str) -> dict[str, Any]:
+    # Both renderings, as Synapse writes them (MSC3765), so a settled room compares equal.
+    return {"topic": topic, "m.topic": {"m.text": [{"body": topic}]}}
+
+
 def space_children() -> list[RoomRef]:
     """The rooms listed in the space: those every delegation's focal point is in."""
     return [
@@ -138,7 +143,7 @@ def desired_state(
         ("m.room.guest_access", ""): {"guest_access": "forbidden"},
         ("m.room.encryption", ""): {"algorithm": ENCRYPTION_ALGORITHM},
         ("m.room.name", ""): {"name": room_name(roster, room)},
-        ("m.room.topic", ""): {"topic": room_topic(roster, room)},
+        ("m.room.topic", ""): _topic_content(room_topic(roster, room)),
     }
     if room.kind is RoomKind.SPACE:
         for room_id in (children or {}).values():

@@ -1,0 +1,119 @@
+"""Governance in the shell: the current roster, changes to it, reconciling, and the audit log.
+
+It is what the roster commands reach through their `Protocol`s, what the router asks "who is
+this, and where?", and where breaches get reported. A roster change is validated like an
+imported roster, stored as a new version, then reconciled at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot import roster_service
+from bot.enforcer import report_room
+from bot.matrix_gateway import Gateway
+from bot.reconciler import Change, Reconciler
+from bot.settings import Settings
+from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository
+from commands.reply import Reply
+from commands.roster_deps import RosterChanged
+from commands.table import DIRECT
+from room_policies.membership import role_in
+from room_policies.roles import Platform, Role, UserId
+from room_policies.rooms import RoomRef
+from room_policies.roster import Roster, dump_roster
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who asks, and where (for authorising a command)."""
+
+    role: Role
+    place: str
+    delegation: str | None
+
+
+class Governance:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        bot: Gateway,
+        reconciler: Reconciler,
+        platform: Platform,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.bot = bot
+        self.reconciler = reconciler
+        self.platform = platform
+        self.audit = AuditLog(db)
+        self._roster: Roster | None = None
+        self._version = 0
+
+    async def roster(self) -> Roster | None:
+        if self._roster is None:
+            imported = await roster_service.current(self.settings, self.db)
+            if imported is not None:
+                self._roster, self._version = imported.roster, imported.version
+        return self._roster
+
+    async def current_roster(self) -> Roster:
+        roster = await self.roster()
+        if roster is None:
+            # The commands that need a roster are only offered where one exists.
+            raise LookupError("no roster has been imported yet")
+        return roster
+
+    async def change_roster(self, roster: Roster, actor: str, action: str) -> RosterChanged:
+        """Validate, store as a new version, reconcile; raises RosterError on refusal."""
+        checked = roster_service.parse(self.settings, dump_roster(roster))
+        version = await RosterRepository(self.db).save(dump_roster(checked), source=actor)
+        self._roster, self._version = checked, version
+        await self.audit.append(
+            AuditRecord(actor, action, "roster", f"version {version}", "accepted", "", "")
+        )
+        changes = await self.reconciler.reconcile(checked)
+        return RosterChanged(version, [c.describe(checked) for c in changes])
+
+    async def reconcile(self, dry_run: bool) -> list[str]:
+        roster = await self.roster()
+        if roster is None:
+            return []
+        changes = await self.reconciler.reconcile(roster, dry_run=dry_run)
+        return [c.describe(roster) for c in changes]
+
+    async def reconcile_all(self) -> list[Change]:
+        """At start: make every room as the roster wants it."""
+        roster = await self.roster()
+        if roster is None:
+            log.info("no roster yet: no rooms to provision")
+            return []
+        changes = await self.reconciler.reconcile(roster)
+        log.info("reconciled: %d change(s)", len(changes))
+        return changes
+
+    async def audit_latest(self, count: int) -> list[AuditRecord]:
+        return await self.audit.latest(count)
+
+    async def context(self, sender: str, room_id: str) -> Context:
+        roster = await self.roster()
+        role = Role.OUTSIDER
+        if roster is not None:
+            role = role_in(roster, self.platform, UserId(sender))
+        ref = self.reconciler.ref_of(room_id)
+        if ref is None:
+            return Context(role, DIRECT, None)
+        return Context(role, ref.kind.value, ref.delegation)
+
+    async def report(self, ref: RoomRef, text: str) -> None:
+        """Tell the moderation room (or the delegation's desk) what the platform enforced."""
+        room_id = self.reconciler.room_id(report_room(ref))
+        if room_id is None:
+            log.warning("no room to report a breach in %s to", ref.key)
+            return
+        await self.bot.send_notice(room_id, Reply.plain(text))

@@ -1,0 +1,89 @@
+"""Governance on a real Synapse: provisioning from a roster, by SPEC §2's table (issue #3)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.synapse_server import LocalSynapse
+from room_policies.membership import ACCESS
+from room_policies.roles import Role, RoomKind
+from room_policies.room_state import ENCRYPTION_ALGORITHM, ROOM_VERSION
+from room_policies.rooms import RoomRef, desired_rooms
+from tests.integration.working_group import WorkingGroup
+
+CODES = ("AG", "BR", "CA")
+
+
+def role_of_seat(seat: str) -> tuple[Role, str | None]:
+    if seat == "chair":
+        return Role.CHAIR, None
+    if seat == "sec":
+        return Role.SECRETARIAT, None
+    code, _, kind = seat.partition(".")
+    return (Role.FOCAL_POINT if kind == "fp" else Role.EXPERT), code.upper()
+
+
+def expected_in(seat: str, room: RoomRef) -> bool:
+    """SPEC §2's table read directly: the cell, its footnote, and "X's rooms are X's alone"."""
+    role, code = role_of_seat(seat)
+    if not ACCESS[room.kind][role].is_member:
+        return False
+    if room.kind in (RoomKind.EXPERTS, RoomKind.DESK):
+        return room.delegation == code
+    # footnote ¹: experts_read_folders is false in this roster
+    return not (room.kind is RoomKind.FOLDER and role is Role.EXPERT)
+
+
+@pytest.fixture(scope="module")
+async def group(
+    synapse: LocalSynapse, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[WorkingGroup]:
+    wg = WorkingGroup(synapse, tmp_path_factory.mktemp("wg"), CODES)
+    await wg.create_accounts()
+    await wg.start()
+    await wg.accept_invites()
+    yield wg
+    await wg.stop()
+
+
+async def test_every_account_is_in_the_rooms_the_table_gives(group: WorkingGroup) -> None:
+    assert group.bot is not None
+    roster = await group.bot.app.governance.current_roster()
+    rooms = desired_rooms(roster)
+    assert len(rooms) == 6 + 2 * len(CODES)
+    for seat in group.seats():
+        expected = {room for room in rooms if expected_in(seat, room)}
+        assert await group.governed_rooms_of(seat) == expected, seat
+    bot_rooms = {room for room in rooms if ACCESS[room.kind][Role.BOT].is_member}
+    warden_rooms = {room for room in rooms if ACCESS[room.kind][Role.WARDEN].is_member}
+    assert await group.governed_rooms_of("bot") == bot_rooms
+    assert await group.governed_rooms_of("warden") == warden_rooms
+
+
+async def test_every_room_is_closed_encrypted_and_marked(group: WorkingGroup) -> None:
+    assert group.bot is not None
+    roster = await group.bot.app.governance.current_roster()
+    for ref in desired_rooms(roster):
+        seat = "warden" if ref.kind is RoomKind.EXPERTS else "bot"
+        state = {
+            (e["type"], e["state_key"]): e
+            for e in await (await group.as_http(seat)).state(group.room_id(ref))
+        }
+        create = state[("m.room.create", "")]["content"]
+        assert create["room_version"] == ROOM_VERSION
+        assert create["m.federate"] is False
+        assert state[("m.room.join_rules", "")]["content"] == {"join_rule": "invite"}
+        assert state[("m.room.guest_access", "")]["content"] == {"guest_access": "forbidden"}
+        assert state[("m.room.encryption", "")]["content"]["algorithm"] == ENCRYPTION_ALGORITHM
+        marker = state[("org.plenaria.room", "")]
+        assert RoomRef.from_marker(marker["content"]) == ref
+        assert marker["sender"] == group.id(seat)
+        assert state[("m.room.name", "")]["content"]["name"]
+        assert state[("m.room.topic", "")]["content"]["topic"]
+
+
+async def test_reconcile_dry_run_on_a_settled_platform_lists_nothing(group: WorkingGroup) -> None:
+    assert group.bot is not None
+    assert await group.bot.app.governance.reconcile(dry_run=True) == []
