@@ -66,6 +66,7 @@ def test_plenary_content() -> None:
         "kick": 100,
         "ban": 100,
         "redact": 100,
+        "historical": 100,
         "notifications": {"room": 50},
     }
 
@@ -83,6 +84,7 @@ def test_experts_room_content() -> None:
         "kick": 50,
         "ban": 100,
         "redact": 50,
+        "historical": 100,
         "notifications": {"room": 50},
     }
 
