@@ -39,11 +39,15 @@ class LocalSynapse:
         port: int,
         *,
         extra_config: dict[str, Any] | None = None,
+        policy_module: bool = True,
     ) -> None:
         self.directory = directory.resolve()
         self.server_name = server_name
         self.port = port
         self.extra_config = extra_config or {}
+        # The platform's own Synapse module (SPEC §2 "Prevent"), as deploy/homeserver.yaml has it.
+        # Synapse runs from this interpreter, so it imports `room_policies` from this install.
+        self.policy_module = policy_module
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -159,6 +163,10 @@ class LocalSynapse:
             "rc_presence": {"per_user": unlimited},
             "rc_delayed_event_mgmt": unlimited,
         }
+        if self.policy_module:
+            config["modules"] = [
+                {"module": "room_policies.synapse_module.RoomPolicyModule", "config": {}}
+            ]
         config.update(self.extra_config)
         self._secret("registration_shared_secret")
         self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

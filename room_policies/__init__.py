@@ -7,7 +7,12 @@ functions and act on the answers. Modules:
 - `roster`: the roster (SPEC §7) as frozen models, `load_roster`, `validate`, `dump_roster`;
 - `rooms`: `RoomRef`, the `org.plenaria.room` marker, `desired_rooms`;
 - `membership`: SPEC §2's access table and the `may_*` questions answering with a `Decision`;
-- `power_levels`: the one power-level table and `power_levels_content`.
+- `power_levels`: the one power-level table and `power_levels_content` / `power_levels_for`;
+- `room_state`: the state every governed room carries (`org.plenaria.members` publishes who
+  belongs, so rules can be checked from the room alone);
+- `event_rules`: `judge(event, state)`, the rules as the Synapse module applies them;
+- `synapse_module`: `RoomPolicyModule`, loaded by Synapse (the only module importing synapse;
+  not imported by this package).
 
-Rules are numbered R1–R25 in those modules, each traced to SPEC.md.
+Rules are numbered R1–R31 in those modules, each traced to SPEC.md.
 """

@@ -1,0 +1,191 @@
+"""Each attack of issue #3, with the Synapse module on (refused inside the homeserver) and off
+(refused by the power levels, or undone by the platform within seconds and reported where SPEC
+§2 says)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+import pytest
+
+from bot.synapse_server import LocalSynapse, free_port
+from room_policies.roles import RoomKind
+from room_policies.rooms import RoomRef
+from tests.integration.conftest import SERVER_NAME
+from tests.integration.working_group import Http, WorkingGroup
+
+AG_EXPERTS = RoomRef(RoomKind.EXPERTS, delegation="AG")  # type: ignore[arg-type]
+AG_DESK = RoomRef(RoomKind.DESK, delegation="AG")  # type: ignore[arg-type]
+PLENARY = RoomRef(RoomKind.PLENARY)
+MODERATION = RoomRef(RoomKind.MODERATION)
+
+
+@pytest.fixture(scope="module")
+def synapse_without_module(tmp_path_factory: pytest.TempPathFactory) -> LocalSynapse:
+    server = LocalSynapse(
+        tmp_path_factory.mktemp("synapse-off"), SERVER_NAME, free_port(), policy_module=False
+    )
+    server.start()
+    yield server  # type: ignore[misc]
+    server.stop()
+
+
+@pytest.fixture(scope="module", params=["module on", "module off"])
+async def group(
+    request: pytest.FixtureRequest,
+    synapse: LocalSynapse,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[WorkingGroup]:
+    server = (
+        synapse
+        if request.param == "module on"
+        else request.getfixturevalue("synapse_without_module")
+    )
+    wg = WorkingGroup(server, tmp_path_factory.mktemp("attacks"), ("AG", "BR"))
+    wg.module_on = request.param == "module on"  # type: ignore[attr-defined]
+    await wg.create_accounts(admins=("sec",))
+    await wg.start()
+    await wg.accept_invites()
+    # The readers of reports have their encrypted devices before anything is reported.
+    wg.readers = {seat: await wg.matrix_user(seat) for seat in ("ag.fp", "chair")}  # type: ignore[attr-defined]
+    yield wg
+    await wg.stop()
+
+
+def module_on(group: WorkingGroup) -> bool:
+    return bool(group.module_on)
+
+
+async def members(group: WorkingGroup, ref: RoomRef) -> dict[str, str]:
+    seat = "warden" if ref.kind is RoomKind.EXPERTS else "bot"
+    state = await (await group.as_http(seat)).state(group.room_id(ref))
+    return {
+        e["state_key"]: e["content"]["membership"] for e in state if e["type"] == "m.room.member"
+    }
+
+
+async def reported(group: WorkingGroup, seat: str, ref: RoomRef, needle: str) -> None:
+    """The breach is reported, readable (decrypted) by `seat`, in `ref`."""
+    user = group.readers[seat]  # type: ignore[attr-defined]
+    room_id = group.room_id(ref)
+    await user.wait_for(
+        lambda rid, ev: (
+            rid == room_id
+            and getattr(ev, "body", "").startswith("⚠")
+            and needle in getattr(ev, "body", "")
+        ),
+        timeout=30,
+    )
+
+
+def refused(status: int, data: object) -> bool:
+    return status == 403 and isinstance(data, dict) and data.get("errcode") == "M_FORBIDDEN"
+
+
+async def test_a_focal_point_cannot_invite_another_delegations_expert(group: WorkingGroup) -> None:
+    http = await group.as_http("ag.fp")
+    status, data = await http.call(
+        "POST",
+        f"/_matrix/client/v3/rooms/{quote(group.room_id(AG_EXPERTS))}/invite",
+        {"user_id": group.id("br.exp1")},
+    )
+    assert refused(status, data), data
+    assert group.id("br.exp1") not in await members(group, AG_EXPERTS)
+
+
+async def test_an_expert_cannot_join_the_plenary_by_room_id(group: WorkingGroup) -> None:
+    status, data = await (await group.as_http("ag.exp1")).join(group.room_id(PLENARY))
+    assert refused(status, data), data
+
+
+async def test_the_chair_cannot_join_an_experts_room(group: WorkingGroup) -> None:
+    status, data = await (await group.as_http("chair")).join(group.room_id(AG_EXPERTS))
+    assert refused(status, data), data
+
+
+async def test_a_server_admin_cannot_join_an_experts_room_through_the_admin_api(
+    group: WorkingGroup,
+) -> None:
+    # Synapse's admin join API invites as the admin, who is not in the room: refused by the
+    # homeserver even without the module; with it, the module answers first.
+    sec = group.id("sec")
+    http = await group.as_http("sec")
+    status, data = await http.call(
+        "POST", f"/_synapse/admin/v1/join/{quote(group.room_id(AG_EXPERTS))}", {"user_id": sec}
+    )
+    assert status == 403, data
+    assert (await members(group, AG_EXPERTS)).get(sec) in (None, "leave")
+
+
+async def test_a_server_admin_cannot_take_over_an_experts_room(group: WorkingGroup) -> None:
+    """`make_room_admin` acts through the room's own governing account (the warden): it
+    invites the admin, joins them and gives them the warden's own level."""
+    sec = group.id("sec")
+    http = await group.as_http("sec")
+    room_id = group.room_id(AG_EXPERTS)
+    status, data = await http.call(
+        "POST", f"/_synapse/admin/v1/rooms/{quote(room_id)}/make_room_admin", {"user_id": sec}
+    )
+    if module_on(group):
+        assert status >= 400, data
+        assert (await members(group, AG_EXPERTS)).get(sec) in (None, "leave")
+        return
+    # Without the module the homeserver lets it through. The warden sees it at once; it cannot
+    # demote an account of its own level, so the focal point and the log are told, truthfully.
+    assert status == 200, data
+    await reported(group, "ag.fp", AG_DESK, sec)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "content"),
+    [
+        ("m.room.join_rules", {"join_rule": "public"}),
+        ("m.room.power_levels", None),
+        ("org.plenaria.room", {"kind": "plenary"}),
+    ],
+)
+async def test_a_focal_point_cannot_change_their_experts_room_settings(
+    group: WorkingGroup, event_type: str, content: dict[str, object] | None
+) -> None:
+    http = await group.as_http("ag.fp")
+    room_id = group.room_id(AG_EXPERTS)
+    if content is None:  # raise an expert to the focal point's level
+        state = await http.state(room_id)
+        content = next(e for e in state if e["type"] == "m.room.power_levels")["content"]
+        content = {**content, "users": {**content["users"], group.id("ag.exp1"): 50}}
+    status, data = await http.call(
+        "PUT", f"/_matrix/client/v3/rooms/{quote(room_id)}/state/{event_type}/", content
+    )
+    assert refused(status, data), data
+
+
+async def test_the_chair_cannot_redact_a_focal_points_plenary_message(
+    group: WorkingGroup,
+) -> None:
+    fp = await group.as_http("ag.fp")
+    room_id = group.room_id(PLENARY)
+    status, data = await fp.call(
+        "PUT",
+        f"/_matrix/client/v3/rooms/{quote(room_id)}/send/m.room.message/t1",
+        {"msgtype": "m.text", "body": "AG proposes to keep paragraph 5."},
+    )
+    assert status == 200, data
+    chair: Http = await group.as_http("chair")
+    status, data = await chair.call(
+        "PUT",
+        f"/_matrix/client/v3/rooms/{quote(room_id)}/redact/{quote(data['event_id'])}/r1",
+        {"reason": "off topic"},
+    )
+    assert refused(status, data), data
+
+
+async def test_nobody_but_the_platform_sends_the_room_marker(group: WorkingGroup) -> None:
+    for seat, ref in (("chair", PLENARY), ("sec", MODERATION), ("ag.fp", AG_DESK)):
+        http = await group.as_http(seat)
+        status, data = await http.call(
+            "PUT",
+            f"/_matrix/client/v3/rooms/{quote(group.room_id(ref))}/state/org.plenaria.room/",
+            {"kind": "space"},
+        )
+        assert refused(status, data), (seat, data)
