@@ -11,6 +11,7 @@ from room_policies.membership import ACCESS
 from room_policies.roles import Role, RoomKind
 from room_policies.room_state import ENCRYPTION_ALGORITHM, ROOM_VERSION
 from room_policies.rooms import RoomRef, desired_rooms
+from tests.integration.conftest import query_keys
 from tests.integration.working_group import WorkingGroup
 
 CODES = ("AG", "BR", "CA")
@@ -87,3 +88,27 @@ async def test_every_room_is_closed_encrypted_and_marked(group: WorkingGroup) ->
 async def test_reconcile_dry_run_on_a_settled_platform_lists_nothing(group: WorkingGroup) -> None:
     assert group.bot is not None
     assert await group.bot.app.governance.reconcile(dry_run=True) == []
+
+
+async def test_in_an_experts_room_only_the_delegation_reads(group: WorkingGroup) -> None:
+    """The focal point and the experts read each other; neither the bot nor the warden holds
+    the room's keys, and the warden has no device keys at all (SPEC §2)."""
+    assert group.bot is not None
+    room_id = group.room_id(RoomRef(RoomKind.EXPERTS, delegation="AG"))  # type: ignore[arg-type]
+    fp = await group.matrix_user("ag.fp")
+    expert = await group.matrix_user("ag.exp1")
+    await fp.send_text(room_id, "Draft position on paragraph 5, for the experts only.")
+    await expert.wait_for(
+        lambda rid, ev: rid == room_id and getattr(ev, "body", "").startswith("Draft position")
+    )
+    await expert.send_text(room_id, "Agreed, with one change to 5(b).")
+    await fp.wait_for(
+        lambda rid, ev: rid == room_id and getattr(ev, "body", "").startswith("Agreed")
+    )
+    olm = group.bot.app.gateway.client.olm
+    assert olm is not None
+    assert room_id not in olm.inbound_group_store._entries
+    warden = group.bot.app.warden
+    assert warden is not None and warden.client.olm is None
+    keys = await query_keys(group.synapse.url, fp, group.id("warden"))
+    assert keys["device_keys"].get(group.id("warden"), {}) == {}
