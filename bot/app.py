@@ -132,6 +132,8 @@ class App:
         while not self.stop_event.is_set():
             try:
                 await self.governance.reconcile_all()
+                self.metrics.governed_rooms.set(len(self.governance.reconciler.known()))
+                self.metrics.provisioned.set(1)
                 self.provisioned.set()
                 return
             except MatrixError as exc:
@@ -189,6 +191,7 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         audit=governance.audit,
         report=governance.report,
         server_name=settings.server_name,
+        metrics=metrics,
     )
     router = Router(
         gateway=gateway,

@@ -21,6 +21,7 @@ from typing import Any
 from nio import SyncResponse
 
 from bot.matrix_gateway import Gateway, MatrixError
+from bot.metrics import Metrics
 from bot.reconciler import Reconciler
 from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
 from room_policies.membership import (
@@ -132,7 +133,9 @@ class Enforcer:
         audit: AuditLog,
         report: Reporter,
         server_name: str,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.reconciler = reconciler
         self.roster = roster
         self.platform = platform
@@ -161,6 +164,9 @@ class Enforcer:
         if not breaches:
             return
         self.breaches_seen += len(breaches)
+        if self.metrics is not None:
+            for breach in breaches:
+                self.metrics.breaches.labels(rule=breach.decision.rule).inc()
         task = asyncio.create_task(self._repair(roster, ref, breaches))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

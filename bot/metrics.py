@@ -35,6 +35,20 @@ class Metrics:
             "Events waiting for their room key",
             registry=self.registry,
         )
+        self.governed_rooms = Gauge(
+            "plenaria_governed_rooms", "Rooms the platform governs", registry=self.registry
+        )
+        self.provisioned = Gauge(
+            "plenaria_provisioned",
+            "1 once the start-up reconcile has finished",
+            registry=self.registry,
+        )
+        self.breaches = Counter(
+            "plenaria_breaches",
+            "Events that broke a rule, by rule",
+            ["rule"],
+            registry=self.registry,
+        )
         self.sync_lag.set_function(self.seconds_since_sync)
         self.last_sync_ok: float | None = None
         self.sync_alive = False

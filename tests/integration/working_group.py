@@ -145,15 +145,22 @@ class WorkingGroup:
             ]
         return "\n".join(lines) + "\n"
 
-    async def start(self, *, wait_provisioned: bool = True) -> RunningBot:
+    def write_config(self, http_port: int = 0) -> Path:
         directory = self.directory
         config = write_bot_config(
-            directory, self.synapse, *self.accounts["bot"], warden=self.accounts["warden"]
+            directory,
+            self.synapse,
+            *self.accounts["bot"],
+            http_port=http_port,
+            warden=self.accounts["warden"],
         )
         (directory / "roster.yaml").write_text(self.roster_yaml())
         with config.open("a") as fh:
             fh.write("roster: ./roster.yaml\n")
-        self.bot = RunningBot(build_app(load_settings(config)))
+        return config
+
+    async def start(self, *, wait_provisioned: bool = True) -> RunningBot:
+        self.bot = RunningBot(build_app(load_settings(self.write_config())))
         await self.bot.ready()
         if wait_provisioned:
             await self.provisioned()

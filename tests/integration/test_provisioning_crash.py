@@ -1,0 +1,145 @@
+"""SIGKILL in the middle of provisioning 35 delegations, then a restart: no duplicate room, and
+every room complete (issue #3)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+
+from bot.matrix_gateway import Gateway
+from bot.reconciler import Reconciler
+from bot.settings import load_settings
+from bot.storage.database import Database, RoomRepository
+from bot.synapse_server import LocalSynapse, free_port
+from room_policies.rooms import RoomRef, desired_rooms
+from room_policies.roster import load_roster
+from tests.integration.conftest import BotProcess
+from tests.integration.working_group import WorkingGroup, wait_for
+
+# The 35 member states of the OAS.
+OAS = (
+    "AG",
+    "AR",
+    "BS",
+    "BB",
+    "BZ",
+    "BO",
+    "BR",
+    "CA",
+    "CL",
+    "CO",
+    "CR",
+    "CU",
+    "DM",
+    "DO",
+    "EC",
+    "SV",
+    "US",
+    "GD",
+    "GT",
+    "GY",
+    "HT",
+    "HN",
+    "JM",
+    "MX",
+    "NI",
+    "PA",
+    "PY",
+    "PE",
+    "KN",
+    "LC",
+    "VC",
+    "SR",
+    "TT",
+    "UY",
+    "VE",
+)
+
+
+def rooms_recorded(database: Path) -> int:
+    try:
+        with sqlite3.connect(database) as db:
+            return int(db.execute("select count(*) from governed_rooms").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+async def provisioned(http_port: int) -> bool:
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{http_port}/metrics") as resp,
+        ):
+            return "plenaria_provisioned 1.0" in await resp.text()
+    except aiohttp.ClientError:
+        return False
+
+
+async def test_sigkill_during_provisioning_leaves_no_duplicate_and_no_half_room(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    assert len(OAS) == 35
+    group = WorkingGroup(synapse, tmp_path, OAS)
+    await group.create_accounts()
+    http_port = free_port()
+    config = group.write_config(http_port)
+    settings = load_settings(config)
+    database = settings.data_dir / "plenaria.db"
+    bot = BotProcess(config, http_port)
+    bot.start()
+    try:
+        await wait_for(lambda: rooms_recorded(database) >= 20, 120, "20 rooms made")
+        bot.kill()
+        made_before_kill = rooms_recorded(database)
+        assert made_before_kill < 2 * len(OAS) + 6, "killed too late to mean anything"
+        bot.start()
+        await bot.healthy()
+        await wait_for(lambda: provisioned(http_port), 180, "provisioning after the restart")
+    finally:
+        bot.terminate()
+
+    # Check from Matrix itself, as the platform's own accounts (their saved devices).
+    roster = load_roster(
+        (tmp_path / "roster.yaml").read_text(),
+        settings.server_name,
+        bot_id=group.id("bot"),
+        warden_id=group.id("warden"),
+    )
+    gateways = [
+        Gateway(
+            synapse.url,
+            *group.accounts[seat],
+            settings.data_dir / "matrix" / seat,
+            "check",
+            encryption=False,
+        )
+        for seat in ("bot", "warden")
+    ]
+    db = Database(settings.database_url)
+    try:
+        for gateway in gateways:
+            await gateway.start()
+        markers: Counter[RoomRef] = Counter()
+        reconciler = Reconciler(
+            bot=gateways[0],
+            warden=gateways[1],
+            rooms=RoomRepository(db),
+            platform=group.platform,
+            server_name=settings.server_name,
+        )
+        for gateway in gateways:
+            rooms = await gateway.joined_rooms()
+            found = await asyncio.gather(*(reconciler._marker_of(gateway, r) for r in rooms))
+            markers.update(ref for ref in found if ref is not None)
+        assert set(markers) == set(desired_rooms(roster))
+        assert max(markers.values()) == 1, [ref.key for ref, n in markers.items() if n > 1]
+        # Every room complete: a dry run finds nothing to change.
+        assert await reconciler.reconcile(roster, dry_run=True) == []
+    finally:
+        for gateway in gateways:
+            await gateway.close()
+        await db.close()
