@@ -246,30 +246,34 @@ class Reconciler:
             roster, self.platform, ref, server_name=self.server_name, children=children
         )
 
-    async def _create(self, roster: Roster, ref: RoomRef) -> list[Change]:
-        gateway = self.gateway_for(ref)
-        governor = gateway.user_id
+    def creation_body(self, roster: Roster, ref: RoomRef) -> dict[str, Any]:
+        """The `createRoom` request that makes the room whole in one call."""
+        governor = governing_account(self.platform, ref)
         state = self.desired(roster, ref)
         power_levels = state.pop(("m.room.power_levels", ""))
         name = state.pop(("m.room.name", ""))["name"]
-        topic_content = state.pop(("m.room.topic", ""))
-        invite = [u for u in members_of(roster, self.platform, ref) if u != governor]
         body: dict[str, Any] = {
             "room_version": ROOM_VERSION,
             "preset": "private_chat",
             "visibility": "private",
             "creation_content": creation_content(ref),
             "power_level_content_override": power_levels,
+            # The marker and the members come first (see `desired_state`).
             "initial_state": [
                 {"type": etype, "state_key": key, "content": content}
                 for (etype, key), content in state.items()
-            ]
-            + [{"type": "m.room.topic", "state_key": "", "content": topic_content}],
+            ],
             "name": name,
-            "invite": invite,
+            "invite": [u for u in members_of(roster, self.platform, ref) if u != governor],
         }
         if ref.kind is RoomKind.DESK:
             body["is_direct"] = True
+        return body
+
+    async def _create(self, roster: Roster, ref: RoomRef) -> list[Change]:
+        gateway = self.gateway_for(ref)
+        body = self.creation_body(roster, ref)
+        invite = list(body["invite"])
         try:
             room_id = await gateway.create_room(body)
         except MatrixError:
