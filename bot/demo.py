@@ -1,8 +1,9 @@
 """`plenaria demo`: a local Synapse (SQLite), demo accounts and the bot, for trying plenaria.
 
 Everything lives under one folder (default `.demo/`): the homeserver's data, the generated
-passwords (mode 0600), the bot's configuration and E2EE store. Running it again reuses all
-of it. Ctrl-C stops the bot, then Synapse.
+passwords (mode 0600), the demo roster, the bot's configuration and E2EE store. Running it again
+reuses all of it. The accounts are made the way `plenaria accounts create` makes them
+(`AccountService`), named from the demo roster. Ctrl-C stops the bot, then Synapse.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import socket
 import sys
 from pathlib import Path
 
-from bot.accounts import generate_password, register
+from bot import roster_service
+from bot.accounts import AccountError, AccountService, generate_password, wanted_accounts
 from bot.app import build_app
 from bot.matrix_gateway import _write_private
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from bot.synapse_server import LocalSynapse, SynapseError
 
 SERVER_NAME = "localhost"
@@ -39,6 +41,31 @@ DEMO_PEOPLE: list[tuple[str, str]] = [
         )
     ],
 ]
+
+
+DEMO_ROSTER = f"""\
+# Written by `plenaria demo`: the demo working group (SPEC §7 roster.yaml).
+working_group: "Joint Working Group on Disaster Prevention and Response"
+chairs: ["@chair:{SERVER_NAME}"]
+secretariat: ["@sec.ana:{SERVER_NAME}"]
+experts_read_folders: false
+delegations:
+  - code: AG
+    focal_point: "@ag.fp:{SERVER_NAME}"
+    experts: ["@ag.exp1:{SERVER_NAME}", "@ag.exp2:{SERVER_NAME}"]
+  - code: BR
+    focal_point: "@br.fp:{SERVER_NAME}"
+    experts: ["@br.exp1:{SERVER_NAME}", "@br.exp2:{SERVER_NAME}"]
+  - code: CA
+    focal_point: "@ca.fp:{SERVER_NAME}"
+    experts: ["@ca.exp1:{SERVER_NAME}", "@ca.exp2:{SERVER_NAME}"]
+names:
+  "@chair:{SERVER_NAME}": María Fernanda Ortiz
+  "@sec.ana:{SERVER_NAME}": Ana Pérez
+  "@ag.fp:{SERVER_NAME}": Marcus Joseph
+  "@br.fp:{SERVER_NAME}": João Carvalho
+  "@ca.fp:{SERVER_NAME}": Claire Tremblay
+"""
 
 
 def _port_free(port: int) -> bool:
@@ -81,6 +108,7 @@ def _write_config(directory: Path, synapse: LocalSynapse, http_port: int) -> Pat
                 f'  user_id: "@{WARDEN}:{SERVER_NAME}"',
                 "  password_file: ./secrets/warden-password",
                 f"registration_shared_secret_file: {synapse.secret_path}",
+                "roster: ./roster.yaml",
                 f"http: {{host: 127.0.0.1, port: {http_port}}}",
                 "",
             ]
@@ -121,19 +149,16 @@ async def _serve(directory: Path, synapse: LocalSynapse, http_port: int) -> int:
     people = [localpart for localpart, _ in DEMO_PEOPLE]
     accounts = [BOT, WARDEN, *people]
     passwords = _passwords(directory / "secrets" / "passwords.json", accounts)
-    roles = dict(DEMO_PEOPLE) | {BOT: "plenaria", WARDEN: "plenaria warden"}
-    for localpart in accounts:
-        name = f"{localpart} ({roles[localpart]})" if localpart in people else roles[localpart]
-        await register(
-            synapse.url,
-            synapse.registration_secret,
-            localpart,
-            passwords[localpart],
-            displayname=name,
-        )
     _write_private(directory / "secrets" / "bot-password", passwords[BOT])
     _write_private(directory / "secrets" / "warden-password", passwords[WARDEN])
+    (directory / "roster.yaml").write_text(DEMO_ROSTER, encoding="utf-8")
     settings = load_settings(_write_config(directory, synapse, http_port))
+    try:
+        await _create_accounts(settings, passwords)
+    except AccountError as exc:
+        for reason in exc.reasons:
+            print(f"plenaria demo: {reason}", file=sys.stderr)
+        return 1
     app = build_app(settings)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -148,6 +173,21 @@ async def _serve(directory: Path, synapse: LocalSynapse, http_port: int) -> int:
     await runner
     print("Bot stopped.", flush=True)
     return 0
+
+
+async def _create_accounts(settings: Settings, passwords: dict[str, str]) -> None:
+    """The demo's accounts, with the passwords it remembers (a rerun renames, never resets)."""
+    roster = roster_service.parse(settings, DEMO_ROSTER)
+    by_user = {f"@{localpart}:{SERVER_NAME}": password for localpart, password in passwords.items()}
+    async with AccountService.from_settings(settings) as service:
+        plan = await service.survey(wanted_accounts(settings, roster))
+        if plan.deactivated:
+            raise AccountError(
+                f"{user} is deactivated on the demo homeserver; delete "
+                f"{settings.data_dir.parent} to start afresh"
+                for user in plan.deactivated
+            )
+        await service.apply(plan, by_user)
 
 
 def _print_welcome(synapse: LocalSynapse, passwords: dict[str, str], http_port: int) -> None:

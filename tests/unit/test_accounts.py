@@ -1,0 +1,262 @@
+"""The pure parts of bot/accounts.py: the plan, the wanted accounts, the passwords file, and
+`create_accounts` against a small fake homeserver."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from bot.accounts import (
+    BOT_DISPLAY_NAME,
+    WARDEN_DISPLAY_NAME,
+    AccountError,
+    Existing,
+    Outcome,
+    PasswordFile,
+    Plan,
+    create_accounts,
+    generate_password,
+    missing_platform_password_files,
+    plan_accounts,
+    user_id_argument,
+    wanted_accounts,
+)
+from bot.settings import Settings
+from room_policies.roster import load_roster
+
+SERVER = "example.org"
+BOT, WARDEN = f"@plenaria:{SERVER}", f"@plenaria-warden:{SERVER}"
+
+ROSTER = f"""\
+working_group: WG
+chairs: ["@chair:{SERVER}"]
+secretariat: ["@sec.ana:{SERVER}"]
+delegations:
+  - code: AG
+    focal_point: "@ag.fp:{SERVER}"
+    experts: ["@ag.exp1:{SERVER}"]
+names:
+  "@ag.fp:{SERVER}": Ana Pérez
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.upper().startswith("PLENARIA_"):
+            monkeypatch.delenv(name)
+
+
+def _settings(warden: bool = True) -> Settings:
+    return Settings(
+        homeserver_url="http://127.0.0.1:8008",
+        server_name=SERVER,
+        bot={"user_id": BOT, "password": "Bot-Password-1"},
+        warden={"user_id": WARDEN, "password": "Warden-Password-1"} if warden else None,
+    )
+
+
+# -- plan --------------------------------------------------------------------------------------
+
+
+def test_the_plan_creates_renames_and_leaves_alone() -> None:
+    wanted = {"@a:x": "A", "@b:x": "B", "@c:x": "C", "@d:x": "D"}
+    existing = {
+        "@b:x": Existing("old name"),
+        "@c:x": Existing("C"),
+        "@d:x": Existing("D", deactivated=True),
+    }
+    assert plan_accounts(wanted, existing) == Plan(
+        create={"@a:x": "A"}, rename={"@b:x": "B"}, unchanged=("@c:x",), deactivated=("@d:x",)
+    )
+
+
+def test_an_account_without_a_name_is_renamed() -> None:
+    assert plan_accounts({"@a:x": "A"}, {"@a:x": Existing(None)}).rename == {"@a:x": "A"}
+
+
+def test_wanted_accounts_are_the_platforms_then_the_rosters() -> None:
+    settings = _settings()
+    roster = load_roster(ROSTER, SERVER)
+    wanted = wanted_accounts(settings, roster)
+    assert list(wanted) == [BOT, WARDEN, *roster.participants()]
+    assert wanted[BOT] == BOT_DISPLAY_NAME
+    assert wanted[WARDEN] == WARDEN_DISPLAY_NAME
+    assert wanted[f"@ag.fp:{SERVER}"] == "Ana Pérez — Antigua and Barbuda (focal point)"
+    assert wanted[f"@ag.exp1:{SERVER}"] == "ag.exp1 — Antigua and Barbuda (expert)"
+    assert wanted[f"@chair:{SERVER}"] == "chair — Chair"
+    assert WARDEN not in wanted_accounts(_settings(warden=False), roster)
+
+
+def test_the_admin_account_cannot_be_a_participant() -> None:
+    roster = load_roster(ROSTER.replace("@sec.ana:", "@plenaria-admin:"), SERVER)
+    with pytest.raises(AccountError, match="platform's admin account"):
+        wanted_accounts(_settings(), roster)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("@ag.fp:example.org", "@ag.fp:example.org"),
+        ("ag.fp", "@ag.fp:example.org"),
+        ("ag.fp:elsewhere.net", "@ag.fp:elsewhere.net"),
+        (" ag.fp ", "@ag.fp:example.org"),
+    ],
+)
+def test_a_user_on_the_command_line(given: str, expected: str) -> None:
+    assert user_id_argument(given, SERVER) == expected
+
+
+def test_generated_passwords_meet_the_homeservers_policy() -> None:
+    for _ in range(50):
+        password = generate_password()
+        assert len(password) >= 12
+        assert any(c.isupper() for c in password) and any(c.islower() for c in password)
+        assert any(c.isdigit() for c in password) and any(c in "-_" for c in password)
+
+
+# -- files -------------------------------------------------------------------------------------
+
+
+def test_the_passwords_file_is_private_and_merged(tmp_path: Path) -> None:
+    file = PasswordFile(tmp_path / "secrets" / "passwords.json")
+    assert file.read() == {}
+    file.write({"@a:x": "one"})
+    file.write(file.read() | {"@b:x": "two"})
+    assert file.read() == {"@a:x": "one", "@b:x": "two"}
+    assert stat.S_IMODE(file.path.stat().st_mode) == 0o600
+    file.write({})
+    assert not file.path.exists()
+
+
+@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"@a:x": 3}'])
+def test_a_foreign_passwords_file_is_refused_not_overwritten(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "passwords.json"
+    path.write_text(content)
+    with pytest.raises(AccountError, match="not a passwords file"):
+        PasswordFile(path).read()
+    assert path.read_text() == content
+
+
+def test_missing_platform_password_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bot-password").write_text("x")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f'bot: {{user_id: "{BOT}", password_file: ./bot-password}}\n'
+        f'warden: {{user_id: "{WARDEN}", password_file: ./secrets/warden-password}}\n'
+    )
+    assert missing_platform_password_files(config) == {
+        WARDEN: tmp_path / "secrets" / "warden-password"
+    }
+    monkeypatch.setenv("PLENARIA_WARDEN__PASSWORD", "from the environment")
+    assert missing_platform_password_files(config) == {}
+    config.write_text("- not\n- a mapping\n")
+    assert missing_platform_password_files(config) == {}
+
+
+# -- create_accounts ---------------------------------------------------------------------------
+
+
+class FakeHomeserver:
+    """Accounts in a dict; `fail_after` makes `apply` fail once that many accounts exist."""
+
+    def __init__(self, accounts: dict[str, Existing], fail_after: int | None = None) -> None:
+        self.accounts = accounts
+        self.passwords: dict[str, str] = {}
+        self.created: list[str] = []
+        self.fail_after = fail_after
+        self.file_when_applied: dict[str, str] | None = None
+        self.file: PasswordFile | None = None
+
+    async def survey(self, wanted: Mapping[str, str]) -> Plan:
+        return plan_accounts(wanted, {u: self.accounts.get(u) for u in wanted})
+
+    async def apply(self, plan: Plan, passwords: Mapping[str, str]) -> Outcome:
+        if self.file is not None:
+            self.file_when_applied = self.file.read()
+        outcome = Outcome(unchanged=list(plan.unchanged))
+        for user, name in plan.create.items():
+            if self.fail_after is not None and len(self.created) >= self.fail_after:
+                raise AccountError("the homeserver http://hs is unreachable")
+            self.accounts[user] = Existing(name)
+            self.passwords[user] = passwords[user]
+            self.created.append(user)
+            outcome.created.append(user)
+        for user, name in plan.rename.items():
+            self.accounts[user] = Existing(name)
+            outcome.renamed.append(user)
+        return outcome
+
+
+WANTED = {BOT: "plenaria", "@a:x": "A", "@b:x": "B", "@c:x": "C"}
+
+
+async def test_passwords_are_on_disk_before_the_accounts_exist(tmp_path: Path) -> None:
+    file = PasswordFile(tmp_path / "passwords.json")
+    file.write({"@someone:x": "kept"})
+    homeserver = FakeHomeserver({"@c:x": Existing("old")})
+    homeserver.file = file
+
+    outcome, written = await create_accounts(
+        homeserver,
+        WANTED,
+        platform_passwords={BOT: "Bot-Password-1"},
+        new_platform_files={},
+        passwords_file=file,
+    )
+
+    assert (outcome.created, outcome.renamed, written) == ([BOT, "@a:x", "@b:x"], ["@c:x"], 2)
+    saved = file.read()
+    assert saved == homeserver.file_when_applied
+    assert saved == {"@someone:x": "kept", "@a:x": homeserver.passwords["@a:x"]} | {
+        "@b:x": homeserver.passwords["@b:x"]
+    }
+    assert homeserver.passwords[BOT] == "Bot-Password-1"
+
+
+async def test_a_failure_half_way_keeps_only_the_passwords_of_made_accounts(
+    tmp_path: Path,
+) -> None:
+    file = PasswordFile(tmp_path / "passwords.json")
+    homeserver = FakeHomeserver({BOT: Existing("plenaria")}, fail_after=1)
+
+    with pytest.raises(AccountError, match="unreachable"):
+        await create_accounts(
+            homeserver,
+            WANTED,
+            platform_passwords={BOT: "Bot-Password-1"},
+            new_platform_files={},
+            passwords_file=file,
+        )
+
+    assert homeserver.created == ["@a:x"]
+    assert json.loads(file.path.read_text()) == {"@a:x": homeserver.passwords["@a:x"]}
+
+
+async def test_deactivated_accounts_and_stale_platform_files_refuse_the_whole_run(
+    tmp_path: Path,
+) -> None:
+    file = PasswordFile(tmp_path / "passwords.json")
+    homeserver = FakeHomeserver(
+        {BOT: Existing("plenaria"), "@b:x": Existing("B", deactivated=True)}
+    )
+
+    with pytest.raises(AccountError) as refused:
+        await create_accounts(
+            homeserver,
+            WANTED,
+            platform_passwords={BOT: "generated"},
+            new_platform_files={BOT: tmp_path / "bot-password"},
+            passwords_file=file,
+        )
+
+    assert len(refused.value.reasons) == 2
+    assert "@b:x is deactivated" in refused.value.reasons[0]
+    assert f"{BOT} exists, but its password file" in refused.value.reasons[1]
+    assert homeserver.created == []
+    assert not file.path.exists()
