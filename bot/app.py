@@ -192,6 +192,7 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         report=governance.report,
         server_name=settings.server_name,
         metrics=metrics,
+        expert_removed=governance.expert_removed,
     )
     router = Router(
         gateway=gateway,

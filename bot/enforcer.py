@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,27 @@ log = logging.getLogger(__name__)
 
 RosterSource = Callable[[], Awaitable[Roster | None]]
 Reporter = Callable[[RoomRef, str], Awaitable[None]]
+# (roster, delegation code, expert, focal point): the focal point removed an expert by hand.
+ExpertRemoved = Callable[[Roster, str, UserId, UserId], Coroutine[Any, Any, None]]
+
+
+def expert_removed_by_focal_point(
+    roster: Roster, ref: RoomRef, event: Mapping[str, Any]
+) -> UserId | None:
+    """The expert whom the delegation's focal point removed from its experts room, if this event
+    is that (SPEC §2: "The focal point moderates their experts room")."""
+    if ref.kind is not RoomKind.EXPERTS or event.get("type") != "m.room.member":
+        return None
+    delegation = roster.delegation(ref.delegation or "")
+    target = event.get("state_key")
+    if (
+        delegation is None
+        or event.get("sender") != delegation.focal_point
+        or (event.get("content") or {}).get("membership") not in ("leave", "ban")
+        or target not in delegation.experts
+    ):
+        return None
+    return UserId(str(target))
 
 
 @dataclass(frozen=True)
@@ -134,8 +155,10 @@ class Enforcer:
         report: Reporter,
         server_name: str,
         metrics: Metrics | None = None,
+        expert_removed: ExpertRemoved | None = None,
     ) -> None:
         self.metrics = metrics
+        self.expert_removed = expert_removed
         self.reconciler = reconciler
         self.roster = roster
         self.platform = platform
@@ -161,13 +184,21 @@ class Enforcer:
             breach = judge_event(roster, self.platform, ref, event, desired)
             if breach is not None:
                 breaches.append(breach)
+                continue
+            expert = expert_removed_by_focal_point(roster, ref, event)
+            if expert is not None and self.expert_removed is not None and ref.delegation:
+                sender = UserId(str(event.get("sender")))
+                self._spawn(self.expert_removed(roster, ref.delegation, expert, sender))
         if not breaches:
             return
         self.breaches_seen += len(breaches)
         if self.metrics is not None:
             for breach in breaches:
                 self.metrics.breaches.labels(rule=breach.decision.rule).inc()
-        task = asyncio.create_task(self._repair(roster, ref, breaches))
+        self._spawn(self._repair(roster, ref, breaches))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

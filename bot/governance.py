@@ -20,9 +20,9 @@ from commands.reply import Reply
 from commands.roster_deps import RosterChanged
 from commands.table import DIRECT
 from room_policies.membership import role_in
-from room_policies.roles import Platform, Role, UserId
+from room_policies.roles import DelegationCode, Platform, Role, RoomKind, UserId
 from room_policies.rooms import RoomRef
-from room_policies.roster import Roster, dump_roster
+from room_policies.roster import Roster, RosterError, dump_roster
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,34 @@ class Governance:
         if ref is None:
             return Context(role, DIRECT, None)
         return Context(role, ref.kind.value, ref.delegation)
+
+    async def expert_removed(
+        self, roster: Roster, code: str, expert: UserId, focal_point: UserId
+    ) -> None:
+        """The focal point removed an expert from the experts room by hand: the roster follows
+        (as `!experts remove` would), so no reconcile brings them back."""
+        current = await self.roster()
+        if current is None or expert not in (getattr(current.delegation(code), "experts", ())):
+            return
+        try:
+            changed = await self.change_roster(
+                current.without_expert(code, expert), focal_point, f"experts remove ({code})"
+            )
+        except RosterError as exc:
+            log.warning("could not take %s off the roster: %s", expert, exc)
+            return
+        desk = RoomRef(RoomKind.DESK, delegation=DelegationCode(code))
+        await self.report_to(
+            desk,
+            f"You removed {expert} from the experts room, so they are no longer an expert of "
+            f"your delegation (roster version {changed.version}). To bring them back: "
+            f"!experts add {expert}",
+        )
+
+    async def report_to(self, ref: RoomRef, text: str) -> None:
+        room_id = self.reconciler.room_id(ref)
+        if room_id is not None:
+            await self.bot.send_notice(room_id, Reply.plain(text))
 
     async def report(self, ref: RoomRef, text: str) -> None:
         """Tell the moderation room (or the delegation's desk) what the platform enforced."""

@@ -58,9 +58,10 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     if roster.delegation(code) is not None:
         return Reply.plain(f"Refused: {code} is already on the roster; see !delegations.")
     try:
-        delegation = Delegation.model_validate(
-            {"code": code, "name": args.name, "focal_point": UserId(args.focal_point)}
-        )
+        fields = {"code": code, "focal_point": UserId(args.focal_point)}
+        if args.name is not None:
+            fields["name"] = args.name
+        delegation = Delegation.model_validate(fields)
         changed = await deps.change_roster(
             roster.with_delegation(delegation), invocation.sender, f"delegation add {code}"
         )

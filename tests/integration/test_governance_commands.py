@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import pytest
 
@@ -76,6 +77,47 @@ async def test_the_focal_point_manages_experts_from_the_desk(group: WorkingGroup
     assert "removed from" in body
     refused = await ask(fp, desk, f"!experts add {group.id('br.fp')}")
     assert refused.startswith("Refused:")
+
+
+async def test_a_focal_point_removing_an_expert_by_hand_updates_the_roster(
+    group: WorkingGroup,
+) -> None:
+    fp: MatrixUser = group.fp  # type: ignore[attr-defined]
+    expert = group.id("ag.exp2")
+    http = await group.as_http("ag.fp")
+    status, data = await http.call(
+        "POST",
+        f"/_matrix/client/v3/rooms/{quote(group.room_id(AG_EXPERTS))}/kick",
+        {"user_id": expert, "reason": "left the delegation"},
+    )
+    assert status == 200, data
+    desk = group.room_id(AG_DESK)
+    await fp.wait_for(
+        lambda rid, ev: rid == desk and f"You removed {expert}" in getattr(ev, "body", ""),
+        timeout=30,
+    )
+    assert expert not in await ask(fp, desk, "!experts")
+    dry = await ask(group.chair, group.room_id(MODERATION), "!reconcile --dry-run")  # type: ignore[attr-defined]
+    assert "nothing to change" in dry
+
+
+async def test_delegations_are_added_and_removed(group: WorkingGroup) -> None:
+    chair: MatrixUser = group.chair  # type: ignore[attr-defined]
+    moderation = group.room_id(MODERATION)
+    cl_fp = group.id("outsider")
+    bad = await ask(chair, moderation, f"!delegation add XX {cl_fp}")
+    assert bad.startswith("Refused:") and "XX" in bad
+    body = await ask(chair, moderation, f"!delegation add cl {cl_fp}")
+    assert f"Delegation CL (Chile) added with focal point {cl_fp}" in body
+    assert "create the room “Experts — Chile”" in body and "Plenary: invite" in body
+    await group.accept_invites(["outsider"])
+    rooms = await group.governed_rooms_of("outsider")
+    assert RoomRef(RoomKind.DESK, delegation="CL") in rooms  # type: ignore[arg-type]
+    assert PLENARY in rooms
+    body = await ask(chair, moderation, "!delegation remove CL")
+    assert "Delegation CL (Chile) removed" in body
+    assert f"Plenary: remove {cl_fp}" in body
+    assert await group.governed_rooms_of("outsider") == set()
 
 
 async def test_focal_point_handover_moves_everything_in_one_reconcile(group: WorkingGroup) -> None:
