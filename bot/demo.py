@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bot import roster_service
 from bot.accounts import AccountError, AccountService, generate_password, wanted_accounts
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.matrix_gateway import _write_private
 from bot.settings import Settings, load_settings
 from bot.synapse_server import LocalSynapse, SynapseError
@@ -164,15 +164,21 @@ async def _serve(directory: Path, synapse: LocalSynapse, http_port: int) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, app.stop)
     runner = asyncio.create_task(app.run())
-    synced = asyncio.ensure_future(app.router.synced.wait())
-    await asyncio.wait({runner, synced}, return_when=asyncio.FIRST_COMPLETED)
+    print("Provisioning the demo working group's rooms …", flush=True)
+    ready = asyncio.ensure_future(_ready(app))
+    await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
     if runner.done():
-        synced.cancel()
+        ready.cancel()
         runner.result()
-    _print_welcome(synapse, passwords, app.http.port)
+    _print_welcome(synapse, passwords, app.http.port, len(app.governance.reconciler.known()))
     await runner
     print("Bot stopped.", flush=True)
     return 0
+
+
+async def _ready(app: App) -> None:
+    await app.router.synced.wait()
+    await app.provisioned.wait()
 
 
 async def _create_accounts(settings: Settings, passwords: dict[str, str]) -> None:
@@ -190,7 +196,9 @@ async def _create_accounts(settings: Settings, passwords: dict[str, str]) -> Non
         await service.apply(plan, by_user)
 
 
-def _print_welcome(synapse: LocalSynapse, passwords: dict[str, str], http_port: int) -> None:
+def _print_welcome(
+    synapse: LocalSynapse, passwords: dict[str, str], http_port: int, rooms: int
+) -> None:
     width = max(len(localpart) for localpart, _ in DEMO_PEOPLE)
     lines = [
         "",
@@ -208,7 +216,11 @@ def _print_welcome(synapse: LocalSynapse, passwords: dict[str, str], http_port: 
         lines.append(f"  {localpart.ljust(width)}  {passwords[localpart]}   {role}")
     lines += [
         "",
-        f"Then start a chat with @{BOT}:{SERVER_NAME} and send !ping or !help.",
+        f"The platform governs {rooms} encrypted rooms. Each person is invited to theirs: accept",
+        "the invitations. As ag.fp you find the working group's space, the Plenary, the three",
+        "document folders, your Desk (send !help there) and the Experts room of Antigua and",
+        "Barbuda; as chair, the Moderation room too (!delegations, !reconcile --dry-run, !audit).",
+        f"Any of you may start a chat with @{BOT}:{SERVER_NAME} and send !ping or !help.",
         "Ctrl-C stops the bot and Synapse; running `make demo` again reuses .demo/.",
         "",
     ]
