@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from bot import roster_service
+from bot.accounts import AccountError, AccountService
 from bot.enforcer import report_room
 from bot.matrix_gateway import Gateway
 from bot.reconciler import Change, Reconciler
@@ -22,7 +23,7 @@ from commands.table import DIRECT
 from room_policies.membership import role_in
 from room_policies.roles import DelegationCode, Platform, Role, RoomKind, UserId
 from room_policies.rooms import RoomRef
-from room_policies.roster import Roster, RosterError, dump_roster
+from room_policies.roster import Roster, RosterError, display_name_changes, dump_roster
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +71,37 @@ class Governance:
         return roster
 
     async def change_roster(self, roster: Roster, actor: str, action: str) -> RosterChanged:
-        """Validate, store as a new version, reconcile; raises RosterError on refusal."""
+        """Validate, store as a new version, reconcile, rename; raises RosterError on refusal."""
         checked = roster_service.parse(self.settings, dump_roster(roster))
+        old = await self.roster()
         version = await RosterRepository(self.db).save(dump_roster(checked), source=actor)
         self._roster, self._version = checked, version
         await self.audit.append(
             AuditRecord(actor, action, "roster", f"version {version}", "accepted", "", "")
         )
         changes = await self.reconciler.reconcile(checked)
-        return RosterChanged(version, [c.describe(checked) for c in changes])
+        lines = [c.describe(checked) for c in changes]
+        if old is not None:
+            lines += await self._rename(display_name_changes(old, checked))
+        return RosterChanged(version, lines)
+
+    async def _rename(self, names: dict[UserId, str]) -> list[str]:
+        """Display names are locked on the homeserver: the platform sets them through the admin
+        API when a roster change alters them (only with the registration shared secret)."""
+        if not names or self.settings.registration_shared_secret_file is None:
+            return []
+        lines = []
+        try:
+            async with AccountService.from_settings(self.settings) as service:
+                for user, name in names.items():
+                    try:
+                        await service.set_display_name(user, name)
+                        lines.append(f"display name of {user}: {name}")
+                    except AccountError as exc:
+                        lines.append(f"display name of {user} not set (FAILED: {exc})")
+        except AccountError as exc:
+            log.warning("display names not updated: %s", exc)
+        return lines
 
     async def reconcile(self, dry_run: bool) -> list[str]:
         roster = await self.roster()

@@ -279,7 +279,7 @@ class Router:
             name = bound.command.name
             reply = await bound.command.handler(self.deps, invocation, bound.args)
         except Refused as exc:
-            reply, outcome, reason = exc.reply, "refused", exc.reply.text
+            reply, outcome, reason, name = exc.reply, "refused", exc.reply.text, exc.command
         except UsageError as exc:
             reply, outcome = exc.reply, "usage"
         except Exception:

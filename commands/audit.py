@@ -46,7 +46,7 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
         return Reply.plain("The audit log is empty.")
     lines = []
     for e in entries:
-        when = e.at.strftime("%Y-%m-%d %H:%M:%S") if e.at else "?"
+        when = e.at.strftime("%Y-%m-%d %H:%M UTC") if e.at else "?"
         target = f" {e.target}" if e.target else ""
         rule = f" [{e.rule}]" if e.rule else ""
         lines.append(f"{when} {e.actor}: {e.action}{target} in {e.room} → {e.decision}{rule}")

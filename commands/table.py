@@ -122,9 +122,10 @@ _ROLE_WORDS = {
 class UsageError(Exception):
     """The command exists but its arguments are wrong, or no such command exists."""
 
-    def __init__(self, reply: Reply) -> None:
+    def __init__(self, reply: Reply, command: str = "?") -> None:
         super().__init__(reply.text)
         self.reply = reply
+        self.command = command
 
 
 class Refused(UsageError):

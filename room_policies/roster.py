@@ -308,6 +308,21 @@ def validate(
         raise RosterError(reasons)
 
 
+def display_name_changes(old: Roster, new: Roster) -> dict[UserId, str]:
+    """The display names a roster change alters (a person who leaves the roster keeps their name
+    without a seat), user → new name."""
+    changes: dict[UserId, str] = {}
+    for user in dict.fromkeys([*old.participants(), *new.participants()]):
+        before = old.display_name(user)
+        if user in new.participants():
+            after = new.display_name(user)
+        else:
+            after = old.names.get(user) or user.removeprefix("@").partition(":")[0]
+        if after != before or user not in old.participants():
+            changes[user] = after
+    return changes
+
+
 def _user_id_problem(user: str, server_name: str) -> str | None:
     localpart, colon, server = user.removeprefix("@").partition(":")
     if (

@@ -130,8 +130,12 @@ async def test_focal_point_handover_moves_everything_in_one_reconcile(group: Wor
     for room in ("Plenary", "Desk — Antigua and Barbuda", "Experts — Antigua and Barbuda"):
         assert f"{room}: remove {old}" in body, room
         assert f"{room}: invite {new}" in body, room
+    assert f"display name of {new}: " in body
     dry = await ask(chair, group.room_id(MODERATION), "!reconcile --dry-run")
     assert "nothing to change" in dry
+    http = await group.as_http("ag.fp2")
+    status, data = await http.call("GET", f"/_matrix/client/v3/profile/{quote(new)}/displayname")
+    assert status == 200 and data["displayname"].endswith("— Antigua and Barbuda (focal point)")
     await group.accept_invites(["ag.fp2"])
     assert RoomRef(RoomKind.PLENARY) in await group.governed_rooms_of("ag.fp2")
     assert await group.governed_rooms_of("ag.fp") == set()

@@ -157,6 +157,7 @@ class WorkingGroup:
         (directory / "roster.yaml").write_text(self.roster_yaml())
         with config.open("a") as fh:
             fh.write("roster: ./roster.yaml\n")
+            fh.write(f"registration_shared_secret_file: {self.synapse.secret_path}\n")
         return config
 
     async def start(self, *, wait_provisioned: bool = True) -> RunningBot:

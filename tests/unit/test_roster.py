@@ -397,3 +397,14 @@ def test_setting_a_name() -> None:
     assert roster.with_name(UserId("@ag.exp1:example.org"), None).names == {
         "@ag.fp:example.org": "Ana"
     }
+
+
+def test_display_name_changes_follow_a_handover() -> None:
+    from room_policies.roles import UserId
+    from room_policies.roster import display_name_changes
+
+    old = load_roster(SPEC_ROSTER, SERVER, bot_id=BOT, warden_id=WARDEN)
+    fp, new = UserId("@ag.fp:example.org"), UserId("@ag.new:example.org")
+    changed = display_name_changes(old, old.with_focal_point("AG", new).with_name(new, "Eva Ruiz"))
+    assert changed == {fp: "ag.fp", new: "Eva Ruiz — Antigua and Barbuda (focal point)"}
+    assert display_name_changes(old, old) == {}
