@@ -182,7 +182,8 @@ class Router:
             if dispatch and info.timeline.limited and info.timeline.prev_batch:
                 floor = max(self._gap_floor_ms, self._first_start_ms)
                 older = await self.gateway.older_events(room_id, info.timeline.prev_batch, floor)
-                log.info("filled a gap of %d events in %s", len(older), room_id)
+                if older:
+                    log.info("filled a gap of %d events in %s", len(older), room_id)
                 timeline = older + timeline
             for event in self._after_own_join(timeline):
                 if isinstance(event, MegolmEvent):
