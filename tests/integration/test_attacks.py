@@ -13,10 +13,12 @@ from bot.synapse_server import LocalSynapse, free_port
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef
 from tests.integration.conftest import SERVER_NAME
-from tests.integration.working_group import Http, WorkingGroup
+from tests.integration.working_group import Http, WorkingGroup, wait_for
 
 AG_EXPERTS = RoomRef(RoomKind.EXPERTS, delegation="AG")  # type: ignore[arg-type]
 AG_DESK = RoomRef(RoomKind.DESK, delegation="AG")  # type: ignore[arg-type]
+BR_EXPERTS = RoomRef(RoomKind.EXPERTS, delegation="BR")  # type: ignore[arg-type]
+BR_DESK = RoomRef(RoomKind.DESK, delegation="BR")  # type: ignore[arg-type]
 PLENARY = RoomRef(RoomKind.PLENARY)
 MODERATION = RoomRef(RoomKind.MODERATION)
 
@@ -48,7 +50,7 @@ async def group(
     await wg.start()
     await wg.accept_invites()
     # The readers of reports have their encrypted devices before anything is reported.
-    wg.readers = {seat: await wg.matrix_user(seat) for seat in ("ag.fp", "chair")}  # type: ignore[attr-defined]
+    wg.readers = {seat: await wg.matrix_user(seat) for seat in ("ag.fp", "br.fp", "chair")}  # type: ignore[attr-defined]
     yield wg
     await wg.stop()
 
@@ -135,6 +137,37 @@ async def test_a_server_admin_cannot_take_over_an_experts_room(group: WorkingGro
     # demote an account of its own level, so the focal point and the log are told, truthfully.
     assert status == 200, data
     await reported(group, "ag.fp", AG_DESK, sec)
+
+
+async def test_a_server_admin_acting_as_the_warden_cannot_let_themselves_in(
+    group: WorkingGroup,
+) -> None:
+    """Synapse's admin API can log in as any user: as the warden, the admin invites themselves
+    into an experts room and joins. (BR's: the take-over test above leaves the admin in AG's
+    experts room at the warden's own level when the module is off.)"""
+    sec = group.id("sec")
+    admin = await group.as_http("sec")
+    status, data = await admin.call(
+        "POST", f"/_synapse/admin/v1/users/{quote(group.id('warden'))}/login", {}
+    )
+    assert status == 200, data
+    as_warden = Http(group.synapse.url, data["access_token"])
+    room_id = group.room_id(BR_EXPERTS)
+    status, data = await as_warden.call(
+        "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/invite", {"user_id": sec}
+    )
+    if module_on(group):
+        assert refused(status, data), data
+        assert (await members(group, BR_EXPERTS)).get(sec) in (None, "leave")
+        return
+    assert status == 200, data
+    await admin.join(room_id)  # may already be too late: the invitation is revoked at once
+
+    async def gone() -> bool:
+        return (await members(group, BR_EXPERTS)).get(sec) in (None, "leave")
+
+    await wait_for(gone, 15, "the warden to revoke the invitation or remove the admin")
+    await reported(group, "br.fp", BR_DESK, sec)
 
 
 @pytest.mark.parametrize(
