@@ -1,5 +1,5 @@
-"""SIGKILL in the middle of provisioning 35 delegations, then a restart: no duplicate room, and
-every room complete (issue #3)."""
+"""SIGKILL in the middle of provisioning 35 delegations, then a restart, then the database lost:
+no duplicate room, and every room complete (issue #3)."""
 
 from __future__ import annotations
 
@@ -99,6 +99,14 @@ async def test_sigkill_during_provisioning_leaves_no_duplicate_and_no_half_room(
         bot.start()
         await bot.healthy()
         await wait_for(lambda: provisioned(http_port), 180, "provisioning after the restart")
+        # Then the database is lost: the platform finds its rooms again by their markers.
+        bot.terminate()
+        for path in database.parent.glob(database.name + "*"):
+            path.unlink()
+        bot.start()
+        await bot.healthy()
+        await wait_for(lambda: provisioned(http_port), 180, "provisioning with a new database")
+        assert rooms_recorded(database) == 2 * len(OAS) + 6
     finally:
         bot.terminate()
 
