@@ -11,8 +11,9 @@ functions and act on the answers. Modules:
 - `room_state`: the state every governed room carries (`org.plenaria.members` publishes who
   belongs, so rules can be checked from the room alone);
 - `event_rules`: `judge(event, state)`, the rules as the Synapse module applies them;
+- `breaches`: `judge_event`, whether an event already in a room broke a rule (the enforcer);
 - `synapse_module`: `RoomPolicyModule`, loaded by Synapse (the only module importing synapse;
   not imported by this package).
 
-Rules are numbered R1–R31 in those modules, each traced to SPEC.md.
+Rules are numbered R1–R32 in those modules, each traced to SPEC.md.
 """
