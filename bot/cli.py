@@ -157,13 +157,7 @@ async def _roster(settings: Settings, args: argparse.Namespace) -> int:
 def _read_roster(settings: Settings, path: Path) -> Roster:
     from bot import roster_service
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RosterError([f"roster file {path} does not exist"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RosterError([f"cannot read roster file {path}: {exc}"]) from None
-    return roster_service.parse(settings, text)
+    return roster_service.read_file(settings, path)
 
 
 async def _roster_for_accounts(settings: Settings, path: Path | None) -> Roster:

@@ -29,14 +29,19 @@ def parse(settings: Settings, text: str) -> Roster:
     )
 
 
-async def import_file(settings: Settings, db: Database, path: Path) -> Imported:
+def read_file(settings: Settings, path: Path) -> Roster:
+    """A roster file, checked against this platform (RosterError with every reason)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RosterError([f"roster file {path} does not exist"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RosterError([f"cannot read roster file {path}: {exc}"]) from None
-    roster = parse(settings, text)
+    return parse(settings, text)
+
+
+async def import_file(settings: Settings, db: Database, path: Path) -> Imported:
+    roster = read_file(settings, path)
     version = await RosterRepository(db).save(dump_roster(roster), source=str(path))
     return Imported(version, roster)
 
