@@ -16,6 +16,7 @@ from commands import (
 from commands.table import (
     COORDINATION,
     DESK,
+    DIRECT,
     MODERATION,
     Command,
     CommandTable,
@@ -27,10 +28,12 @@ _FOCAL_POINT = frozenset({Role.FOCAL_POINT})
 
 
 def builtin_commands() -> list[Command]:
-    # help and ping reveal nothing and are answered for anyone on this homeserver, anywhere.
+    # help and ping reveal nothing: they are answered for anyone on this homeserver (SPEC §5 says
+    # roster members), so the platform can be checked before a roster exists. !ping only in a
+    # direct message with the bot, as SPEC §5 says.
     return [
         Command("help", help.SUMMARY, help.Args, help.handle),
-        Command("ping", ping.SUMMARY, ping.Args, ping.handle),
+        Command("ping", ping.SUMMARY, ping.Args, ping.handle, places=frozenset({DIRECT})),
         Command(
             "delegations",
             delegations.SUMMARY,

@@ -28,8 +28,9 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     if args.command is not None:
         name = args.command.lstrip("!").lower()
         command = table.get(name)
-        if command is not None and command.refusal(invocation) is not None:
-            return Reply.plain(f"!{command.name}: {command.refusal(invocation)}")
+        refusal = command.refusal(invocation) if command is not None else None
+        if refusal is not None:
+            return Reply.plain(refusal)
         if command is None:
             guess = table.nearest(name)
             hint = f" Did you mean !{guess}?" if guess else ""

@@ -69,12 +69,12 @@ class Command:
 
     def refusal(self, invocation: Invocation) -> str | None:
         """Why this asker may not use the command here (SPEC §5), or None if they may."""
+        if invocation.role not in self.roles:
+            who = _and(sorted({_ROLE_WORDS[r] for r in self.roles}))
+            return f"!{self.name} is for {who} only."
         if invocation.place not in self.places:
             rooms = " or ".join(sorted(_PLACE_WORDS[p] for p in self.places))
             return f"!{self.name} is used in {rooms}, not here."
-        if invocation.role not in self.roles:
-            who = ", ".join(sorted(_ROLE_WORDS[r] for r in self.roles))
-            return f"!{self.name} is for {who} only."
         return None
 
     def usage(self) -> str:
@@ -117,6 +117,10 @@ _ROLE_WORDS = {
     Role.WARDEN: "the platform",
     Role.OUTSIDER: "people outside the roster",
 }
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 class UsageError(Exception):

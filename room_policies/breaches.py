@@ -62,7 +62,7 @@ def judge_event(
     if etype == "m.room.redaction":
         target_sender = UserId(str(event.get("target_sender", "")))
         redacting = may_redact(roster, platform, sender, ref, target_sender or sender)
-        if redacting.allowed or sender == governor:
+        if redacting.allowed:
             return None
         return Breach(event_id, sender, "removed a message", "", redacting, undoable=False)
     if not isinstance(key, str) or not isinstance(etype, str):
@@ -83,9 +83,15 @@ def judge_event(
             decision = may_kick(roster, platform, sender, target, ref)
             action = f"removed {target}"
         elif membership == "ban" and sender != governor:
-            kicking = may_kick(roster, platform, sender, target, ref)
-            decision = Decision(False, kicking.reason, kicking.rule)
+            decision = Decision(
+                False,
+                "Only the platform bans anyone from its rooms; people are removed by the roster.",
+                "R21",
+            )
             action = f"banned {target}"
+        elif membership == "leave" and sender == target == governor:
+            decision = may_kick(roster, platform, sender, target, ref)
+            action = "left (the platform's own account)"
         elif membership == "knock":
             decision = may_join(roster, platform, target, ref)
             action = "asked to join"
