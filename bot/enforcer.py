@@ -120,7 +120,7 @@ class Enforcer:
                     actor=breach.sender,
                     action=f"enforce: {breach.action}",
                     room=ref.key,
-                    target=breach.target,
+                    target="" if breach.target in breach.action else breach.target,
                     decision=outcome,
                     rule=breach.decision.rule,
                     reason=breach.decision.reason,
