@@ -1,0 +1,318 @@
+"""The safety gate (issue #4, item 1, and "Hostile inputs" of its "Must show").
+
+Each hostile file is refused with its code and a plain sentence, within a time guard and a
+memory bound; real documents (hand-written, python-docx's, with a hyperlink, a picture, a chart)
+pass; parsing in a child process turns a hang, a memory blow-up or a crash into a refusal; and
+no byte sequence makes `check_package` fail in any other way.
+
+The time guard is a tripwire for a hang or a quadratic path, not a benchmark (STYLE.md: tests do
+not measure speed); it is far above what any case takes.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+import tracemalloc
+from collections.abc import Callable
+from io import BytesIO
+
+import docx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from documents.errors import DocumentRefused, RefusalCode
+from documents.safety import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_package,
+    count_paragraphs,
+    parse_with_limits,
+    parse_xml,
+)
+from tests.unit import hostile_docx as hostile
+
+GUARD_SECONDS = 5.0
+MEMORY_BOUND = 100 * 1024 * 1024
+
+
+def assert_plain_sentence(reason: str) -> None:
+    assert reason.strip() == reason and reason
+    assert reason.endswith(".") and "\n" not in reason
+    assert "Traceback" not in reason and "Error" not in reason
+
+
+def refused(data: bytes, limits: Limits = DEFAULT_LIMITS) -> DocumentRefused:
+    """Run the gate on `data`, which must be refused, within the time guard and memory bound."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(DocumentRefused) as caught:
+            check_package(data, limits)
+    finally:
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert elapsed < GUARD_SECONDS, f"took {elapsed:.1f} s"
+    assert peak < MEMORY_BOUND, f"peaked at {peak / 2**20:.0f} MiB"
+    assert_plain_sentence(caught.value.reason)
+    return caught.value
+
+
+def python_docx_document(*texts: str) -> bytes:
+    document = docx.Document()
+    for text in texts:
+        document.add_paragraph(text)
+    buffer = BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+HOSTILE: list[tuple[Callable[[], bytes], RefusalCode]] = [
+    # The "Must show" list of issue #4.
+    (hostile.zip_bomb, RefusalCode.ZIP_BOMB),
+    (hostile.zip_bomb_lying, RefusalCode.ZIP_BOMB),
+    (hostile.overlapping_entries, RefusalCode.ZIP_BOMB),
+    (hostile.billion_laughs, RefusalCode.DOCTYPE),
+    (hostile.xxe, RefusalCode.DOCTYPE),
+    (hostile.plain_doctype, RefusalCode.DOCTYPE),
+    (hostile.macro_enabled_renamed, RefusalCode.MACROS),
+    (hostile.external_template, RefusalCode.EXTERNAL_TEMPLATE),
+    (hostile.external_template_on_a_share, RefusalCode.EXTERNAL_TEMPLATE),
+    (hostile.truncated, RefusalCode.CORRUPT),
+    (hostile.not_zip_pdf, RefusalCode.NOT_ZIP),
+    (hostile.empty, RefusalCode.EMPTY),
+    (hostile.huge_paragraph_count, RefusalCode.TOO_MANY_PARAGRAPHS),
+    # The rest of item 1.
+    (hostile.doctype_utf16, RefusalCode.DOCTYPE),
+    (hostile.doctype_in_relationships, RefusalCode.DOCTYPE),
+    (hostile.doctype_utf16_big_endian, RefusalCode.DOCTYPE),
+    (hostile.doctype_in_disguised_part, RefusalCode.DOCTYPE),
+    (hostile.entity_without_doctype, RefusalCode.DOCTYPE),
+    (hostile.utf7_encoded, RefusalCode.NOT_DOCX),
+    (hostile.macro_project_only, RefusalCode.MACROS),
+    (hostile.macro_content_type_only, RefusalCode.MACROS),
+    (hostile.activex, RefusalCode.ACTIVEX),
+    (hostile.ole_embedding, RefusalCode.OLE_OBJECT),
+    (hostile.embedded_file_unreferenced, RefusalCode.OLE_OBJECT),
+    (hostile.alt_chunk, RefusalCode.ALT_CHUNK),
+    (hostile.sub_document, RefusalCode.SUB_DOCUMENT),
+    (hostile.external_image, RefusalCode.EXTERNAL_RELATIONSHIP),
+    (hostile.duplicate_entries, RefusalCode.DUPLICATE_ENTRY),
+    (hostile.duplicate_entries_by_case, RefusalCode.DUPLICATE_ENTRY),
+    (hostile.path_traversal, RefusalCode.PATH_TRAVERSAL),
+    (lambda: hostile.path_traversal("/etc/evil.xml"), RefusalCode.PATH_TRAVERSAL),
+    (lambda: hostile.path_traversal("word\\..\\..\\evil.xml"), RefusalCode.PATH_TRAVERSAL),
+    (lambda: hostile.path_traversal("word/../../evil.xml"), RefusalCode.PATH_TRAVERSAL),
+    (lambda: hostile.path_traversal("C:/evil.xml"), RefusalCode.PATH_TRAVERSAL),
+    (hostile.encrypted_entry, RefusalCode.ENCRYPTED),
+    (hostile.many_entries, RefusalCode.TOO_MANY_ENTRIES),
+    (hostile.old_word_document, RefusalCode.NOT_DOCX),
+    (hostile.excel_renamed, RefusalCode.NOT_DOCX),
+    (lambda: hostile.zip_parts({"word/document.xml": b"<x/>"}), RefusalCode.NOT_DOCX),
+    (lambda: b"PK\x03\x04" + bytes(DEFAULT_LIMITS.max_bytes), RefusalCode.TOO_LARGE),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "code"),
+    HOSTILE,
+    ids=[
+        getattr(build, "__name__", "case").replace("<lambda>", f"variant{i}")
+        for i, (build, _) in enumerate(HOSTILE)
+    ],
+)
+def test_hostile_file_is_refused_with_its_reason(
+    build: Callable[[], bytes], code: RefusalCode
+) -> None:
+    refusal = refused(build())
+    assert refusal.code is code, refusal.reason
+
+
+def test_a_bomb_within_the_total_is_caught_by_its_ratio() -> None:
+    # 64 MiB is under the total cap; its ~1000-fold ratio is what gives it away.
+    refusal = refused(hostile.zip_bomb(mebibytes=64))
+    assert refusal.code is RefusalCode.ZIP_BOMB
+    assert "expand" in refusal.reason and "times" in refusal.reason
+
+
+def test_limits_are_configurable() -> None:
+    small = hostile.minimal_docx(hostile.paragraphs(["one", "two", "three"]))
+    assert refused(small, Limits(max_bytes=100)).code is RefusalCode.TOO_LARGE
+    assert refused(small, Limits(max_entries=3)).code is RefusalCode.TOO_MANY_ENTRIES
+    assert refused(small, Limits(max_xml_part_bytes=200)).code is RefusalCode.TOO_LARGE
+    check_package(small, Limits(max_paragraphs=3))
+    refusal = refused(small, Limits(max_paragraphs=2))
+    assert refusal.code is RefusalCode.TOO_MANY_PARAGRAPHS
+    assert "2 paragraphs" in refusal.reason
+    with pytest.raises(ValueError):
+        Limits(max_ratio=0)
+
+
+def test_an_attackers_address_is_not_repeated_to_the_delegate() -> None:
+    refusal = refused(hostile.external_template())
+    assert "attacker.example" not in refusal.reason
+    assert refusal.detail is not None and "attacker.example" in refusal.detail
+
+
+def test_an_embedded_workbook_not_behind_a_chart_is_refused() -> None:
+    workbook = hostile.zip_parts({"x.xml": b"<x/>"})
+    data = hostile.minimal_docx(
+        document_rels=[hostile.Rel("rId9", hostile.REL + "package", "embeddings/book.xlsx")],
+        defaults={"xlsx": hostile.WORKBOOK_TYPE},
+        extra={"word/embeddings/book.xlsx": workbook},
+    )
+    assert refused(data).code is RefusalCode.OLE_OBJECT
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        hostile.minimal_docx,
+        python_docx_document,
+        hostile.with_hyperlink,
+        hostile.with_image,
+        hostile.with_chart,
+        hostile.utf16_document,
+        hostile.comment_and_cdata,
+    ],
+)
+def test_real_documents_pass(build: Callable[[], bytes]) -> None:
+    check_package(build())
+
+
+def test_a_python_docx_document_with_text_passes() -> None:
+    check_package(python_docx_document("Article 1. Purpose.", "Article 2. Scope."))
+
+
+# ---------------------------------------------------------------------------------------------
+# The streaming scans and the safe parser
+
+
+def test_count_paragraphs_counts_start_tags_only() -> None:
+    body = (
+        "<w:p/><w:p><w:pPr/><w:proofErr/></w:p>"
+        '<w:p w:rsidR="00AB12CD"><w:r><w:t>p</w:t></w:r></w:p>'
+        '<w:p\n w:rsidR="1"/><w:tbl><w:tr><w:tc><w:p/></w:tc></w:tr></w:tbl>'
+    )
+    assert count_paragraphs(hostile.document_xml(body)) == 5
+    renamed = hostile.document_xml(body).replace(b"w:", b"ns0:").replace(b"xmlns:w=", b"xmlns:ns0=")
+    assert count_paragraphs(renamed) == 5
+
+
+def test_count_paragraphs_is_exact_across_chunk_boundaries_and_in_utf16() -> None:
+    body = "".join(
+        f'<w:p w:rsidR="{i:08X}"><w:r><w:t>x{i}</w:t></w:r></w:p>' for i in range(20_000)
+    )
+    xml = hostile.document_xml(body)
+    assert len(xml) > 10 * 64 * 1024
+    assert count_paragraphs(xml) == 20_000
+    utf16 = xml.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    assert count_paragraphs(utf16) == 20_000
+
+
+def test_parse_xml_is_safe() -> None:
+    root = parse_xml(hostile.document_xml())
+    assert root.tag == f"{{{hostile.W_NS}}}document"
+    for data in (hostile.document_xml().replace(b"<w:document", b"<!DOCTYPE x><w:document"),):
+        with pytest.raises(DocumentRefused) as caught:
+            parse_xml(data, "word/document.xml")
+        assert caught.value.code is RefusalCode.DOCTYPE
+    with pytest.raises(DocumentRefused) as caught:
+        parse_xml(b"<w:document><unclosed></w:document>", "word/document.xml")
+    assert caught.value.code is RefusalCode.CORRUPT
+    assert_plain_sentence(caught.value.reason)
+
+
+def test_refusals_survive_pickling() -> None:
+    refusal = DocumentRefused(RefusalCode.MACROS, "The file contains macros.", detail="vba")
+    copy = pickle.loads(pickle.dumps(refusal))
+    assert (copy.code, copy.reason, copy.detail) == (refusal.code, refusal.reason, refusal.detail)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing in a child process with limits
+
+
+def limited_call(fn: Callable[..., object], limits: Limits) -> DocumentRefused:
+    started = time.perf_counter()
+    with pytest.raises(DocumentRefused) as caught:
+        parse_with_limits(fn, b"data", limits=limits)
+    assert time.perf_counter() - started < GUARD_SECONDS
+    assert_plain_sentence(caught.value.reason)
+    return caught.value
+
+
+def test_a_parse_that_hangs_is_stopped() -> None:
+    refusal = limited_call(hostile.sleep_forever, Limits(parse_seconds=0.5))
+    assert refusal.code is RefusalCode.TIMEOUT
+
+
+def test_a_parse_that_eats_memory_is_stopped() -> None:
+    refusal = limited_call(hostile.allocate_without_end, Limits(parse_memory_bytes=256 * 2**20))
+    assert refusal.code is RefusalCode.TOO_MUCH_MEMORY
+
+
+def test_a_parse_that_crashes_is_corrupt_without_a_traceback() -> None:
+    refusal = limited_call(hostile.raise_plain_error, DEFAULT_LIMITS)
+    assert refusal.code is RefusalCode.CORRUPT
+    assert "line 1" not in refusal.reason
+    assert refusal.detail is not None and refusal.detail.startswith("ValueError")
+
+
+def test_a_refusal_in_the_child_comes_back_as_it_is() -> None:
+    refusal = limited_call(hostile.refuse_in_child, DEFAULT_LIMITS)
+    assert refusal.code is RefusalCode.NO_TRACKED_CHANGES
+    assert refusal.reason == "The proposal has no tracked changes."
+
+
+def test_a_real_reader_runs_in_the_child() -> None:
+    data = python_docx_document("Article 1. Purpose.", "Article 2. Scope.")
+    check_package(data)
+    assert parse_with_limits(hostile.paragraph_texts, data) == [
+        "Article 1. Purpose.",
+        "Article 2. Scope.",
+    ]
+    assert parse_with_limits(hostile.count_with_offset, b"abc", 2, scale=10) == 50
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties: nothing but a refusal ever comes out
+
+
+def gate_outcome(data: bytes) -> None:
+    try:
+        check_package(data)
+    except DocumentRefused as refusal:
+        assert_plain_sentence(refusal.reason)
+        assert isinstance(refusal.code, RefusalCode)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=4096))
+def test_random_bytes_never_crash_the_gate(data: bytes) -> None:
+    gate_outcome(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2048))
+def test_random_bytes_behind_a_zip_signature_never_crash_the_gate(data: bytes) -> None:
+    gate_outcome(b"PK\x03\x04" + data)
+
+
+VALID = hostile.minimal_docx(hostile.paragraphs(["Article 1.", "Article 2."]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), max_size=6),
+    st.integers(1, len(VALID)),
+)
+def test_damaged_documents_never_crash_the_gate(
+    changes: list[tuple[int, int]], length: int
+) -> None:
+    data = bytearray(VALID)
+    for position, value in changes:
+        data[position] = value
+    gate_outcome(bytes(data[:length]))
