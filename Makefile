@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint types unit integration install clean
+.PHONY: demo test lint types unit integration install office clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,20 @@ types: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
 
-integration: $(STAMP)
+integration: $(STAMP) office
 	$(PY) -m pytest tests/integration -q
 
-test: $(STAMP)
+# LibreOffice (headless, Debian's writer without a GUI) opens the compiled documents in the
+# tests, as a real office suite would. Installed once when missing (needs root and apt).
+office:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "installing LibreOffice Writer (headless) for the document tests …"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    libreoffice-writer-nogui >/dev/null 2>&1 || { apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    libreoffice-writer-nogui >/dev/null; }; }
+
+test: $(STAMP) office
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

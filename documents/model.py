@@ -62,14 +62,28 @@ class Paragraph:
     (a new paragraph split off, or added), DELETED when it was deleted (this paragraph merges
     with the next when the change is accepted). `formatting_changes` counts `w:rPrChange` and
     `w:pPrChange` (formatting-only changes, reported, not applied).
+
+    A mark inserted by one author and deleted by another is DELETED, with `mark_insertion` the
+    insertion: it is in neither view.
+
+    `container` numbers the block-level container the paragraph stands in: 0 the body, then
+    each table cell in document order. A paragraph whose mark goes away joins only the next
+    paragraph of its own container, never across a cell or a table (as in Word). `row` is the
+    state of the table row (or cell) that holds it: INSERTED (`w:trPr/w:ins`, `w:cellIns`) and
+    the paragraph is not in the reject view at all, DELETED (`w:trPr/w:del`, `w:cellDel`) and it
+    is not in the accept view.
     """
 
     segments: tuple[Segment, ...]
     mark: SegmentState = SegmentState.UNCHANGED
     mark_change: Change | None = None
+    mark_insertion: Change | None = None
     location: Location = Location.BODY
     style: str | None = None
     formatting_changes: int = 0
+    container: int = 0
+    row: SegmentState = SegmentState.UNCHANGED
+    row_change: Change | None = None
 
     @property
     def accepted_text(self) -> str:
@@ -81,8 +95,10 @@ class Paragraph:
 
     @property
     def has_changes(self) -> bool:
-        return self.mark is not SegmentState.UNCHANGED or any(
-            s.state is not SegmentState.UNCHANGED for s in self.segments
+        return (
+            self.mark is not SegmentState.UNCHANGED
+            or self.row is not SegmentState.UNCHANGED
+            or any(s.state is not SegmentState.UNCHANGED for s in self.segments)
         )
 
 
@@ -110,17 +126,47 @@ class Document:
 
 
 def _view(paragraphs: tuple[Paragraph, ...], *, accept: bool) -> list[str]:
+    """Open-XML-PowerTools' `RevisionProcessor` order: marks first, then rows.
+
+    Within one container, a run of paragraphs whose marks go away in this view joins the paragraph
+    that follows it. A run with nothing after it in its container (the container ends, or a table
+    follows) stays a paragraph of its own, unless nothing is left of it: then it goes (a table
+    cell keeps one empty paragraph). Then the paragraphs of rows that go away in this view go.
+    A moved mark goes like a deleted one (PowerTools strips `w:moveFrom` marks before it joins
+    paragraphs and so leaves an empty paragraph behind; Word does not).
+    """
     gone = SegmentState.DELETED if accept else SegmentState.INSERTED
-    out: list[str] = []
-    pending = ""
+
+    def mark_goes(p: Paragraph) -> bool:
+        return p.mark is gone or (not accept and p.mark_insertion is not None)
+
+    groups: list[list[Paragraph]] = []
     for p in paragraphs:
-        text = pending + (p.accepted_text if accept else p.rejected_text)
-        if p.mark is gone:
-            # The mark disappears in this view: the paragraph runs on into the next one.
-            pending = text
+        last = groups[-1][-1] if groups else None
+        if last is not None and mark_goes(last) and last.container == p.container:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    texts: list[str | None] = []  # None: the group is not in this view
+    emitted: set[int] = set()  # containers with a paragraph in this view
+    last_group: dict[int, int] = {}  # container -> index of its last group still standing
+    for i, group in enumerate(groups):
+        first, last = group[0], group[-1]
+        if first.row is gone:
+            texts.append(None)
             continue
-        pending = ""
-        out.append(text)
-    if pending:
-        out.append(pending)
+        last_group[first.container] = i
+        text = "".join(p.accepted_text if accept else p.rejected_text for p in group)
+        if not text and mark_goes(last):
+            texts.append(None)
+            continue
+        texts.append(text)
+        emitted.add(first.container)
+    out: list[str] = []
+    for i, (group, kept) in enumerate(zip(groups, texts, strict=True)):
+        container = group[0].container
+        if kept is not None:
+            out.append(kept)
+        elif container != 0 and container not in emitted and last_group.get(container) == i:
+            out.append("")
     return out
