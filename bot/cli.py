@@ -1,5 +1,5 @@
-"""`plenaria`, the one command line: `run`, `demo`, `roster`, `accounts` (more verbs arrive
-with their issues).
+"""`plenaria`, the one command line: `run`, `demo`, `roster`, `accounts`, `compile`,
+`check-proposal` (more verbs arrive with their issues).
 
 Exit codes (SPEC §7): 0 success, 1 refused (the reason on standard error), 2 usage or
 configuration error (one line, never a traceback).
@@ -98,6 +98,18 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="passwords file (default: <data_dir>/secrets/initial-passwords.json)",
     )
+    comp = sub.add_parser(
+        "compile", help="compile proposals on a base document into a revision and a matrix"
+    )
+    comp.add_argument("base", type=Path, help="the base document (.docx)")
+    comp.add_argument("proposals", type=Path, nargs="+", help="proposals, e.g. AG_Matriz.docx")
+    comp.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    comp.add_argument("--revision", type=int, default=1, help="revision number (1)")
+    comp.add_argument("--roster", type=Path, help="roster.yaml, for the delegations' names")
+    check = sub.add_parser("check-proposal", help="check one proposal against its base")
+    check.add_argument("proposal", type=Path, help="the proposal, e.g. AG_Matriz.docx")
+    check.add_argument("--base", type=Path, required=True, help="the base document (.docx)")
+    check.add_argument("--delegation", help="the delegation it must be from (ISO code)")
     demo = sub.add_parser(
         "demo", help="start a local Synapse, demo accounts and the bot (for trying plenaria)"
     )
@@ -287,6 +299,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_settings(args.config)
             check_paths(settings)
             return asyncio.run(_accounts_reset(settings, args))
+        elif args.verb == "compile":
+            from bot.documents_cli import compile_files
+
+            return compile_files(args.base, args.proposals, args.output, args.revision, args.roster)
+        elif args.verb == "check-proposal":
+            from bot.documents_cli import check_file
+
+            return check_file(args.proposal, args.base, args.delegation)
         elif args.verb == "demo":
             from bot.demo import run_demo
 

@@ -126,7 +126,16 @@ class Document:
 
 
 def _view(paragraphs: tuple[Paragraph, ...], *, accept: bool) -> list[str]:
-    """Open-XML-PowerTools' `RevisionProcessor` order: marks first, then rows.
+    return [text for _, text in view_groups(paragraphs, accept=accept) if text is not None]
+
+
+def view_groups(
+    paragraphs: tuple[Paragraph, ...], *, accept: bool
+) -> list[tuple[list[Paragraph], str | None]]:
+    """The paragraphs grouped as one view joins them, each group with its text in that view, or
+    None when the group is not in it.
+
+    Open-XML-PowerTools' `RevisionProcessor` order: marks first, then rows.
 
     Within one container, a run of paragraphs whose marks go away in this view joins the paragraph
     that follows it. A run with nothing after it in its container (the container ends, or a table
@@ -162,11 +171,15 @@ def _view(paragraphs: tuple[Paragraph, ...], *, accept: bool) -> list[str]:
             continue
         texts.append(text)
         emitted.add(first.container)
-    out: list[str] = []
+    out: list[tuple[list[Paragraph], str | None]] = []
     for i, (group, kept) in enumerate(zip(groups, texts, strict=True)):
         container = group[0].container
-        if kept is not None:
-            out.append(kept)
-        elif container != 0 and container not in emitted and last_group.get(container) == i:
-            out.append("")
+        if (
+            kept is None
+            and container != 0
+            and container not in emitted
+            and last_group.get(container) == i
+        ):
+            kept = ""  # an emptied table cell keeps one empty paragraph
+        out.append((group, kept))
     return out

@@ -1,0 +1,96 @@
+"""`plenaria compile` and `plenaria check-proposal`: the documents engine offline (SPEC §7).
+
+Files are read here; the engine runs in a worker process with time and memory limits, so a
+hostile file costs a refusal, never the command. Exit codes: 0 done, 1 refused (one line per
+reason on standard error), 2 usage (a file that cannot be read).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+from documents.errors import DocumentRefused
+from documents.jobs import CheckResult, CompileResult, check_job, compile_job, output_names
+from documents.safety import Limits, parse_with_limits
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+# The whole job (every proposal read, compiled, rendered) within one worker's limits.
+_JOB_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        print(f"plenaria: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return None
+
+
+def _names(roster: Path | None) -> dict[str, str] | None:
+    """The delegations' names from a roster file (only `delegations: [{code, name}]` is read)."""
+    if roster is None:
+        return None
+    try:
+        data = yaml.safe_load(roster.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        print(f"plenaria: cannot read the roster {roster}: {exc}", file=sys.stderr)
+        return None
+    names = {}
+    for delegation in data.get("delegations") or []:
+        if isinstance(delegation, dict) and delegation.get("code") and delegation.get("name"):
+            names[str(delegation["code"]).upper()] = str(delegation["name"])
+    return names
+
+
+def compile_files(
+    base: Path, proposals: list[Path], output: Path, revision: int, roster: Path | None
+) -> int:
+    base_data = _read(base)
+    files = [(p.name, _read(p)) for p in proposals]
+    if base_data is None or any(data is None for _, data in files):
+        return EXIT_USAGE
+    try:
+        result: CompileResult = parse_with_limits(
+            compile_job,
+            base.name,
+            base_data,
+            [(name, data) for name, data in files if data is not None],
+            names=_names(roster),
+            limits=_JOB_LIMITS,
+        )
+    except DocumentRefused as refused:
+        print(f"plenaria: {refused.reason}", file=sys.stderr)
+        return EXIT_REFUSED
+    output.mkdir(parents=True, exist_ok=True)
+    revision_name, matrix_name = output_names(base.name, revision)
+    (output / revision_name).write_bytes(result.revision)
+    (output / matrix_name).write_bytes(result.matrix)
+    for line in result.compilation.summary():
+        print(line)
+    for name, reason in result.refused:
+        print(f"plenaria: left out {name}: {reason}", file=sys.stderr)
+    print(f"written: {output / revision_name}, {output / matrix_name}")
+    return EXIT_OK
+
+
+def check_file(proposal: Path, base: Path, delegation: str | None) -> int:
+    base_data, data = _read(base), _read(proposal)
+    if base_data is None or data is None:
+        return EXIT_USAGE
+    try:
+        result: CheckResult = parse_with_limits(
+            check_job, base.name, base_data, proposal.name, data, delegation, limits=_JOB_LIMITS
+        )
+    except DocumentRefused as refused:
+        print(f"plenaria: {refused.reason}", file=sys.stderr)
+        return EXIT_REFUSED
+    if result.report is None:
+        print(f"plenaria: {result.refused}", file=sys.stderr)
+        return EXIT_REFUSED
+    for line in result.lines():
+        print(line)
+    return EXIT_OK

@@ -1,0 +1,251 @@
+"""Delegations' changes in base coordinates, and how they combine.
+
+The base document is one stream of word-level tokens, each paragraph's tokens followed by a
+paragraph-break token (`PARA`). A proposal whose reject view is the base (checked first) is the
+base with edits: for every base paragraph, the proposal's accepted text of the paragraphs that
+stand for it is diffed against it word by word, giving `Edit`s — replace base tokens
+[start, end) by `tokens` — in base coordinates, so the edits of all delegations are comparable.
+
+`combine` groups the edits of N delegations: the same edit from several delegations is one
+change with joint attribution `(AG, BR)`; edits that overlap are one conflict, shown as
+bracketed alternatives; everything else composes. Insertions of whole new paragraphs at the same
+place compose (each stays a paragraph of its own, `5 bis`, `5 ter`), they do not conflict.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from documents.model import Document, Paragraph, SegmentState, view_groups
+
+__all__ = [
+    "PARA",
+    "Change",
+    "Conflict",
+    "Edit",
+    "Stream",
+    "base_stream",
+    "combine",
+    "edits_of",
+    "home_paragraph",
+    "tokenize",
+]
+
+PARA = "\u2029"  # the paragraph break, as a token of its own
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
+
+
+def tokenize(text: str) -> list[str]:
+    """Words, runs of white space and single punctuation marks; they join back to `text`."""
+    return _TOKEN.findall(text)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """The base as tokens, with where each paragraph starts."""
+
+    tokens: tuple[str, ...]
+    starts: tuple[int, ...]  # token index of each paragraph's first token
+
+    def paragraph_of(self, index: int) -> int:
+        """The base paragraph the token at `index` belongs to (its PARA included)."""
+        lo, hi = 0, len(self.starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self.starts[mid] <= index:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+
+def base_stream(paragraphs: Sequence[str]) -> Stream:
+    tokens: list[str] = []
+    starts: list[int] = []
+    for text in paragraphs:
+        starts.append(len(tokens))
+        tokens += tokenize(text)
+        tokens.append(PARA)
+    return Stream(tuple(tokens), tuple(starts))
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    """Replace base tokens [start, end) by `tokens` (an insertion when start == end)."""
+
+    start: int
+    end: int
+    tokens: tuple[str, ...]
+
+    @property
+    def is_insertion(self) -> bool:
+        return self.start == self.end
+
+
+def _accepted_tokens(paragraph: Paragraph) -> list[str]:
+    """The paragraph as it stands when every change is accepted: its text, and its break unless
+    the break is deleted (it then runs on into the next paragraph)."""
+    if paragraph.row is SegmentState.DELETED:
+        return []
+    tokens = tokenize(paragraph.accepted_text)
+    if paragraph.mark is not SegmentState.DELETED:
+        tokens.append(PARA)
+    return tokens
+
+
+def _replacements(proposal: Document) -> list[list[str]]:
+    """For each base paragraph (each paragraph of the proposal's reject view), the tokens (PARA
+    included) the proposal puts in its place. Text only in the accept view goes with the base
+    paragraph before it (or, before the first, with the first)."""
+    out: list[list[str]] = []
+    pending: list[str] = []
+    for group, text in view_groups(proposal.paragraphs, accept=False):
+        tokens = [t for p in group for t in _accepted_tokens(p)]
+        if text is None:
+            if out:
+                out[-1] += tokens
+            else:
+                pending += tokens
+            continue
+        out.append(pending + tokens)
+        pending = []
+    return out
+
+
+def edits_of(base: Stream, proposal: Document) -> list[Edit]:
+    """The proposal's edits in base coordinates. The proposal's reject view must be the base
+    (`proposals.check` says so first); the base's paragraphs must number as many."""
+    replacements = _replacements(proposal)
+    if len(replacements) != len(base.starts):
+        raise ValueError("the proposal's paragraphs do not match the base's")
+    edits: list[Edit] = []
+    ends = [*base.starts[1:], len(base.tokens)]
+    for start, end, replacement in zip(base.starts, ends, replacements, strict=True):
+        original = base.tokens[start:end]
+        if list(original) == replacement:
+            continue
+        matcher = SequenceMatcher(None, original, replacement, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                edits.append(Edit(start + i1, start + i2, tuple(replacement[j1:j2])))
+    # Edits of neighbouring paragraphs stay apart, even where they touch: a delegation that
+    # deletes paragraphs 3 and 4 and one that deletes 3 then agree on 3.
+    return [_normalise(base, e) for e in edits]
+
+
+def _normalise(base: Stream, edit: Edit) -> Edit:
+    """A new paragraph is an insertion of `... PARA` at a paragraph's start, not `PARA ...`
+    before a paragraph's end: the same text, one canonical place, so identical proposals meet."""
+    tokens, start, end = edit.tokens, edit.start, edit.end
+    insertion = start == end
+    while (
+        tokens
+        and tokens[0] == PARA
+        and end < len(base.tokens)
+        and base.tokens[end] == PARA
+        and (insertion or base.tokens[start] == PARA)
+    ):
+        # Rotate: replacing [start, end) by (PARA, *rest) is replacing [start+1, end+1) by
+        # (*rest, PARA) when the tokens at `start` (unless inserting) and `end` are both PARA.
+        end += 1
+        start = end if insertion else start + 1
+        tokens = (*tokens[1:], PARA)
+    return Edit(start, end, tokens)
+
+
+def home_paragraph(base: Stream, edit: Edit) -> int:
+    """The base paragraph an edit belongs to: a new paragraph belongs to the one it follows."""
+    paragraph = base.paragraph_of(min(edit.start, len(base.tokens) - 1)) if base.tokens else 0
+    if edit.is_insertion and edit.start in base.starts and paragraph > 0:
+        return paragraph - 1
+    if edit.start == len(base.tokens):
+        return len(base.starts) - 1
+    return paragraph
+
+
+@dataclass(frozen=True)
+class Change:
+    """An edit and the delegations that made it (several: joint attribution)."""
+
+    edit: Edit
+    codes: tuple[str, ...]
+
+    @property
+    def start(self) -> int:
+        return self.edit.start
+
+    @property
+    def end(self) -> int:
+        return self.edit.end
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Overlapping edits over base tokens [start, end): each alternative is one version of that
+    span (as tokens) and the delegations that proposed it."""
+
+    start: int
+    end: int
+    alternatives: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+
+def _overlap(a: Edit, b: Edit, base: Stream) -> bool:
+    if a.is_insertion and b.is_insertion:
+        if a.start != b.start:
+            return False
+        # Whole new paragraphs at a paragraph's start compose (5 bis, 5 ter).
+        return not (_whole_paragraphs(a, base) and _whole_paragraphs(b, base))
+    if a.is_insertion:
+        return b.start < a.start < b.end
+    if b.is_insertion:
+        return a.start < b.start < a.end
+    return a.start < b.end and b.start < a.end
+
+
+def _whole_paragraphs(edit: Edit, base: Stream) -> bool:
+    return (
+        edit.is_insertion
+        and bool(edit.tokens)
+        and edit.tokens[-1] == PARA
+        and (edit.start in base.starts or edit.start == len(base.tokens))
+    )
+
+
+def combine(base: Stream, proposals: Iterable[tuple[str, list[Edit]]]) -> list[Change | Conflict]:
+    """The delegations' edits, merged where identical, grouped where they overlap; in base
+    order. `proposals` is (code, edits) in the order the delegations are to be listed."""
+    by_edit: dict[Edit, list[str]] = {}
+    order: list[str] = []
+    for code, edits in proposals:
+        order.append(code)
+        for edit in edits:
+            codes = by_edit.setdefault(edit, [])
+            if code not in codes:
+                codes.append(code)
+    changes = sorted(by_edit, key=lambda e: (e.start, e.end, order.index(by_edit[e][0])))
+    clusters: list[list[Edit]] = []
+    for edit in changes:
+        if clusters and any(_overlap(edit, other, base) for other in clusters[-1]):
+            clusters[-1].append(edit)
+        else:
+            clusters.append([edit])
+    out: list[Change | Conflict] = []
+    for cluster in clusters:
+        if len(cluster) == 1:
+            out.append(Change(cluster[0], tuple(by_edit[cluster[0]])))
+            continue
+        start = min(e.start for e in cluster)
+        end = max(e.end for e in cluster)
+        alternatives = []
+        for edit in sorted(cluster, key=lambda e: order.index(by_edit[e][0])):
+            version = (
+                *base.tokens[start : edit.start],
+                *edit.tokens,
+                *base.tokens[edit.end : end],
+            )
+            alternatives.append((tuple(version), tuple(by_edit[edit])))
+        out.append(Conflict(start, end, tuple(alternatives)))
+    return out

@@ -1,0 +1,127 @@
+"""The compilation matrix (SPEC §3): a `.docx` table, one row per paragraph of the base.
+
+Columns: the paragraph's number, its original text, each delegation's proposal for it
+(insertions underlined in blue, deletions struck through in red, each introduced by the
+delegation's code), and its status — open, agreed ad referendum, or approved. New paragraphs a
+delegation proposes appear in the row of the paragraph they follow.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+
+import docx
+from docx.enum.section import WD_ORIENT
+from docx.shared import Pt, RGBColor
+
+from documents.compile import Submission, author_label
+from documents.edits import PARA, Edit, Stream, base_stream, edits_of, home_paragraph
+from documents.model import Document
+from documents.proposals import numbering
+
+__all__ = ["Status", "compilation_matrix"]
+
+_INSERTED = RGBColor(0x1F, 0x4E, 0xB4)
+_DELETED = RGBColor(0xB4, 0x1F, 0x1F)
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    AGREED_AD_REFERENDUM = "agreed ad referendum"
+    APPROVED = "approved"
+
+
+def compilation_matrix(
+    base: Document,
+    submissions: Sequence[Submission],
+    *,
+    title: str,
+    names: Mapping[str, str] | None = None,
+    statuses: Mapping[int, Status] | None = None,
+) -> bytes:
+    texts = base.accept_view()
+    stream = base_stream(texts)
+    numbers = numbering(texts)
+    rows = [i for i, n in enumerate(numbers) if n is not None]
+    row_of = {i: i for i in rows}
+    last = rows[0] if rows else 0
+    for i in range(len(numbers)):
+        if numbers[i] is not None:
+            last = i
+        row_of[i] = last
+    per_row: dict[int, list[tuple[str, list[Edit]]]] = {i: [] for i in rows}
+    for submission in submissions:
+        grouped: dict[int, list[Edit]] = {}
+        for edit in edits_of(stream, submission.document):
+            grouped.setdefault(row_of[home_paragraph(stream, edit)], []).append(edit)
+        for row, edits in grouped.items():
+            per_row.setdefault(row, []).append((submission.code, edits))
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    document.add_heading(title, level=1)
+    table = document.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for cell, heading in zip(
+        table.rows[0].cells, ("No.", "Original text", "Proposals", "Status"), strict=True
+    ):
+        cell.text = ""
+        run = cell.paragraphs[0].add_run(heading)
+        run.bold = True
+    for index in rows:
+        cells = table.add_row().cells
+        cells[0].text = str(numbers[index])
+        cells[1].text = texts[index]
+        proposals = per_row.get(index, [])
+        target = cells[2].paragraphs[0]
+        for k, (code, edits) in enumerate(proposals):
+            paragraph = target if k == 0 else cells[2].add_paragraph()
+            label = paragraph.add_run(f"{author_label(code, names)}: ")
+            label.bold = True
+            _marked(paragraph, stream, index, edits)
+        number = numbers[index]
+        status = (statuses or {}).get(number or 0, Status.OPEN)
+        cells[3].text = status.value
+    for row in table.rows:
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(9)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _marked(paragraph: object, stream: Stream, index: int, edits: list[Edit]) -> None:
+    """The delegation's version of the row's paragraph(s), changes marked."""
+    first = stream.starts[index]
+    end = max([first, *(e.end for e in edits)])
+    ends = [*stream.starts[1:], len(stream.tokens)]
+    end = max(end, ends[index])
+    position = min([first, *(e.start for e in edits)])
+    pieces: list[tuple[str, str]] = []
+    for edit in sorted(edits):
+        pieces.append(("".join(stream.tokens[position : edit.start]), "same"))
+        pieces.append(("".join(stream.tokens[edit.start : edit.end]), "deleted"))
+        pieces.append(("".join(edit.tokens), "inserted"))
+        position = edit.end
+    pieces.append(("".join(stream.tokens[position:end]), "same"))
+    # The row's own closing break is not shown; breaks inside a proposal (new paragraphs) are
+    # line breaks, marked ¶ where they are inserted or deleted.
+    while pieces and pieces[-1][0].endswith(PARA) and pieces[-1][1] == "same":
+        pieces[-1] = (pieces[-1][0][: -len(PARA)], "same")
+    for text, kind in pieces:
+        text = text.replace(PARA, "\n" if kind == "same" else " ¶\n")
+        if not text:
+            continue
+        run = paragraph.add_run(text)  # type: ignore[attr-defined]
+        if kind == "inserted":
+            run.font.underline = True
+            run.font.color.rgb = _INSERTED
+        elif kind == "deleted":
+            run.font.strike = True
+            run.font.color.rgb = _DELETED

@@ -1,0 +1,448 @@
+"""Rendering combined changes onto a copy of the base package as real Word tracked changes.
+
+The combined changes (`edits.combine`) become one stream of pieces — base text unchanged or
+deleted, inserted text, paragraph breaks kept, inserted or deleted — each with its author. The
+stream is cut into output paragraphs at the breaks. A base paragraph nobody touched keeps its
+XML exactly; a touched one is rebuilt from its pieces: its paragraph properties are kept, each
+piece of base text keeps the formatting of the run it came from, inserted text takes the
+formatting of the text before it, and runs that carry no text (drawings, field characters,
+footnote references) are kept where they stood. Everything the compiler adds — the visible
+`(AG)` tags, the brackets and separators of conflicts, the `5 bis` labels — is itself an
+insertion, by the author `COMPILER`, so rejecting every change gives the base back exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from documents.edits import PARA, Change, Conflict, Stream
+from documents.model import SegmentState
+
+__all__ = ["COMPILER", "Piece", "Rendered", "label_for", "pieces_of", "render_paragraphs"]
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+COMPILER = "Compilation"
+
+_ORDINALS = ("bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "novies")
+
+
+def w(tag: str) -> str:
+    return f"{{{W}}}{tag}"
+
+
+def label_for(number: int, nth: int) -> str:
+    """`5 bis`, `5 ter`, … for the nth (1-based) new paragraph after paragraph 5."""
+    suffix = _ORDINALS[nth - 1] if nth <= len(_ORDINALS) else f"({nth + 1})"
+    return f"{number} {suffix}"
+
+
+@dataclass
+class Piece:
+    """A token of the output: its text (PARA for a break), state, authors (delegation codes;
+    empty for the compiler's own text) and, for base text, where it stood."""
+
+    text: str
+    state: SegmentState
+    codes: tuple[str, ...] = ()
+    base_paragraph: int = 0  # the base paragraph it belongs to, or is inserted into
+    base_offset: int | None = None  # character offset in that base paragraph (base text only)
+
+
+def pieces_of(base: Stream, items: Sequence[Change | Conflict]) -> list[Piece]:
+    """The output stream: base tokens, with every change and conflict in its place."""
+    out: list[Piece] = []
+    offsets = _char_offsets(base)
+    position = 0
+
+    def keep(start: int, end: int, state: SegmentState, codes: tuple[str, ...] = ()) -> None:
+        for index in range(start, end):
+            out.append(
+                Piece(
+                    base.tokens[index],
+                    state,
+                    codes,
+                    base.paragraph_of(index),
+                    offsets[index],
+                )
+            )
+
+    def add(tokens: Sequence[str], at: int, codes: tuple[str, ...]) -> None:
+        paragraph = base.paragraph_of(min(at, len(base.tokens) - 1)) if base.tokens else 0
+        for token in tokens:
+            out.append(Piece(token, SegmentState.INSERTED, codes, paragraph))
+
+    def tag(codes: tuple[str, ...], at: int) -> None:
+        add([f" ({', '.join(codes)})"], at, ())
+
+    for item in items:
+        keep(position, item.start, SegmentState.UNCHANGED)
+        if isinstance(item, Change):
+            edit = item.edit
+            keep(edit.start, edit.end, SegmentState.DELETED, item.codes)
+            inserted = list(edit.tokens)
+            # The tag goes right after the inserted words: before a closing break and before
+            # trailing white space ("very much (BR) here", not "very much  (BR)here").
+            cut = len(inserted)
+            while cut and (inserted[cut - 1] == PARA or inserted[cut - 1].isspace()):
+                cut -= 1
+            if PARA in inserted[cut:]:
+                cut = inserted.index(PARA, cut)
+            add(inserted[:cut], edit.start, item.codes)
+            tag(item.codes, edit.start)
+            add(inserted[cut:], edit.start, item.codes)
+            position = edit.end
+        else:
+            add(["["], item.start, ())
+            keep(item.start, item.end, SegmentState.UNCHANGED)
+            for version, codes in item.alternatives:
+                add([" / "], item.end, ())
+                add(list(version), item.end, codes)
+                tag(codes, item.end)
+            add(["]"], item.end, ())
+            position = item.end
+    keep(position, len(base.tokens), SegmentState.UNCHANGED)
+    return out
+
+
+def _char_offsets(base: Stream) -> list[int]:
+    offsets = []
+    paragraph = 0
+    offset = 0
+    for index, token in enumerate(base.tokens):
+        if paragraph + 1 < len(base.starts) and index == base.starts[paragraph + 1]:
+            paragraph += 1
+            offset = 0
+        offsets.append(offset)
+        offset += 0 if token == PARA else len(token)
+    return offsets
+
+
+@dataclass
+class OutParagraph:
+    pieces: list[Piece] = field(default_factory=list)
+    mark: Piece | None = None
+
+    @property
+    def source(self) -> int:
+        for piece in self.pieces:
+            if piece.base_offset is not None:
+                return piece.base_paragraph
+        return self.mark.base_paragraph if self.mark else 0
+
+    def untouched(self, base_length: Callable[[int], int]) -> bool:
+        if self.mark is None or self.mark.state is not SegmentState.UNCHANGED:
+            return False
+        if any(p.state is not SegmentState.UNCHANGED or p.base_offset is None for p in self.pieces):
+            return False
+        paragraphs = {p.base_paragraph for p in self.pieces} | {self.mark.base_paragraph}
+        if len(paragraphs) != 1:
+            return False
+        return sum(len(p.text) for p in self.pieces) == base_length(self.mark.base_paragraph)
+
+    @property
+    def is_new(self) -> bool:
+        """Every piece and the break inserted: a paragraph of its own, labelled `5 bis`."""
+        return (
+            self.mark is not None
+            and self.mark.state is SegmentState.INSERTED
+            and all(p.state is SegmentState.INSERTED for p in self.pieces)
+            and any(p.codes for p in self.pieces)
+        )
+
+
+def split_paragraphs(pieces: Sequence[Piece]) -> list[OutParagraph]:
+    out = [OutParagraph()]
+    for piece in pieces:
+        if piece.text == PARA:
+            out[-1].mark = piece
+            out.append(OutParagraph())
+        else:
+            out[-1].pieces.append(piece)
+    if not out[-1].pieces:
+        out.pop()
+    return out
+
+
+@dataclass(frozen=True)
+class Rendered:
+    new_paragraph_labels: list[str]
+    revisions: int
+
+
+class _Ids:
+    def __init__(self, start: int) -> None:
+        self.next = start
+
+    def take(self) -> str:
+        self.next += 1
+        return str(self.next)
+
+
+def render_paragraphs(
+    body: Any,
+    elements: Sequence[Any],
+    base_texts: Sequence[str],
+    pieces: Sequence[Piece],
+    *,
+    numbers: Sequence[int | None],
+    author: Callable[[tuple[str, ...]], str],
+    date: Callable[[tuple[str, ...]], datetime],
+    first_id: int,
+) -> Rendered:
+    """Rewrite the base paragraph `elements` (in place, under `body`) as the pieces say."""
+    ids = _Ids(first_id)
+    paragraphs = split_paragraphs(pieces)
+    labels: list[str] = []
+    new_after: dict[int, int] = {}
+    # Where each base paragraph's output goes: replaced by the paragraphs made from it.
+    made: dict[int, list[Any]] = {i: [] for i in range(len(elements))}
+    for out in paragraphs:
+        source = out.source
+        if out.untouched(lambda i: len(base_texts[i])):
+            made[source].append(elements[source])
+            continue
+        label = None
+        if out.is_new:
+            anchor = _numbered_before(numbers, source, out)
+            new_after[anchor] = new_after.get(anchor, 0) + 1
+            label = label_for(anchor, new_after[anchor]) if anchor else None
+            if label:
+                labels.append(label)
+        made[source].append(_build(elements[source], out, label, author, date, ids))
+    for index, element in enumerate(elements):
+        replacements = made[index]
+        if replacements == [element]:
+            continue
+        parent = element.getparent()
+        for new in replacements:
+            if new is not element:
+                element.addprevious(new)
+        if element not in replacements:
+            parent.remove(element)
+    return Rendered(labels, ids.next - first_id)
+
+
+def _numbered_before(numbers: Sequence[int | None], source: int, out: OutParagraph) -> int:
+    """The number of the last numbered base paragraph before a new paragraph."""
+    # A new paragraph inserted at the start of base paragraph `source` comes after source-1.
+    index = source - 1 if out.mark is not None and out.mark.base_offset is None else source
+    while index >= 0:
+        if numbers[index] is not None:
+            return int(numbers[index] or 0)
+        index -= 1
+    return 0
+
+
+# -- XML ---------------------------------------------------------------------------------------
+
+
+def _runs_with_offsets(paragraph: Any) -> list[tuple[int, Any, str]]:
+    """The base paragraph's runs in order, each with its character offset and text."""
+    out: list[tuple[int, Any, str]] = []
+    offset = 0
+    in_code = False
+    for run in paragraph.iter(w("r")):
+        text_parts = []
+        for child in run:
+            tag = child.tag
+            if tag == w("fldChar"):
+                kind = child.get(w("fldCharType"))
+                in_code = kind == "begin"
+                if kind == "separate":
+                    in_code = False
+            elif in_code:
+                continue
+            elif tag == w("t"):
+                text_parts.append(child.text or "")
+            elif tag == w("tab"):
+                text_parts.append("\t")
+            elif tag in (w("br"), w("cr")):
+                text_parts.append("\n")
+            elif tag == w("noBreakHyphen"):
+                text_parts.append("-")
+        text = "".join(text_parts)
+        out.append((offset, run, text))
+        offset += len(text)
+    return out
+
+
+def _rpr_at(runs: list[tuple[int, Any, str]], offset: int, before: bool) -> Any | None:
+    """The run properties of the character at (or, `before`, just before) `offset`."""
+    chosen = None
+    for start, run, text in runs:
+        if not text:
+            continue
+        end = start + len(text)
+        if (before and start < offset <= end) or (not before and start <= offset < end):
+            chosen = run
+            break
+        if start < offset:
+            chosen = run
+    if chosen is None and runs:
+        chosen = next((r for _, r, t in runs if t), None)
+    if chosen is None:
+        return None
+    rpr = chosen.find(w("rPr"))
+    return copy.deepcopy(rpr) if rpr is not None else None
+
+
+def _text_elements(text: str, deleted: bool) -> list[Any]:
+    out = []
+    buffer = ""
+
+    def flush() -> None:
+        nonlocal buffer
+        if buffer:
+            t = etree.Element(w("delText" if deleted else "t"))
+            t.text = buffer
+            t.set(XML_SPACE, "preserve")
+            out.append(t)
+            buffer = ""
+
+    for char in text:
+        if char == "\t":
+            flush()
+            out.append(etree.Element(w("tab")))
+        elif char == "\n":
+            flush()
+            out.append(etree.Element(w("br")))
+        else:
+            buffer += char
+    flush()
+    return out
+
+
+def _run(text: str, rpr: Any | None, deleted: bool) -> Any:
+    run = etree.Element(w("r"))
+    if rpr is not None:
+        run.append(copy.deepcopy(rpr))
+    for child in _text_elements(text, deleted):
+        run.append(child)
+    return run
+
+
+def _revision(kind: str, author: str, when: datetime, ids: _Ids) -> Any:
+    element = etree.Element(w(kind))
+    element.set(w("id"), ids.take())
+    element.set(w("author"), author)
+    element.set(w("date"), when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return element
+
+
+def _build(
+    base: Any,
+    out: OutParagraph,
+    label: str | None,
+    author: Callable[[tuple[str, ...]], str],
+    date: Callable[[tuple[str, ...]], datetime],
+    ids: _Ids,
+) -> Any:
+    runs = _runs_with_offsets(base)
+    paragraph = etree.Element(w("p"))
+    ppr = base.find(w("pPr"))
+    if ppr is not None:
+        ppr = copy.deepcopy(ppr)
+        paragraph.append(ppr)
+    if out.mark is not None and out.mark.state is not SegmentState.UNCHANGED:
+        if ppr is None:
+            ppr = etree.SubElement(paragraph, w("pPr"))
+        rpr = ppr.find(w("rPr"))
+        if rpr is None:
+            rpr = etree.Element(w("rPr"))
+            anchor = ppr.find(w("sectPr"))
+            if anchor is None:
+                anchor = ppr.find(w("pPrChange"))
+            if anchor is not None:
+                anchor.addprevious(rpr)
+            else:
+                ppr.append(rpr)
+        kind = "ins" if out.mark.state is SegmentState.INSERTED else "del"
+        rpr.insert(0, _revision(kind, author(out.mark.codes), date(out.mark.codes), ids))
+    pieces = list(out.pieces)
+    if label:
+        pieces.insert(0, Piece(f"{label}. ", SegmentState.INSERTED, (), out.source, None))
+    atoms = [(start, run) for start, run, text in runs if not text and _is_atom(run)]
+    emitted_atoms: set[int] = set()
+    groups = _group(pieces)
+    last_offset = 0
+    for state, codes, group in groups:
+        offset = group[0].base_offset
+        if offset is not None:
+            for i, (start, run) in enumerate(atoms):
+                if i not in emitted_atoms and start <= offset:
+                    paragraph.append(copy.deepcopy(run))
+                    emitted_atoms.add(i)
+            last_offset = offset
+        container: Any = paragraph
+        if state is not SegmentState.UNCHANGED:
+            kind = "ins" if state is SegmentState.INSERTED else "del"
+            container = _revision(kind, author(codes), date(codes), ids)
+            paragraph.append(container)
+        for text, rpr in _formatted(group, runs, last_offset):
+            container.append(_run(text, rpr, state is SegmentState.DELETED))
+        if offset is not None:
+            last_offset = offset + sum(len(p.text) for p in group)
+    for i, (_, run) in enumerate(atoms):
+        if i not in emitted_atoms:
+            paragraph.append(copy.deepcopy(run))
+    return paragraph
+
+
+def _is_atom(run: Any) -> bool:
+    """A run that carries something other than text (a drawing, a field character, a note
+    reference): kept where it stood."""
+    return any(
+        child.tag not in (w("rPr"), w("t"), w("tab"), w("br"), w("cr"), w("lastRenderedPageBreak"))
+        for child in run
+    )
+
+
+def _group(pieces: list[Piece]) -> list[tuple[SegmentState, tuple[str, ...], list[Piece]]]:
+    """Consecutive pieces of the same state and authors, base text split where it is not
+    contiguous."""
+    groups: list[tuple[SegmentState, tuple[str, ...], list[Piece]]] = []
+    for piece in pieces:
+        if groups:
+            state, codes, group = groups[-1]
+            last = group[-1]
+            contiguous = (last.base_offset is None) == (piece.base_offset is None) and (
+                piece.base_offset is None
+                or (
+                    last.base_offset is not None
+                    and last.base_offset + len(last.text) == piece.base_offset
+                )
+            )
+            if state is piece.state and codes == piece.codes and contiguous:
+                group.append(piece)
+                continue
+        groups.append((piece.state, piece.codes, [piece]))
+    return groups
+
+
+def _formatted(
+    group: list[Piece], runs: list[tuple[int, Any, str]], at: int
+) -> list[tuple[str, Any | None]]:
+    """The group's text cut where the base runs' formatting changes."""
+    if group[0].base_offset is None:
+        return [("".join(p.text for p in group), _rpr_at(runs, at, before=True))]
+    start = group[0].base_offset
+    text = "".join(p.text for p in group)
+    out: list[tuple[str, Any | None]] = []
+    cursor = 0
+    while cursor < len(text):
+        position = start + cursor
+        run_end = next(
+            (s + len(t) for s, _, t in runs if t and s <= position < s + len(t)),
+            start + len(text),
+        )
+        take = max(1, min(len(text) - cursor, run_end - position))
+        out.append((text[cursor : cursor + take], _rpr_at(runs, position, before=False)))
+        cursor += take
+    return out
