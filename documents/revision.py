@@ -368,7 +368,29 @@ def _build(
     pieces = list(out.pieces)
     if label:
         pieces.insert(0, Piece(f"{label}. ", SegmentState.INSERTED, (), out.source, None))
-    atoms = [(start, run) for start, run, text in runs if not text and _is_atom(run)]
+    # Runs without text (drawings, field characters, note references) and bookmarks stay where
+    # they stood, in the one output paragraph that holds their place in the base text.
+    spans = [
+        (p.base_offset, p.base_offset + len(p.text)) for p in pieces if p.base_offset is not None
+    ]
+    owns_end = out.mark is not None and out.mark.base_offset is not None
+    lo = min((a for a, _ in spans), default=None)
+    hi = max((b for _, b in spans), default=None)
+    if lo is None and owns_end:
+        lo = hi = out.mark.base_offset if out.mark is not None else None
+    atoms = sorted(
+        (
+            (start, run)
+            for start, run in [
+                *((start, run) for start, run, text in runs if not text and _is_atom(run)),
+                *_markers(base),
+            ]
+            if lo is not None
+            and hi is not None
+            and (lo <= start < hi or (start == hi and owns_end) or (start == lo == 0))
+        ),
+        key=lambda atom: atom[0],
+    )
     emitted_atoms: set[int] = set()
     groups = _group(pieces)
     last_offset = 0
@@ -393,6 +415,27 @@ def _build(
         if i not in emitted_atoms:
             paragraph.append(copy.deepcopy(run))
     return paragraph
+
+
+_MARKERS = frozenset(
+    w(tag)
+    for tag in ("bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd")
+)
+
+
+def _markers(paragraph: Any) -> list[tuple[int, Any]]:
+    """Bookmarks and comment ranges, with the character offset where they stand (a rebuilt
+    paragraph keeps them, so cross-references and comments still find their place)."""
+    found: list[tuple[int, Any]] = []
+    runs = {id(run): (start, text) for start, run, text in _runs_with_offsets(paragraph)}
+    offset = 0
+    for element in paragraph.iter():
+        if element.tag == w("r") and id(element) in runs:
+            start, text = runs[id(element)]
+            offset = start + len(text)
+        elif element.tag in _MARKERS:
+            found.append((offset, element))
+    return found
 
 
 def _is_atom(run: Any) -> bool:
