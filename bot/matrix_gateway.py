@@ -8,6 +8,7 @@ so no caller can log "joined" after a join that failed. Sends are serialised per
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DownloadResponse,
     ErrorResponse,
     JoinResponse,
     KeysQueryResponse,
@@ -30,8 +32,10 @@ from nio import (
     RoomMessagesResponse,
     RoomSendResponse,
     SyncResponse,
+    UploadResponse,
     WhoamiResponse,
 )
+from nio.crypto.attachments import decrypt_attachment
 
 from commands.reply import Reply
 
@@ -271,6 +275,70 @@ class Gateway:
             token = page.end
         found.reverse()
         return found
+
+    # -- files (always end-to-end encrypted: the homeserver stores ciphertext only) ---------
+
+    async def upload_encrypted(self, data: bytes, filename: str, mimetype: str) -> dict[str, Any]:
+        """Encrypt and upload; the `file` object of an encrypted m.file (url, key, iv, hashes)."""
+        resp, keys = await self._guard(
+            self.client.upload(
+                lambda *_: io.BytesIO(data),
+                content_type="application/octet-stream",
+                filename=None,
+                encrypt=True,
+                filesize=len(data),
+            ),
+            "upload",
+        )
+        upload = _check(resp, UploadResponse, "upload")
+        if keys is None:
+            raise MatrixError("upload", "unencrypted")
+        return {**keys, "url": upload.content_uri}
+
+    async def send_file(
+        self,
+        room_id: str,
+        filename: str,
+        file: dict[str, Any],
+        size: int,
+        mimetype: str,
+        *,
+        txn_id: str | None = None,
+        thread_root: str | None = None,
+    ) -> str:
+        content: dict[str, Any] = {
+            "msgtype": "m.file",
+            "body": filename,
+            "filename": filename,
+            "file": file,
+            "info": {"size": size, "mimetype": mimetype},
+            "m.mentions": {},
+        }
+        if thread_root is not None:
+            content["m.relates_to"] = {
+                "rel_type": "m.thread",
+                "event_id": thread_root,
+                "is_falling_back": True,
+                "m.in_reply_to": {"event_id": thread_root},
+            }
+        return await self.send(room_id, "m.room.message", content, txn_id)
+
+    async def download_encrypted(self, file: dict[str, Any], max_bytes: int) -> bytes:
+        """Download and decrypt an encrypted attachment (refusing more than `max_bytes`)."""
+        url = str(file.get("url", ""))
+        if not url.startswith("mxc://"):
+            raise MatrixError("download", "bad_url")
+        resp = await self._guard(self.client.download(mxc=url), "download")
+        download = _check(resp, DownloadResponse, "download")
+        body = download.body if isinstance(download.body, bytes) else bytes(download.body)
+        if len(body) > max_bytes:
+            raise MatrixError("download", "too_large")
+        try:
+            return bytes(
+                decrypt_attachment(body, file["key"]["k"], file["hashes"]["sha256"], file["iv"])
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MatrixError("download", "undecryptable", type(exc).__name__) from None
 
     async def join(self, room_id: str) -> None:
         resp = await self._guard(self.client.join(room_id), "join")

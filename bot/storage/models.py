@@ -77,3 +77,57 @@ class AuditEntry(Base):
     decision: Mapped[str] = mapped_column(String(16))
     rule: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class PublishedDocument(Base):
+    """A version of a document published in a folder room (SPEC §3's registry)."""
+
+    __tablename__ = "published_documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    folder: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    file_name: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    symbol: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    classification: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    mimetype: Mapped[str] = mapped_column(String(255))
+    publisher: Mapped[str] = mapped_column(String(255))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    room_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    event_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    file_info: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ProposalRecord(Base):
+    """A delegation's proposal on a document; a later one supersedes it, both stay on record."""
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delegation: Mapped[str] = mapped_column(String(8), index=True)
+    base_file_name: Mapped[str] = mapped_column(String(255), index=True)
+    base_version: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    submitted_by: Mapped[str] = mapped_column(String(255))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    changes: Mapped[int] = mapped_column(Integer)
+    paragraphs: Mapped[str] = mapped_column(Text)
+    superseded_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ParagraphStatus(Base):
+    """A paragraph agreed ad referendum or approved (shown in the next compilation matrix)."""
+
+    __tablename__ = "paragraph_statuses"
+    base_file_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    paragraph: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    meeting: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    set_by: Mapped[str] = mapped_column(String(255))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,297 @@
+"""The documents registry: published documents by folder and version, proposals, statuses.
+
+Repositories over `published_documents`, `proposals` and `paragraph_statuses`; they return
+frozen records. Every write is keyed by the Matrix event that caused it (`source_event_id`,
+unique), so handling an event twice — after a crash — never registers anything twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage.database import Database
+from bot.storage.models import ParagraphStatus, ProposalRecord, PublishedDocument
+
+
+@dataclass(frozen=True)
+class Published:
+    id: int
+    folder: str
+    title: str
+    file_name: str
+    version: int
+    symbol: str | None
+    classification: str
+    language: str
+    sha256: str
+    size: int
+    mimetype: str
+    publisher: str
+    published_at: datetime
+    room_id: str | None
+    event_id: str | None
+    file_info: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: int
+    delegation: str
+    base_file_name: str
+    base_version: int
+    file_name: str
+    sha256: str
+    size: int
+    submitted_by: str
+    submitted_at: datetime
+    changes: int
+    paragraphs: list[int]
+    superseded_by: int | None
+
+
+def _utc(when: datetime) -> datetime:
+    # SQLite gives back naive datetimes; every time the platform writes is UTC.
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _published(row: PublishedDocument) -> Published:
+    return Published(
+        row.id,
+        row.folder,
+        row.title,
+        row.file_name,
+        row.version,
+        row.symbol,
+        row.classification,
+        row.language,
+        row.sha256,
+        row.size,
+        row.mimetype,
+        row.publisher,
+        _utc(row.published_at),
+        row.room_id,
+        row.event_id,
+        json.loads(row.file_info) if row.file_info else None,
+    )
+
+
+def _proposal(row: ProposalRecord) -> Proposal:
+    return Proposal(
+        row.id,
+        row.delegation,
+        row.base_file_name,
+        row.base_version,
+        row.file_name,
+        row.sha256,
+        row.size,
+        row.submitted_by,
+        _utc(row.submitted_at),
+        row.changes,
+        json.loads(row.paragraphs),
+        row.superseded_by,
+    )
+
+
+class Registry:
+    def __init__(self, db: Database) -> None:
+        self._session = db._session
+
+    # -- published documents ------------------------------------------------------------------
+
+    async def by_source(self, source_event_id: str) -> Published | None:
+        async with self._session() as s:
+            row = await s.scalar(
+                select(PublishedDocument).where(
+                    PublishedDocument.source_event_id == source_event_id
+                )
+            )
+            return _published(row) if row else None
+
+    async def publish(
+        self,
+        *,
+        folder: str,
+        title: str,
+        file_name: str,
+        symbol: str | None,
+        classification: str,
+        language: str,
+        sha256: str,
+        size: int,
+        mimetype: str,
+        publisher: str,
+        source_event_id: str,
+    ) -> Published:
+        """Register the next version of `file_name` in `folder` (once per source event)."""
+        existing = await self.by_source(source_event_id)
+        if existing is not None:
+            return existing
+        async with self._session.begin() as s:
+            latest = await s.scalar(
+                select(func.max(PublishedDocument.version)).where(
+                    PublishedDocument.folder == folder, PublishedDocument.file_name == file_name
+                )
+            )
+            row = PublishedDocument(
+                folder=folder,
+                title=title,
+                file_name=file_name,
+                version=(latest or 0) + 1,
+                symbol=symbol,
+                classification=classification,
+                language=language,
+                sha256=sha256,
+                size=size,
+                mimetype=mimetype,
+                publisher=publisher,
+                published_at=datetime.now(UTC),
+                source_event_id=source_event_id,
+            )
+            s.add(row)
+            try:
+                await s.flush()
+            except IntegrityError:
+                await s.rollback()
+                found = await self.by_source(source_event_id)
+                assert found is not None
+                return found
+            return _published(row)
+
+    async def posted(
+        self, document_id: int, room_id: str, event_id: str, file_info: dict[str, Any]
+    ) -> None:
+        async with self._session.begin() as s:
+            await s.execute(
+                update(PublishedDocument)
+                .where(PublishedDocument.id == document_id)
+                .values(room_id=room_id, event_id=event_id, file_info=json.dumps(file_info))
+            )
+
+    async def current(self, folder: str | None = None) -> list[Published]:
+        """The latest version of each document (of one folder, or all), by folder and name."""
+        async with self._session() as s:
+            rows = (await s.scalars(select(PublishedDocument))).all()
+        latest: dict[tuple[str, str], PublishedDocument] = {}
+        for row in rows:
+            if folder is not None and row.folder != folder:
+                continue
+            key = (row.folder, row.file_name)
+            if key not in latest or row.version > latest[key].version:
+                latest[key] = row
+        return [_published(latest[k]) for k in sorted(latest)]
+
+    async def latest(self, file_name: str, folder: str | None = None) -> Published | None:
+        matches = [d for d in await self.current(folder) if d.file_name == file_name]
+        return matches[0] if matches else None
+
+    # -- proposals ----------------------------------------------------------------------------
+
+    async def proposal_by_source(self, source_event_id: str) -> Proposal | None:
+        async with self._session() as s:
+            row = await s.scalar(
+                select(ProposalRecord).where(ProposalRecord.source_event_id == source_event_id)
+            )
+            return _proposal(row) if row else None
+
+    async def add_proposal(
+        self,
+        *,
+        delegation: str,
+        base_file_name: str,
+        base_version: int,
+        file_name: str,
+        sha256: str,
+        size: int,
+        submitted_by: str,
+        source_event_id: str,
+        changes: int,
+        paragraphs: list[int],
+    ) -> Proposal:
+        """Record a proposal; it supersedes the delegation's earlier one on the same document."""
+        existing = await self.proposal_by_source(source_event_id)
+        if existing is not None:
+            return existing
+        async with self._session.begin() as s:
+            row = ProposalRecord(
+                delegation=delegation,
+                base_file_name=base_file_name,
+                base_version=base_version,
+                file_name=file_name,
+                sha256=sha256,
+                size=size,
+                submitted_by=submitted_by,
+                submitted_at=datetime.now(UTC),
+                source_event_id=source_event_id,
+                changes=changes,
+                paragraphs=json.dumps(paragraphs),
+            )
+            s.add(row)
+            await s.flush()
+            await s.execute(
+                update(ProposalRecord)
+                .where(
+                    ProposalRecord.delegation == delegation,
+                    ProposalRecord.base_file_name == base_file_name,
+                    ProposalRecord.id != row.id,
+                    ProposalRecord.superseded_by.is_(None),
+                )
+                .values(superseded_by=row.id)
+            )
+            return _proposal(row)
+
+    async def proposals(
+        self, *, base_file_name: str | None = None, delegation: str | None = None
+    ) -> list[Proposal]:
+        """Every proposal on record (superseded ones too), oldest first."""
+        query = select(ProposalRecord).order_by(ProposalRecord.id)
+        if base_file_name is not None:
+            query = query.where(ProposalRecord.base_file_name == base_file_name)
+        if delegation is not None:
+            query = query.where(ProposalRecord.delegation == delegation)
+        async with self._session() as s:
+            return [_proposal(r) for r in (await s.scalars(query)).all()]
+
+    async def latest_proposals(self, base_file_name: str) -> list[Proposal]:
+        """The standing proposal of each delegation on the document, by delegation code."""
+        standing = [
+            p
+            for p in await self.proposals(base_file_name=base_file_name)
+            if p.superseded_by is None
+        ]
+        return sorted(standing, key=lambda p: p.delegation)
+
+    # -- paragraph statuses -------------------------------------------------------------------
+
+    async def set_status(
+        self,
+        base_file_name: str,
+        paragraphs: list[int],
+        status: str,
+        set_by: str,
+        meeting: str | None = None,
+    ) -> None:
+        async with self._session.begin() as s:
+            for number in paragraphs:
+                row = await s.get(ParagraphStatus, (base_file_name, number))
+                if row is None:
+                    row = ParagraphStatus(base_file_name=base_file_name, paragraph=number)
+                    s.add(row)
+                row.status = status
+                row.meeting = meeting
+                row.set_by = set_by
+                row.set_at = datetime.now(UTC)
+
+    async def statuses(self, base_file_name: str) -> dict[int, str]:
+        async with self._session() as s:
+            rows = (
+                await s.scalars(
+                    select(ParagraphStatus).where(ParagraphStatus.base_file_name == base_file_name)
+                )
+            ).all()
+            return {r.paragraph: r.status for r in rows}

@@ -1,0 +1,98 @@
+"""The documents registry on a real (SQLite) database migrated by Alembic."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from bot.files import FileStore
+from bot.storage.database import Database
+from bot.storage.models import Base
+from bot.storage.registry import Registry
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'plenaria.db'}")
+    await database.migrate()
+    yield database
+    await database.close()
+
+
+async def test_the_migrations_make_the_tables_the_models_describe(db: Database) -> None:
+    async with db.engine.connect() as connection:
+        diff = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
+    assert diff == []
+
+
+async def test_publishing_again_makes_the_next_version_once_per_event(db: Database) -> None:
+    registry = Registry(db)
+    fields = {
+        "folder": "plan",
+        "title": "Matriz",
+        "file_name": "Matriz.docx",
+        "symbol": "OEA/Ser.G CP/GT/CPDP-12/11",
+        "classification": "public",
+        "language": "es",
+        "sha256": "a" * 64,
+        "size": 10,
+        "mimetype": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "publisher": "@chair:example.org",
+    }
+    first = await registry.publish(**fields, source_event_id="$one")
+    again = await registry.publish(**fields, source_event_id="$one")
+    second = await registry.publish(**fields, source_event_id="$two")
+    assert (first.version, again.id, second.version) == (1, first.id, 2)
+    assert [d.version for d in await registry.current("plan")] == [2]
+    assert (await registry.latest("Matriz.docx")) == second
+    await registry.posted(second.id, "!room", "$posted", {"url": "mxc://x/y"})
+    assert (await registry.latest("Matriz.docx")).file_info == {"url": "mxc://x/y"}  # type: ignore[union-attr]
+
+
+async def test_a_later_proposal_supersedes_the_earlier_and_both_stay(db: Database) -> None:
+    registry = Registry(db)
+
+    async def propose(source: str, delegation: str = "AG") -> int:
+        p = await registry.add_proposal(
+            delegation=delegation,
+            base_file_name="Matriz.docx",
+            base_version=1,
+            file_name=f"{delegation}_Matriz.docx",
+            sha256="b" * 64,
+            size=5,
+            submitted_by="@ag.fp:example.org",
+            source_event_id=source,
+            changes=3,
+            paragraphs=[1, 4],
+        )
+        return p.id
+
+    first = await propose("$a")
+    assert await propose("$a") == first
+    second = await propose("$b")
+    other = await propose("$c", "BR")
+    everything = await registry.proposals(base_file_name="Matriz.docx")
+    assert [p.id for p in everything] == [first, second, other]
+    assert everything[0].superseded_by == second
+    assert [p.id for p in await registry.latest_proposals("Matriz.docx")] == [second, other]
+
+
+async def test_statuses(db: Database) -> None:
+    registry = Registry(db)
+    await registry.set_status("Matriz.docx", [3, 4], "agreed ad referendum", "@chair:x")
+    await registry.set_status("Matriz.docx", [4], "approved", "@chair:x", meeting="2026-12-12")
+    assert await registry.statuses("Matriz.docx") == {3: "agreed ad referendum", 4: "approved"}
+
+
+def test_the_file_store_is_content_addressed(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "files")
+    digest = store.put(b"proposal bytes")
+    assert store.put(b"proposal bytes") == digest
+    assert store.get(digest) == b"proposal bytes"
+    assert oct(store.directory.stat().st_mode & 0o777) == "0o700"
