@@ -54,7 +54,7 @@ async def test_reconcile_dry_run_on_a_settled_platform_lists_nothing(group: Work
 
 async def test_a_focal_point_cannot_use_moderation_commands(group: WorkingGroup) -> None:
     body = await ask(group.fp, group.room_id(AG_DESK), "!delegation remove BR")  # type: ignore[attr-defined]
-    assert body.startswith("Refused: !delegation is used in the moderation room")
+    assert body.startswith("Refused: !delegation is for the Chair and the Technical Secretariat")
     help_body = await ask(group.fp, group.room_id(AG_DESK), "!help")  # type: ignore[attr-defined]
     assert "!experts" in help_body and "!delegation" not in help_body
 
