@@ -16,7 +16,7 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,9 @@ from nio import (
     Event,
     InviteMemberEvent,
     MegolmEvent,
+    RoomEncryptedFile,
     RoomMemberEvent,
+    RoomMessageFile,
     RoomMessageText,
     SyncResponse,
 )
@@ -38,7 +40,7 @@ from bot.metrics import Metrics
 from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, AuditRecord, Database
 from commands.parsing import is_command
 from commands.reply import Reply
-from commands.table import CommandTable, Invocation, Refused, UsageError
+from commands.table import Attachment, CommandTable, Invocation, Refused, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +52,24 @@ def reply_txn_id(event_id: str) -> str:
 
 @dataclass(frozen=True)
 class CommandEvent:
+    """A command to handle — or, with an empty body, a file uploaded on its own."""
+
     room_id: str
     event_id: str
     sender: str
     body: str
     sent_ms: int
     thread_root: str | None
+    attachment: Attachment | None = None
+    reply_to: str | None = None
+
+    @property
+    def is_upload(self) -> bool:
+        return not self.body and self.attachment is not None
+
+
+# Where uploads go: the shell's intake decides by room and role (a reply, or None: ignored).
+UploadHandler = Callable[[Invocation], Awaitable[Reply | None]]
 
 
 class Router:
@@ -73,7 +87,9 @@ class Router:
         timeline_limit: int = 100,
         governance: Governance | None = None,
         enforcer: Enforcer | None = None,
+        uploads: UploadHandler | None = None,
     ) -> None:
+        self.uploads = uploads
         self.gateway = gateway
         self.governance = governance
         self.enforcer = enforcer
@@ -226,21 +242,44 @@ class Router:
         return events
 
     def _as_command(self, room_id: str, event: Event) -> CommandEvent | None:
-        if not isinstance(event, RoomMessageText) or event.sender == self.gateway.user_id:
+        """A command (a text, or a file's caption), or a file uploaded alone; else None."""
+        is_file = isinstance(event, (RoomEncryptedFile, RoomMessageFile))
+        if not (isinstance(event, RoomMessageText) or is_file):
             return None
-        if event.server_timestamp < self._first_start_ms or not is_command(event.body):
+        if event.sender == self.gateway.user_id or event.server_timestamp < self._first_start_ms:
             return None
-        relates = event.source.get("content", {}).get("m.relates_to") or {}
+        content = event.source.get("content", {})
+        relates = content.get("m.relates_to") or {}
         if relates.get("rel_type") == "m.replace":
             return None  # an edit of an earlier command is not a new command
         thread_root = relates.get("event_id") if relates.get("rel_type") == "m.thread" else None
+        reply_to = None
+        if not relates.get("is_falling_back"):
+            reply_to = (relates.get("m.in_reply_to") or {}).get("event_id")
+        attachment = None
+        body = str(getattr(event, "body", ""))
+        if is_file:
+            attachment = Attachment.from_content(event.event_id, content)
+            # A file's body is its caption when the file name is given apart (MSC2530).
+            filename = content.get("filename")
+            body = body if filename and body != filename else ""
+            if body and not is_command(body):
+                body = ""
+        elif not is_command(body):
+            return None
+        if attachment is None and not body:
+            return None
+        if not body and self.uploads is None:
+            return None
         return CommandEvent(
             room_id=room_id,
             event_id=event.event_id,
             sender=event.sender,
-            body=event.body,
+            body=body,
             sent_ms=event.server_timestamp,
             thread_root=thread_root,
+            attachment=attachment,
+            reply_to=reply_to,
         )
 
     async def _answer_invite(self, room_id: str, state: list[Any]) -> None:
@@ -274,11 +313,17 @@ class Router:
         outcome = "ok"
         name = "?"
         reason = ""
+        reply: Reply | None
         try:
             invocation = await self._invocation(command)
-            bound = self.table.bind(command.body, invocation)
-            name = bound.command.name
-            reply = await bound.command.handler(self.deps, invocation, bound.args)
+            if command.is_upload:
+                assert self.uploads is not None
+                name = "upload"
+                reply = await self.uploads(invocation)
+            else:
+                bound = self.table.bind(command.body, invocation)
+                name = bound.command.name
+                reply = await bound.command.handler(self.deps, invocation, bound.args)
         except Refused as exc:
             reply, outcome, reason, name = exc.reply, "refused", exc.reply.text, exc.command
         except UsageError as exc:
@@ -295,7 +340,8 @@ class Router:
         self.metrics.commands.labels(command=name).inc()
         await self._audit(command, name, outcome, reason)
         try:
-            await self._send_reply(command, reply)
+            if reply is not None:
+                await self._send_reply(command, reply)
             await self.db.mark_handled(command.event_id, command.room_id, outcome)
             await self.undecrypted.forget(command.event_id)
             self.metrics.events.labels(outcome=outcome).inc()
@@ -315,6 +361,8 @@ class Router:
             body=command.body,
             sent_ms=command.sent_ms,
             now_ms=int(time.time() * 1000),
+            attachment=command.attachment,
+            reply_to=command.reply_to,
         )
         if self.governance is None:
             return invocation

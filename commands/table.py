@@ -8,7 +8,7 @@ A command is a module with a frozen pydantic `Args` model (`extra="forbid"`), a 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -41,6 +41,34 @@ class NoArgs(Args):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file a command is about: sent with the command as its caption, or replied to, or
+    uploaded alone. `content` is the file message's content (encrypted `file` or plain `url`)."""
+
+    file_name: str
+    mimetype: str
+    size: int | None
+    event_id: str
+    content: Mapping[str, Any]
+
+    @classmethod
+    def from_content(cls, event_id: str, content: Mapping[str, Any]) -> Attachment | None:
+        if content.get("msgtype") != "m.file" and "file" not in content and "url" not in content:
+            return None
+        info = content.get("info") if isinstance(content.get("info"), Mapping) else {}
+        name = content.get("filename") or content.get("body") or ""
+        size = info.get("size") if isinstance(info, Mapping) else None
+        mimetype = info.get("mimetype") if isinstance(info, Mapping) else None
+        return cls(
+            str(name),
+            str(mimetype or "application/octet-stream"),
+            size if isinstance(size, int) else None,
+            event_id,
+            content,
+        )
+
+
+@dataclass(frozen=True)
 class Invocation:
     """Who asked what, where and when; `now_ms` is passed in, never read from a clock here."""
 
@@ -53,6 +81,8 @@ class Invocation:
     role: Role = Role.OUTSIDER
     place: str = DIRECT  # a RoomKind value for governed rooms, else DIRECT
     delegation: str | None = None  # the room's delegation (a desk), if it has one
+    attachment: Attachment | None = None  # the file sent with the command (its caption)
+    reply_to: str | None = None  # the event the command replies to (a file, perhaps)
 
 
 Handler = Callable[[Any, Invocation, Any], Awaitable[Reply]]
