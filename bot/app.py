@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import roster_service
+from bot.documents_service import DocumentsService
 from bot.e2ee import ensure_cross_signed
 from bot.enforcer import Enforcer, StateWatch
+from bot.files import FileStore
 from bot.governance import Governance
 from bot.http_server import HttpServer
 from bot.matrix_gateway import Gateway, HomeserverUnreachable, MatrixError
@@ -25,8 +27,9 @@ from bot.router import Router
 from bot.settings import Settings
 from bot.storage.database import AuditRecord, Database, RoomRepository
 from commands.builtin import default_table
+from commands.documents_deps import CompileOutcome, ProposalInfo, PublishedInfo
 from commands.roster_deps import RosterChanged
-from commands.table import CommandTable
+from commands.table import Attachment, CommandTable, Invocation
 from room_policies.roles import Platform, UserId
 from room_policies.roster import Roster
 
@@ -39,6 +42,7 @@ class CommandDeps:
 
     commands: CommandTable
     governance: Governance
+    documents: DocumentsService
 
     async def current_roster(self) -> Roster:
         return await self.governance.current_roster()
@@ -51,6 +55,48 @@ class CommandDeps:
 
     async def audit_latest(self, count: int) -> list[AuditRecord]:
         return await self.governance.audit_latest(count)
+
+    # The document commands reach the documents service (SPEC §3).
+    @property
+    def classifications(self) -> tuple[str, ...]:
+        return self.documents.classifications
+
+    @property
+    def folders(self) -> dict[str, str]:
+        return self.documents.folders
+
+    async def attachment(self, invocation: Invocation) -> Attachment | None:
+        return await self.documents.attachment(invocation)
+
+    async def publish(
+        self,
+        invocation: Invocation,
+        attachment: Attachment,
+        folder: str,
+        *,
+        title: str | None,
+        symbol: str | None,
+        classification: str,
+        language: str | None,
+    ) -> PublishedInfo:
+        return await self.documents.publish(
+            invocation,
+            attachment,
+            folder,
+            title=title,
+            symbol=symbol,
+            classification=classification,
+            language=language,
+        )
+
+    async def current_documents(self, folder: str | None) -> list[PublishedInfo]:
+        return await self.documents.current_documents(folder)
+
+    async def proposals_of(self, delegation: str) -> list[ProposalInfo]:
+        return await self.documents.proposals_of(delegation)
+
+    async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
+        return await self.documents.compile(invocation, document)
 
 
 @dataclass
@@ -194,11 +240,19 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         metrics=metrics,
         expert_removed=governance.expert_removed,
     )
+    documents = DocumentsService(
+        settings=settings,
+        db=db,
+        gateway=gateway,
+        governance=governance,
+        files=FileStore(settings.data_dir / "files"),
+    )
     router = Router(
         gateway=gateway,
         db=db,
         table=table,
-        deps=CommandDeps(commands=table, governance=governance),
+        deps=CommandDeps(commands=table, governance=governance, documents=documents),
+        uploads=documents.upload,
         governance=governance,
         enforcer=enforcer,
         metrics=metrics,

@@ -129,9 +129,10 @@ class Governance:
         if roster is not None:
             role = role_in(roster, self.platform, UserId(sender))
         ref = self.reconciler.ref_of(room_id)
+        own = roster.delegation_of(UserId(sender)) if roster is not None else None
         if ref is None:
-            return Context(role, DIRECT, None)
-        return Context(role, ref.kind.value, ref.delegation)
+            return Context(role, DIRECT, own)
+        return Context(role, ref.kind.value, ref.delegation or own)
 
     async def expert_removed(
         self, roster: Roster, code: str, expert: UserId, focal_point: UserId

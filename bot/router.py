@@ -40,7 +40,14 @@ from bot.metrics import Metrics
 from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, AuditRecord, Database
 from commands.parsing import is_command
 from commands.reply import Reply
-from commands.table import Attachment, CommandTable, Invocation, Refused, UsageError
+from commands.table import (
+    Attachment,
+    CommandTable,
+    Invocation,
+    Refusal,
+    Refused,
+    UsageError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +333,8 @@ class Router:
                 reply = await bound.command.handler(self.deps, invocation, bound.args)
         except Refused as exc:
             reply, outcome, reason, name = exc.reply, "refused", exc.reply.text, exc.command
+        except Refusal as exc:
+            reply, outcome, reason = Reply.plain(f"Refused: {exc.reason}"), "refused", exc.reason
         except UsageError as exc:
             reply, outcome = exc.reply, "usage"
         except Exception:

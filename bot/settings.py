@@ -83,6 +83,15 @@ class SyncSettings(_Strict):
     )
 
 
+class DocumentSettings(_Strict):
+    classifications: tuple[str, ...] = Field(
+        default=("public", "restricted"), min_length=1, description="the first is the default"
+    )
+    max_bytes: int = Field(
+        default=25 * 1024 * 1024, gt=0, description="the largest file accepted (SPEC §3)"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         extra="forbid",
@@ -101,6 +110,7 @@ class Settings(BaseSettings):
     registration_shared_secret_file: Path | None = None
     http: HttpSettings = HttpSettings()
     sync: SyncSettings = SyncSettings()
+    documents: DocumentSettings = DocumentSettings()
     language: Literal["en", "es", "fr", "pt"] = "en"
     timezone: str = "America/New_York"
     device_name: str = "plenaria bot"

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 from commands import (
     audit,
+    compile_document,
     delegation,
     delegations,
+    documents,
     experts,
     focal_point,
     help,
     ping,
+    publish,
     reconcile,
+    status,
 )
 from commands.table import (
     COORDINATION,
     DESK,
     DIRECT,
     MODERATION,
+    PLENARY,
     Command,
     CommandTable,
 )
@@ -67,6 +72,32 @@ def builtin_commands() -> list[Command]:
             _MODERATION,
         ),
         Command("audit", audit.SUMMARY, audit.Args, audit.handle, COORDINATION, _MODERATION),
+        Command(
+            "publish", publish.SUMMARY, publish.Args, publish.handle, COORDINATION, _MODERATION
+        ),
+        Command(
+            "documents",
+            documents.SUMMARY,
+            documents.Args,
+            documents.handle,
+            access=((MODERATION, COORDINATION), (PLENARY, _FOCAL_POINT)),
+        ),
+        Command(
+            "compile",
+            compile_document.SUMMARY,
+            compile_document.Args,
+            compile_document.handle,
+            COORDINATION,
+            _MODERATION,
+        ),
+        Command(
+            "status",
+            status.SUMMARY,
+            status.Args,
+            status.handle,
+            _FOCAL_POINT,
+            frozenset({PLENARY, DESK}),
+        ),
         Command(
             "experts",
             experts.SUMMARY,

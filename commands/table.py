@@ -96,16 +96,29 @@ class Command:
     handler: Handler
     roles: frozenset[Role] = EVERYONE
     places: frozenset[str] = EVERYWHERE
+    # Where a command is used by different people in different rooms (SPEC §5: `!documents` by
+    # the Chair in the moderation room, by focal points in the plenary): place → roles. When
+    # given, it replaces `roles` × `places`.
+    access: tuple[tuple[str, frozenset[Role]], ...] = ()
+
+    def grants(self) -> dict[str, frozenset[Role]]:
+        if self.access:
+            return dict(self.access)
+        return dict.fromkeys(self.places, self.roles)
 
     def refusal(self, invocation: Invocation) -> str | None:
         """Why this asker may not use the command here (SPEC §5), or None if they may."""
-        if invocation.role not in self.roles:
-            who = _and(sorted({_ROLE_WORDS[r] for r in self.roles}))
+        grants = self.grants()
+        if invocation.role in grants.get(invocation.place, frozenset()):
+            return None
+        everyone = frozenset().union(*grants.values())
+        if invocation.role not in everyone:
+            who = _and(sorted({_ROLE_WORDS[r] for r in everyone}))
             return f"!{self.name} is for {who} only."
-        if invocation.place not in self.places:
-            rooms = " or ".join(sorted(_PLACE_WORDS[p] for p in self.places))
-            return f"!{self.name} is used in {rooms}, not here."
-        return None
+        rooms = " or ".join(
+            sorted(_PLACE_WORDS[p] for p, roles in grants.items() if invocation.role in roles)
+        )
+        return f"!{self.name} is used in {rooms}, not here."
 
     def usage(self) -> str:
         parts = [f"!{self.name}"]
@@ -160,6 +173,15 @@ class UsageError(Exception):
         super().__init__(reply.text)
         self.reply = reply
         self.command = command
+
+
+class Refusal(Exception):
+    """Raised by a handler's deps when the asked thing cannot be done: the reply is
+    "Refused: <reason>" (a sentence for the asker)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Refused(UsageError):

@@ -1,0 +1,428 @@
+"""Documents in the chat (SPEC §3): publishing into the folders, proposal intake with receipts,
+and compilation — the shell around the pure engine (`documents/`).
+
+Every file is downloaded and decrypted by the bot, refused above the size cap, stored in the
+content-addressed file store *before* anything acknowledges it, registered under the Matrix
+event that brought it (so a crash and a second handling register nothing twice), and re-posted
+encrypted where it belongs with transaction ids derived from that event (so the homeserver drops
+a second copy). The engine runs in a worker process with time and memory limits, off the event
+loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from pathlib import PurePath
+from typing import Any
+
+from nio import MegolmEvent, RoomGetEventResponse
+
+from bot.files import FileStore
+from bot.governance import Governance
+from bot.matrix_gateway import Gateway, MatrixError
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.registry import Proposal, Published, Registry
+from commands.documents_deps import CompileOutcome, ProposalInfo, PublishedInfo
+from commands.reply import Reply
+from commands.table import Attachment, Invocation, Refusal
+from documents.errors import DocumentRefused
+from documents.jobs import CheckResult, CompileResult, check_job, compile_job, output_names
+from documents.proposals import delegation_of
+from documents.safety import Limits, parse_with_limits
+from room_policies.roles import FolderKey, Role, RoomKind, UserId
+from room_policies.rooms import RoomRef
+from room_policies.roster import Folders
+
+log = logging.getLogger(__name__)
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PLAN = FolderKey.PLAN.value
+_ENGINE_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
+
+
+def _txn(kind: str, event_id: str) -> str:
+    return f"plenaria-{kind}-" + hashlib.sha256(event_id.encode()).hexdigest()[:32]
+
+
+class DocumentsService:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        gateway: Gateway,
+        governance: Governance,
+        files: FileStore,
+    ) -> None:
+        self.settings = settings
+        self.gateway = gateway
+        self.governance = governance
+        self.files = files
+        self.registry = Registry(db)
+
+    # -- what the commands see -----------------------------------------------------------------
+
+    @property
+    def classifications(self) -> tuple[str, ...]:
+        return tuple(c.lower() for c in self.settings.documents.classifications)
+
+    @property
+    def folders(self) -> dict[str, str]:
+        roster = self.governance._roster
+        folders = roster.folders if roster is not None else Folders()
+        return {key.value: str(getattr(folders, key.value)) for key in FolderKey}
+
+    async def attachment(self, invocation: Invocation) -> Attachment | None:
+        """The file sent with the command, or the file message it replies to."""
+        if invocation.attachment is not None:
+            return invocation.attachment
+        if invocation.reply_to is None:
+            return None
+        client = self.gateway.client
+        resp = await client.room_get_event(invocation.room_id, invocation.reply_to)
+        if not isinstance(resp, RoomGetEventResponse):
+            return None
+        event = resp.event
+        if isinstance(event, MegolmEvent):
+            try:
+                event = client.decrypt_event(event)
+            except Exception:  # an undecryptable file is no attachment
+                return None
+        return Attachment.from_content(invocation.reply_to, event.source.get("content", {}))
+
+    async def publish(
+        self,
+        invocation: Invocation,
+        attachment: Attachment,
+        folder: str,
+        *,
+        title: str | None,
+        symbol: str | None,
+        classification: str,
+        language: str | None,
+    ) -> PublishedInfo:
+        data = await self._download(attachment)
+        published = await self._register(
+            invocation.sender,
+            invocation.event_id,
+            attachment,
+            data,
+            folder,
+            title=title,
+            symbol=symbol,
+            classification=classification,
+            language=language,
+        )
+        return self._info(published)
+
+    async def current_documents(self, folder: str | None) -> list[PublishedInfo]:
+        return [self._info(d) for d in await self.registry.current(folder)]
+
+    async def proposals_of(self, delegation: str) -> list[ProposalInfo]:
+        return [
+            self._proposal_info(p) for p in await self.registry.proposals(delegation=delegation)
+        ]
+
+    # -- uploads: proposals in the plenary, documents straight into a folder -------------------
+
+    async def upload(self, invocation: Invocation) -> Reply | None:
+        attachment = invocation.attachment
+        if attachment is None:
+            return None
+        if invocation.place == RoomKind.PLENARY.value:
+            return await self._intake(invocation, attachment)
+        ref = self.governance.reconciler.ref_of(invocation.room_id)
+        if ref is not None and ref.kind is RoomKind.FOLDER and ref.folder is not None:
+            if invocation.role not in (Role.CHAIR, Role.SECRETARIAT):
+                return None  # only they can post there (power levels): nothing to do
+            data = await self._download(attachment)
+            published = await self._register(
+                invocation.sender,
+                invocation.event_id,
+                attachment,
+                data,
+                ref.folder.value,
+                title=None,
+                symbol=None,
+                classification=self.classifications[0],
+                language=None,
+                repost=False,
+            )
+            return Reply.plain(
+                f"Registered {published.file_name} as version {published.version} "
+                f"({published.classification}); announced in the plenary."
+            )
+        return None
+
+    async def _intake(self, invocation: Invocation, attachment: Attachment) -> Reply:
+        """A proposal uploaded in the plenary: a receipt or a refusal, in its thread."""
+        name = attachment.file_name
+        roster = await self.governance.roster()
+        delegation = roster.delegation_of(UserId(invocation.sender)) if roster else None
+        if invocation.role is not Role.FOCAL_POINT or delegation is None:
+            return _refusal(
+                f"{name}: only a delegation's focal point submits proposals in the plenary; "
+                "nothing was filed."
+            )
+        code = delegation_of(name)
+        base_name = name[3:] if code else name
+        base = await self.registry.latest(base_name, PLAN)
+        if code is not None and base is None:
+            return _refusal(
+                f"{name}: there is no published document “{base_name}” in the "
+                f"{self.folders[PLAN]} folder to propose changes to; nothing was filed."
+            )
+        if base is None:
+            expected = f"{delegation}_<document>.docx"
+            return _refusal(f"{name}: a proposal is named {expected}; nothing was filed.")
+        try:
+            data = await self._download(attachment)
+        except Refusal as refusal:
+            return _refusal(f"{name}: {refusal.reason} Nothing was filed.")
+        base_data = self.files.get(base.sha256)
+        try:
+            result: CheckResult = await asyncio.to_thread(
+                parse_with_limits,
+                check_job,
+                base.file_name,
+                base_data,
+                name,
+                data,
+                delegation,
+                limits=_ENGINE_LIMITS,
+            )
+        except DocumentRefused as refused:
+            return _refusal(f"{name}: {refused.reason} Nothing was filed.")
+        if result.report is None:
+            return _refusal(f"{name}: {result.refused} Nothing was filed.")
+        report = result.report
+        digest = self.files.put(data)
+        proposal = await self.registry.add_proposal(
+            delegation=delegation,
+            base_file_name=base.file_name,
+            base_version=base.version,
+            file_name=name,
+            sha256=digest,
+            size=len(data),
+            submitted_by=invocation.sender,
+            source_event_id=invocation.event_id,
+            changes=report.changes,
+            paragraphs=list(report.paragraphs_touched),
+        )
+        await self._file_proposal(invocation.event_id, proposal, data)
+        touched = ", ".join(str(n) for n in proposal.paragraphs) or "—"
+        return Reply.titled(
+            f"Receipt: {name}, the proposal of {delegation} on {base.file_name} "
+            f"(version {base.version}), is filed.",
+            [
+                f"changes: {proposal.changes}",
+                f"paragraphs touched: {touched}",
+                f"sha256: {proposal.sha256}",
+                f"received: {proposal.submitted_at:%Y-%m-%d %H:%M:%S} UTC",
+            ],
+        )
+
+    async def _file_proposal(self, source_event_id: str, proposal: Proposal, data: bytes) -> None:
+        room_id = self._folder_room(PLAN)
+        if room_id is None:
+            return
+        file_info = await self.gateway.upload_encrypted(data, proposal.file_name, DOCX)
+        await self.gateway.send_file(
+            room_id,
+            proposal.file_name,
+            file_info,
+            len(data),
+            DOCX,
+            txn_id=_txn("file-proposal", source_event_id),
+        )
+
+    # -- compilation ------------------------------------------------------------------------------
+
+    async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
+        base = await self._compile_base(document)
+        standing = await self.registry.latest_proposals(base.file_name)
+        if not standing:
+            raise Refusal(f"there is no proposal on {base.file_name} to compile.")
+        base_data = self.files.get(base.sha256)
+        proposals = [(p.file_name, self.files.get(p.sha256)) for p in standing]
+        roster = await self.governance.roster()
+        names = {d.code: d.name for d in roster.delegations} if roster else None
+        try:
+            result: CompileResult = await asyncio.to_thread(
+                parse_with_limits,
+                compile_job,
+                base.file_name,
+                base_data,
+                proposals,
+                names=names,
+                limits=_ENGINE_LIMITS,
+            )
+        except DocumentRefused as refused:
+            raise Refusal(refused.reason) from None
+        revision_name, matrix_name = output_names(base.file_name, base.version)
+        for file_name, data in ((revision_name, result.revision), (matrix_name, result.matrix)):
+            self.files.put(data)
+            file_info = await self.gateway.upload_encrypted(data, file_name, DOCX)
+            await self.gateway.send_file(
+                invocation.room_id,
+                file_name,
+                file_info,
+                len(data),
+                DOCX,
+                txn_id=_txn(f"compile-{file_name}", invocation.event_id),
+                thread_root=invocation.event_id,
+            )
+        return CompileOutcome(base.file_name, revision_name, matrix_name, result.summary())
+
+    async def _compile_base(self, document: str | None) -> Published:
+        plan = await self.registry.current(PLAN)
+        if document is not None:
+            wanted = document if document.lower().endswith(".docx") else f"{document}.docx"
+            found = [d for d in plan if d.file_name.lower() == wanted.lower()]
+            if not found:
+                raise Refusal(f"there is no published document {wanted} in the plan folder.")
+            return found[0]
+        with_proposals = [d for d in plan if await self.registry.latest_proposals(d.file_name)]
+        if len(with_proposals) == 1:
+            return with_proposals[0]
+        if not with_proposals:
+            raise Refusal("no document has proposals to compile yet.")
+        names = ", ".join(d.file_name for d in with_proposals)
+        raise Refusal(f"say which document to compile: {names}.")
+
+    # -- shared ---------------------------------------------------------------------------------
+
+    async def _download(self, attachment: Attachment) -> bytes:
+        cap = self.settings.documents.max_bytes
+        if attachment.size is not None and attachment.size > cap:
+            raise Refusal(
+                f"the file is {attachment.size / 1e6:.1f} MB; the limit is {cap / 1e6:.0f} MB."
+            )
+        content = attachment.content
+        try:
+            if isinstance(content.get("file"), dict):
+                return await self.gateway.download_encrypted(dict(content["file"]), cap)
+        except MatrixError as exc:
+            if exc.code == "too_large":
+                raise Refusal(f"the file is larger than {cap / 1e6:.0f} MB.") from None
+            raise Refusal("the file could not be downloaded and decrypted.") from None
+        raise Refusal("the file is not end-to-end encrypted; send it in an encrypted room.")
+
+    async def _register(
+        self,
+        sender: str,
+        source_event_id: str,
+        attachment: Attachment,
+        data: bytes,
+        folder: str,
+        *,
+        title: str | None,
+        symbol: str | None,
+        classification: str,
+        language: str | None,
+        repost: bool = True,
+    ) -> Published:
+        digest = self.files.put(data)
+        file_name = PurePath(attachment.file_name).name or "document"
+        published = await self.registry.publish(
+            folder=folder,
+            title=title or PurePath(file_name).stem,
+            file_name=file_name,
+            symbol=symbol,
+            classification=classification,
+            language=language or self.settings.language,
+            sha256=digest,
+            size=len(data),
+            mimetype=attachment.mimetype,
+            publisher=sender,
+            source_event_id=source_event_id,
+        )
+        if published.event_id is None:
+            await self._post(published, data, source_event_id, repost)
+        return published
+
+    async def _post(
+        self, published: Published, data: bytes, source_event_id: str, repost: bool
+    ) -> None:
+        room_id = self._folder_room(published.folder)
+        if room_id is None:
+            raise Refusal("the folder rooms are not provisioned yet; try again in a moment.")
+        folder_name = self.folders[published.folder]
+        file_info: dict[str, Any] = {}
+        event_id = source_event_id
+        if repost:
+            file_info = await self.gateway.upload_encrypted(
+                data, published.file_name, published.mimetype
+            )
+            event_id = await self.gateway.send_file(
+                room_id,
+                published.file_name,
+                file_info,
+                published.size,
+                published.mimetype,
+                txn_id=_txn("publish", source_event_id),
+            )
+        notice = (
+            f"{published.title} — {published.file_name}, version {published.version}"
+            + (f", {published.symbol}" if published.symbol else "")
+            + f", {published.classification}."
+        )
+        await self.gateway.send_notice(
+            room_id,
+            Reply.plain(notice),
+            in_reply_to=event_id,
+            txn_id=_txn("publish-notice", source_event_id),
+        )
+        await self.registry.posted(published.id, room_id, event_id, file_info)
+        plenary = self.governance.reconciler.room_id(RoomRef(RoomKind.PLENARY))
+        if plenary is not None:
+            link = f"https://matrix.to/#/{room_id}/{event_id}"
+            await self.gateway.send_notice(
+                plenary,
+                Reply(
+                    text=f"New in {folder_name}: {notice} {link}",
+                    html=f'New in <b>{folder_name}</b>: <a href="{link}">{notice}</a>',
+                ),
+                txn_id=_txn("announce", source_event_id),
+            )
+
+    def _folder_room(self, folder: str) -> str | None:
+        return self.governance.reconciler.room_id(
+            RoomRef(RoomKind.FOLDER, folder=FolderKey(folder))
+        )
+
+    def _info(self, d: Published) -> PublishedInfo:
+        return PublishedInfo(
+            d.folder,
+            self.folders.get(d.folder, d.folder),
+            d.title,
+            d.file_name,
+            d.version,
+            d.symbol,
+            d.classification,
+            d.language,
+            d.sha256,
+            d.publisher,
+            d.published_at,
+        )
+
+    @staticmethod
+    def _proposal_info(p: Proposal) -> ProposalInfo:
+        return ProposalInfo(
+            p.delegation,
+            p.file_name,
+            p.base_file_name,
+            p.base_version,
+            p.changes,
+            p.paragraphs,
+            p.sha256,
+            p.submitted_at,
+            p.superseded_by is not None,
+        )
+
+
+def _refusal(text: str) -> Reply:
+    return Reply.plain(f"Refused: {text}")

@@ -1,0 +1,35 @@
+"""`!compile [document]`: compile the standing proposals on a document (moderation room).
+
+The engine runs in a worker process; the revision and the compilation matrix come back to the
+moderation room as files, with the summary.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from commands.documents_deps import DocumentsDeps
+from commands.reply import Reply
+from commands.table import Args as BaseArgs
+from commands.table import Invocation
+
+SUMMARY = "compile the delegations' proposals on a document into a revision and a matrix"
+
+
+class Args(BaseArgs):
+    positional = ("document",)
+    document: str | None = Field(
+        default=None, description="the base file name, e.g. Matriz.docx (default: the only one)"
+    )
+
+
+Deps = DocumentsDeps
+
+
+async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    outcome = await deps.compile(invocation, args.document)
+    return Reply.titled(
+        f"Compiled {outcome.base_file_name}: {outcome.revision_name} and {outcome.matrix_name} "
+        "are posted here (drafts).",
+        outcome.summary,
+    )

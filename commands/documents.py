@@ -1,0 +1,36 @@
+"""`!documents [folder]`: the current version of every published document."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from commands.documents_deps import DocumentsDeps
+from commands.reply import Reply
+from commands.table import Args as BaseArgs
+from commands.table import Invocation
+
+SUMMARY = "list the published documents (current versions), of one folder or all"
+
+
+class Args(BaseArgs):
+    positional = ("folder",)
+    folder: str | None = Field(default=None, description="reference, supporting or plan")
+
+
+Deps = DocumentsDeps
+
+
+async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    folder = args.folder.lower() if args.folder else None
+    if folder is not None and folder not in deps.folders:
+        return Reply.plain(f"There is no folder “{args.folder}”: {', '.join(deps.folders)}.")
+    documents = await deps.current_documents(folder)
+    if not documents:
+        return Reply.plain("Nothing is published yet.")
+    lines = [
+        f"{d.folder_name}: {d.file_name} v{d.version} — {d.title}"
+        + (f" ({d.symbol})" if d.symbol else "")
+        + f", {d.classification}, {d.published_at:%Y-%m-%d}"
+        for d in documents
+    ]
+    return Reply.titled("Published documents (current versions):", lines)

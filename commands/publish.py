@@ -1,0 +1,65 @@
+"""`!publish <folder> [--title T] [--symbol S] [--classification C] [--language L]`, on a file.
+
+In the moderation room, as the caption of a file or as a reply to a file's message: the file is
+posted, encrypted, in the folder room with a notice, and announced in the plenary (SPEC §3).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from commands.documents_deps import DocumentsDeps
+from commands.reply import Reply
+from commands.table import Args as BaseArgs
+from commands.table import Invocation
+
+SUMMARY = "publish a file (caption or reply) in a folder: reference, supporting or plan"
+
+
+class Args(BaseArgs):
+    positional = ("folder",)
+    folder: str = Field(description="reference, supporting or plan")
+    title: str | None = Field(default=None, description="the title (default: the file name)")
+    symbol: str | None = Field(default=None, description="e.g. OEA/Ser.G CP/GT/CPDP-12/11")
+    classification: str | None = Field(default=None, description="e.g. public or restricted")
+    language: str | None = Field(default=None, description="e.g. en, es, fr, pt")
+
+
+Deps = DocumentsDeps
+
+
+async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    folder = args.folder.lower()
+    if folder not in deps.folders:
+        names = ", ".join(deps.folders)
+        return Reply.plain(f"There is no folder “{args.folder}”. The folders are: {names}.")
+    classification = (args.classification or deps.classifications[0]).lower()
+    if classification not in deps.classifications:
+        allowed = ", ".join(deps.classifications)
+        return Reply.plain(f"Refused: the classification must be one of: {allowed}.")
+    attachment = await deps.attachment(invocation)
+    if attachment is None:
+        return Reply.plain(
+            "Send !publish as the caption of a file, or as a reply to a file's message."
+        )
+    published = await deps.publish(
+        invocation,
+        attachment,
+        folder,
+        title=args.title,
+        symbol=args.symbol,
+        classification=classification,
+        language=args.language,
+    )
+    lines = [
+        f"title: {published.title}",
+        f"version {published.version}",
+        f"symbol: {published.symbol or '—'}",
+        f"classification: {published.classification}",
+        f"sha256: {published.sha256}",
+    ]
+    return Reply.titled(
+        f"Published {published.file_name} in “{published.folder_name}” and announced in the "
+        "plenary.",
+        lines,
+    )
