@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DownloadResponse,
     Event,
     LoginResponse,
     MegolmEvent,
@@ -19,7 +21,9 @@ from nio import (
     RoomMessage,
     RoomSendResponse,
     SyncResponse,
+    UploadResponse,
 )
+from nio.crypto.attachments import decrypt_attachment
 
 
 class MatrixUser:
@@ -150,6 +154,48 @@ class MatrixUser:
                 return str(resp.event_id)
             await asyncio.sleep(0.5)
         raise AssertionError(f"could not send: {resp}")
+
+    async def send_file(
+        self, room_id: str, data: bytes, filename: str, caption: str | None = None
+    ) -> str:
+        """Upload `data` encrypted and post it as an m.file (with a caption: MSC2530)."""
+        resp, keys = await self.client.upload(
+            lambda *_: io.BytesIO(data),
+            content_type="application/octet-stream",
+            encrypt=True,
+            filesize=len(data),
+        )
+        assert isinstance(resp, UploadResponse), resp
+        assert keys is not None
+        content = {
+            "msgtype": "m.file",
+            "body": caption or filename,
+            "filename": filename,
+            "file": {**keys, "url": resp.content_uri},
+            "info": {
+                "size": len(data),
+                "mimetype": "application/vnd.openxmlformats-officedocument"
+                ".wordprocessingml.document",
+            },
+        }
+        for _ in range(3):
+            await self.client.keys_query() if self.client.should_query_keys else None
+            sent = await self.client.room_send(
+                room_id, "m.room.message", content, ignore_unverified_devices=True
+            )
+            if isinstance(sent, RoomSendResponse):
+                return str(sent.event_id)
+            await asyncio.sleep(0.5)
+        raise AssertionError(f"could not send the file: {sent}")
+
+    async def download(self, event: Event) -> bytes:
+        """The decrypted bytes of an encrypted file event."""
+        file = event.source["content"]["file"]
+        resp = await self.client.download(mxc=file["url"])
+        assert isinstance(resp, DownloadResponse), resp
+        return bytes(
+            decrypt_attachment(resp.body, file["key"]["k"], file["hashes"]["sha256"], file["iv"])
+        )
 
     async def close(self) -> None:
         if self._task is not None:

@@ -1,0 +1,155 @@
+"""Documents in the chat on a real Synapse with real E2EE clients (issue #5, first part):
+publish, proposals with receipts and refusals, compile."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from nio import Event, RoomEncryptedFile
+
+from bot.synapse_server import LocalSynapse
+from documents.tracked_changes import read_document
+from room_policies.roles import FolderKey, RoomKind
+from room_policies.rooms import RoomRef
+from tests.integration.matrix_user import MatrixUser
+from tests.integration.working_group import WorkingGroup
+from tests.unit.docx_builder import build, dele, ins, p, r
+from tests.unit.hostile_docx import billion_laughs
+
+MODERATION = RoomRef(RoomKind.MODERATION)
+PLENARY = RoomRef(RoomKind.PLENARY)
+PLAN = RoomRef(RoomKind.FOLDER, folder=FolderKey.PLAN)
+
+BASE = build(
+    p(r("The parties shall cooperate in disaster prevention.")),
+    p(r("Each State shall designate a focal point.")),
+    p(r("The Secretariat shall report annually.")),
+)
+AG = build(
+    p(
+        r("The parties "),
+        dele(r("shall"), author="AG"),
+        ins(r("should"), author="AG"),
+        r(" cooperate in disaster prevention."),
+    ),
+    p(r("Each State shall designate a focal point.")),
+    p(r("The Secretariat shall report annually.")),
+)
+BR = build(
+    p(r("The parties shall cooperate in disaster prevention.")),
+    p(r("Each State shall designate a "), ins(r("national "), author="BR"), r("focal point.")),
+    p(r("The Secretariat shall report annually.")),
+)
+UNTRACKED = build(
+    p(r("The parties shall cooperate in disaster prevention.")),
+    p(r("Each State will designate a focal point."), ins(r(" Now."), author="AG")),
+    p(r("The Secretariat shall report annually.")),
+)
+
+
+@pytest.fixture(scope="module")
+async def group(
+    synapse: LocalSynapse, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[WorkingGroup]:
+    wg = WorkingGroup(synapse, tmp_path_factory.mktemp("docs"), ("AG", "BR"))
+    await wg.create_accounts()
+    await wg.start()
+    await wg.accept_invites()
+    wg.people = {seat: await wg.matrix_user(seat) for seat in ("chair", "ag.fp", "br.fp")}  # type: ignore[attr-defined]
+    yield wg
+    await wg.stop()
+
+
+def user(group: WorkingGroup, seat: str) -> MatrixUser:
+    return group.people[seat]  # type: ignore[attr-defined,no-any-return]
+
+
+async def reply_to(who: MatrixUser, event_id: str) -> str:
+    return str(getattr(await who.wait_reply(event_id, timeout=90), "body", ""))
+
+
+async def file_in(who: MatrixUser, room_id: str, name: str) -> Event:
+    _, event = await who.wait_for(
+        lambda rid, ev: (
+            rid == room_id
+            and isinstance(ev, RoomEncryptedFile)
+            and ev.source["content"].get("filename") == name
+        ),
+        timeout=90,
+    )
+    return event
+
+
+async def test_publish_propose_and_compile(group: WorkingGroup) -> None:
+    chair, ag, br = user(group, "chair"), user(group, "ag.fp"), user(group, "br.fp")
+    moderation, plenary, plan = (group.room_id(r) for r in (MODERATION, PLENARY, PLAN))
+
+    # The chair publishes the base in the plan folder, with the command as the file's caption.
+    sent = await chair.send_file(
+        moderation, BASE, "Matriz.docx", "!publish plan --symbol OEA/Ser.G/CP-12 --title Matriz"
+    )
+    answer = await reply_to(chair, sent)
+    assert "Published Matriz.docx" in answer and "version 1" in answer
+    posted = await file_in(ag, plan, "Matriz.docx")
+    assert await ag.download(posted) == BASE
+    await ag.wait_for(
+        lambda rid, ev: rid == plenary and "New in" in getattr(ev, "body", ""), timeout=60
+    )
+
+    # Both focal points submit; both get receipts; the proposals are filed in the plan folder.
+    ag_sent = await ag.send_file(plenary, AG, "AG_Matriz.docx")
+    br_sent = await br.send_file(plenary, BR, "BR_Matriz.docx")
+    ag_receipt = await reply_to(ag, ag_sent)
+    br_receipt = await reply_to(br, br_sent)
+    assert ag_receipt.startswith("Receipt: AG_Matriz.docx") and "changes: 1" in ag_receipt
+    assert "paragraphs touched: 1" in ag_receipt and "sha256: " in ag_receipt
+    assert br_receipt.startswith("Receipt: BR_Matriz.docx")
+    assert "paragraphs touched: 2" in br_receipt
+    await file_in(ag, plan, "AG_Matriz.docx")
+
+    status = await reply_to(ag, await ag.send_text(plenary, "!status"))
+    assert "AG_Matriz.docx on Matriz.docx v1" in status and "standing" in status
+
+    # The chair compiles: the revision and the matrix come back to the moderation room.
+    compiled = await chair.send_text(moderation, "!compile")
+    _, reply = await chair.wait_for(
+        lambda rid, ev: (
+            rid == moderation
+            and getattr(ev, "body", "").startswith("Compiled")
+            and ev.source["content"].get("m.relates_to", {}).get("event_id") == compiled
+        ),
+        timeout=120,
+    )
+    summary = str(getattr(reply, "body", ""))
+    assert "Compiled Matriz.docx" in summary and "2 proposal(s)" in summary
+    revision = await file_in(chair, moderation, "Matriz_rev1.docx")
+    await file_in(chair, moderation, "Matriz_compilation.docx")
+    text = " ".join(read_document(await chair.download(revision)).accept_view())
+    assert "should (AG)" in text and "national (BR)" in text
+
+
+@pytest.mark.parametrize(
+    ("seat", "file_name", "data", "reason"),
+    [
+        ("ag.fp", "BR_Matriz.docx", BR, "named for BR, but you speak for AG"),
+        ("ag.fp", "AG_Unknown.docx", AG, "no published document “Unknown.docx”"),
+        ("ag.fp", "AG_Matriz.docx", BASE, "contains no tracked changes"),
+        ("ag.fp", "AG_Matriz.docx", UNTRACKED, "without Track Changes in paragraph 2"),
+        ("chair", "AG_Matriz.docx", AG, "only a delegation's focal point submits proposals"),
+        ("ag.fp", "AG_Matriz.docx", b"%PDF-1.4 not a word file", "not a Word"),
+        ("ag.fp", "AG_Matriz.docx", billion_laughs(), "Refused"),
+    ],
+)
+async def test_refusals_in_the_plenary(
+    group: WorkingGroup, seat: str, file_name: str, data: bytes, reason: str
+) -> None:
+    who = user(group, seat)
+    plenary = group.room_id(PLENARY)
+    registry = group.bot.app.router.deps.documents.registry  # type: ignore[union-attr]
+    before = len(await registry.proposals())
+    answer = await reply_to(who, await who.send_file(plenary, data, file_name))
+    assert answer.startswith("Refused: "), answer
+    assert reason in answer, answer
+    assert "Nothing was filed" in answer or "nothing was filed" in answer
+    assert len(await registry.proposals()) == before
