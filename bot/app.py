@@ -98,6 +98,19 @@ class CommandDeps:
     async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
         return await self.documents.compile(invocation, document)
 
+    async def check(self, invocation: Invocation) -> tuple[bool, list[str]]:
+        return await self.documents.check(invocation)
+
+    async def set_status(
+        self,
+        invocation: Invocation,
+        document: str,
+        paragraphs: list[int],
+        status: str,
+        meeting: str | None,
+    ) -> str:
+        return await self.documents.set_status(invocation, document, paragraphs, status, meeting)
+
 
 @dataclass
 class App:

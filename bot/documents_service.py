@@ -157,47 +157,78 @@ class DocumentsService:
             )
         return None
 
-    async def _intake(self, invocation: Invocation, attachment: Attachment) -> Reply:
-        """A proposal uploaded in the plenary: a receipt or a refusal, in its thread."""
+    async def _checked(
+        self, invocation: Invocation, attachment: Attachment
+    ) -> tuple[Published, str, bytes, CheckResult] | str:
+        """The engine's check of a proposal file (SPEC §3), or why it is refused."""
         name = attachment.file_name
         roster = await self.governance.roster()
         delegation = roster.delegation_of(UserId(invocation.sender)) if roster else None
         if invocation.role is not Role.FOCAL_POINT or delegation is None:
-            return _refusal(
-                f"{name}: only a delegation's focal point submits proposals in the plenary; "
-                "nothing was filed."
-            )
+            return f"{name}: only a delegation's focal point submits proposals."
         code = delegation_of(name)
         base_name = name[3:] if code else name
         base = await self.registry.latest(base_name, PLAN)
         if code is not None and base is None:
-            return _refusal(
+            return (
                 f"{name}: there is no published document “{base_name}” in the "
-                f"{self.folders[PLAN]} folder to propose changes to; nothing was filed."
+                f"{self.folders[PLAN]} folder to propose changes to."
             )
         if base is None:
-            expected = f"{delegation}_<document>.docx"
-            return _refusal(f"{name}: a proposal is named {expected}; nothing was filed.")
+            return f"{name}: a proposal is named {delegation}_<document>.docx."
         try:
             data = await self._download(attachment)
         except Refusal as refusal:
-            return _refusal(f"{name}: {refusal.reason} Nothing was filed.")
-        base_data = self.files.get(base.sha256)
+            return f"{name}: {refusal.reason}"
         try:
             result: CheckResult = await asyncio.to_thread(
                 parse_with_limits,
                 check_job,
                 base.file_name,
-                base_data,
+                self.files.get(base.sha256),
                 name,
                 data,
                 delegation,
                 limits=_ENGINE_LIMITS,
             )
         except DocumentRefused as refused:
-            return _refusal(f"{name}: {refused.reason} Nothing was filed.")
+            return f"{name}: {refused.reason}"
         if result.report is None:
-            return _refusal(f"{name}: {result.refused} Nothing was filed.")
+            return f"{name}: {result.refused}"
+        return base, delegation, data, result
+
+    async def check(self, invocation: Invocation) -> tuple[bool, list[str]]:
+        attachment = await self.attachment(invocation)
+        if attachment is None:
+            return False, ["send !check as the caption of a file, or as a reply to one."]
+        checked = await self._checked(invocation, attachment)
+        if isinstance(checked, str):
+            return False, [checked]
+        base, _, _, result = checked
+        return True, [*result.lines(), f"base: {base.file_name} version {base.version}"]
+
+    async def set_status(
+        self,
+        invocation: Invocation,
+        document: str,
+        paragraphs: list[int],
+        status: str,
+        meeting: str | None,
+    ) -> str:
+        base = await self._compile_base(document)
+        await self.registry.set_status(
+            base.file_name, paragraphs, status, invocation.sender, meeting
+        )
+        return base.file_name
+
+    async def _intake(self, invocation: Invocation, attachment: Attachment) -> Reply:
+        """A proposal uploaded in the plenary: a receipt or a refusal, in its thread."""
+        name = attachment.file_name
+        checked = await self._checked(invocation, attachment)
+        if isinstance(checked, str):
+            return _refusal(f"{checked} Nothing was filed.")
+        base, delegation, data, result = checked
+        assert result.report is not None
         report = result.report
         digest = self.files.put(data)
         proposal = await self.registry.add_proposal(
@@ -250,6 +281,7 @@ class DocumentsService:
         proposals = [(p.file_name, self.files.get(p.sha256)) for p in standing]
         roster = await self.governance.roster()
         names = {d.code: d.name for d in roster.delegations} if roster else None
+        statuses = await self.registry.statuses(base.file_name)
         try:
             result: CompileResult = await asyncio.to_thread(
                 parse_with_limits,
@@ -258,6 +290,7 @@ class DocumentsService:
                 base_data,
                 proposals,
                 names=names,
+                statuses=statuses,
                 limits=_ENGINE_LIMITS,
             )
         except DocumentRefused as refused:

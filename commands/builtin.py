@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from commands import (
+    agree,
     audit,
+    check,
     compile_document,
     delegation,
     delegations,
@@ -90,6 +92,18 @@ def builtin_commands() -> list[Command]:
             COORDINATION,
             _MODERATION,
         ),
+        Command(
+            "agree", agree.AGREE_SUMMARY, agree.AgreeArgs, agree.agree, COORDINATION, _MODERATION
+        ),
+        Command(
+            "approve",
+            agree.APPROVE_SUMMARY,
+            agree.ApproveArgs,
+            agree.approve,
+            COORDINATION,
+            _MODERATION,
+        ),
+        Command("check", check.SUMMARY, check.Args, check.handle, _FOCAL_POINT, frozenset({DESK})),
         Command(
             "status",
             status.SUMMARY,

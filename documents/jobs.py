@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from documents.compile import Compilation, Submission, compile_revision
 from documents.errors import DocumentRefused, RefusalCode
-from documents.matrix import compilation_matrix
+from documents.matrix import Status, compilation_matrix
 from documents.proposals import ProposalReport, check_proposal, read_base
 from documents.safety import Limits
 
@@ -83,6 +83,7 @@ def compile_job(
     proposals: Sequence[tuple[str, bytes]],
     *,
     names: Mapping[str, str] | None = None,
+    statuses: Mapping[int, str] | None = None,
     now: datetime | None = None,
     limits: Limits | None = None,
 ) -> CompileResult:
@@ -111,5 +112,6 @@ def compile_job(
         submissions,
         title=f"Compilation matrix — {base_name}",
         names=names,
+        statuses={n: Status(s) for n, s in (statuses or {}).items()},
     )
     return CompileResult(compilation.revision, matrix, compilation, refused)

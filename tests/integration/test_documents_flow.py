@@ -153,3 +153,17 @@ async def test_refusals_in_the_plenary(
     assert reason in answer, answer
     assert "Nothing was filed" in answer or "nothing was filed" in answer
     assert len(await registry.proposals()) == before
+
+
+async def test_check_in_the_desk_and_paragraph_statuses(group: WorkingGroup) -> None:
+    ag, chair = user(group, "ag.fp"), user(group, "chair")
+    desk = group.room_id(RoomRef(RoomKind.DESK, delegation="AG"))  # type: ignore[arg-type]
+    answer = await reply_to(ag, await ag.send_file(desk, AG, "AG_Matriz.docx", "!check"))
+    assert answer.startswith("Would be accepted") and "base: Matriz.docx version 1" in answer
+    refused = await reply_to(ag, await ag.send_file(desk, BASE, "AG_Matriz.docx", "!check"))
+    assert refused.startswith("Would be refused") and "no tracked changes" in refused
+    moderation = group.room_id(MODERATION)
+    agreed = await reply_to(chair, await chair.send_text(moderation, "!agree Matriz.docx 1,3"))
+    assert "paragraph(s) 1, 3 agreed ad referendum" in agreed
+    bad = await reply_to(chair, await chair.send_text(moderation, "!agree Matriz.docx 3-1"))
+    assert bad.startswith("Refused:")

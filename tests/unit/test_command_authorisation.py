@@ -101,6 +101,9 @@ SAMPLE_BODIES = {
     "documents": "!documents plan",
     "compile": "!compile Matriz.docx",
     "status": "!status",
+    "agree": "!agree Matriz.docx 3,5-7",
+    "approve": "!approve Matriz.docx 3 --meeting 2026-12-12",
+    "check": "!check",
 }
 
 # builtin.py answers !help and !ping for anyone on this homeserver (a deliberate deviation, so the

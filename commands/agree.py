@@ -1,0 +1,63 @@
+"""`!agree DOC PARAGRAPHS` and `!approve DOC PARAGRAPHS --meeting DATE` (moderation room).
+
+A paragraph agreed in the virtual discussion is only "agreed ad referendum" until approved at a
+formal meeting (SPEC §3); the next compilation matrix shows the status.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import Field
+
+from commands.paragraphs import parse_paragraphs
+from commands.reply import Reply
+from commands.table import Args as BaseArgs
+from commands.table import Invocation
+
+AGREE_SUMMARY = "mark paragraphs of a document agreed ad referendum"
+APPROVE_SUMMARY = "mark paragraphs of a document approved at a formal meeting"
+
+
+class AgreeArgs(BaseArgs):
+    positional = ("document", "paragraphs")
+    document: str = Field(description="the document, e.g. Matriz.docx")
+    paragraphs: str = Field(description="paragraph numbers, e.g. 3,5-7")
+
+
+class ApproveArgs(AgreeArgs):
+    meeting: str = Field(description="the formal meeting, e.g. 2026-12-12")
+
+
+class Deps(Protocol):
+    async def set_status(
+        self,
+        invocation: Invocation,
+        document: str,
+        paragraphs: list[int],
+        status: str,
+        meeting: str | None,
+    ) -> str: ...
+
+
+async def _set(
+    deps: Deps, invocation: Invocation, args: AgreeArgs, status: str, meeting: str | None
+) -> Reply:
+    try:
+        numbers = parse_paragraphs(args.paragraphs)
+    except ValueError as exc:
+        return Reply.plain(f"Refused: {exc}.")
+    document = await deps.set_status(invocation, args.document, numbers, status, meeting)
+    listed = ", ".join(str(n) for n in numbers)
+    when = f" at the meeting of {meeting}" if meeting else ""
+    return Reply.plain(
+        f"{document}: paragraph(s) {listed} {status}{when}. The next compilation matrix shows it."
+    )
+
+
+async def agree(deps: Deps, invocation: Invocation, args: AgreeArgs) -> Reply:
+    return await _set(deps, invocation, args, "agreed ad referendum", None)
+
+
+async def approve(deps: Deps, invocation: Invocation, args: ApproveArgs) -> Reply:
+    return await _set(deps, invocation, args, "approved", args.meeting)
