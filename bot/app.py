@@ -266,6 +266,7 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         table=table,
         deps=CommandDeps(commands=table, governance=governance, documents=documents),
         uploads=documents.upload,
+        joined=documents.member_joined,
         governance=governance,
         enforcer=enforcer,
         metrics=metrics,

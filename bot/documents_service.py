@@ -270,6 +270,38 @@ class DocumentsService:
             txn_id=_txn("file-proposal", source_event_id),
         )
 
+    # -- late joiners ---------------------------------------------------------------------------
+
+    async def member_joined(self, room_id: str, user_id: str, event_id: str) -> None:
+        """A member who joins a folder room gets its current documents anew: Matrix gives a late
+        joiner no keys to earlier messages (SPEC §3)."""
+        ref = self.governance.reconciler.ref_of(room_id)
+        if ref is None or ref.kind is not RoomKind.FOLDER or ref.folder is None:
+            return
+        documents = [
+            d for d in await self.registry.current(ref.folder.value) if d.file_info is not None
+        ]
+        if not documents:
+            return
+        await self.gateway.send_notice(
+            room_id,
+            Reply.plain(
+                f"Welcome, {user_id}: the current documents of this folder follow (sent again, "
+                "so that you can open them)."
+            ),
+            txn_id=_txn("welcome", event_id),
+        )
+        for document in documents:
+            assert document.file_info is not None
+            await self.gateway.send_file(
+                room_id,
+                document.file_name,
+                document.file_info,
+                document.size,
+                document.mimetype,
+                txn_id=_txn(f"resend-{document.id}", event_id),
+            )
+
     # -- compilation ------------------------------------------------------------------------------
 
     async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
@@ -374,17 +406,24 @@ class DocumentsService:
             source_event_id=source_event_id,
         )
         if published.event_id is None:
-            await self._post(published, data, source_event_id, repost)
+            await self._post(
+                published, data, source_event_id, repost, attachment.content.get("file")
+            )
         return published
 
     async def _post(
-        self, published: Published, data: bytes, source_event_id: str, repost: bool
+        self,
+        published: Published,
+        data: bytes,
+        source_event_id: str,
+        repost: bool,
+        attachment_file: Any = None,
     ) -> None:
         room_id = self._folder_room(published.folder)
         if room_id is None:
             raise Refusal("the folder rooms are not provisioned yet; try again in a moment.")
         folder_name = self.folders[published.folder]
-        file_info: dict[str, Any] = {}
+        file_info: dict[str, Any] = dict(attachment_file or {})
         event_id = source_event_id
         if repost:
             file_info = await self.gateway.upload_encrypted(

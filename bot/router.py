@@ -77,6 +77,8 @@ class CommandEvent:
 
 # Where uploads go: the shell's intake decides by room and role (a reply, or None: ignored).
 UploadHandler = Callable[[Invocation], Awaitable[Reply | None]]
+# Someone joined a room (room id, user id, event id): e.g. a folder resends its documents.
+JoinHandler = Callable[[str, str, str], Awaitable[None]]
 
 
 class Router:
@@ -95,8 +97,10 @@ class Router:
         governance: Governance | None = None,
         enforcer: Enforcer | None = None,
         uploads: UploadHandler | None = None,
+        joined: JoinHandler | None = None,
     ) -> None:
         self.uploads = uploads
+        self.joined = joined
         self.gateway = gateway
         self.governance = governance
         self.enforcer = enforcer
@@ -202,6 +206,15 @@ class Router:
             timeline = list(info.timeline.events)
             if dispatch and self.enforcer is not None:
                 await self.enforcer.observe(room_id, observed_events(timeline))
+            if dispatch and self.joined is not None:
+                for event in timeline:
+                    if (
+                        isinstance(event, RoomMemberEvent)
+                        and event.membership == "join"
+                        and event.prev_membership != "join"
+                        and event.state_key != self.gateway.user_id
+                    ):
+                        self._spawn_join(room_id, event.state_key, event.event_id)
             if dispatch and info.timeline.limited and info.timeline.prev_batch:
                 floor = max(self._gap_floor_ms, self._first_start_ms)
                 older = await self.gateway.older_events(room_id, info.timeline.prev_batch, floor)
@@ -233,6 +246,21 @@ class Router:
             task = asyncio.create_task(self._handle(command), name=f"cmd {command.event_id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def _spawn_join(self, room_id: str, user_id: str, event_id: str) -> None:
+        async def once() -> None:
+            if await self.db.is_handled(event_id):
+                return
+            assert self.joined is not None
+            try:
+                await self.joined(room_id, user_id, event_id)
+                await self.db.mark_handled(event_id, room_id, "joined")
+            except Exception:
+                log.exception("could not welcome %s in %s", user_id, room_id)
+
+        task = asyncio.create_task(once(), name=f"join {event_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _after_own_join(self, events: Iterable[Event]) -> list[Event]:
         """Drop what a room held before the bot joined it: that is history, not a command."""

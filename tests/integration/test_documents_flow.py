@@ -54,6 +54,7 @@ async def group(
 ) -> AsyncIterator[WorkingGroup]:
     wg = WorkingGroup(synapse, tmp_path_factory.mktemp("docs"), ("AG", "BR"))
     await wg.create_accounts()
+    await wg.make_account("cl.fp")
     await wg.start()
     await wg.accept_invites()
     wg.people = {seat: await wg.matrix_user(seat) for seat in ("chair", "ag.fp", "br.fp")}  # type: ignore[attr-defined]
@@ -167,3 +168,19 @@ async def test_check_in_the_desk_and_paragraph_statuses(group: WorkingGroup) -> 
     assert "paragraph(s) 1, 3 agreed ad referendum" in agreed
     bad = await reply_to(chair, await chair.send_text(moderation, "!agree Matriz.docx 3-1"))
     assert bad.startswith("Refused:")
+
+
+async def test_a_focal_point_added_later_receives_the_folders_documents(
+    group: WorkingGroup,
+) -> None:
+    chair = user(group, "chair")
+    newcomer = await group.matrix_user("cl.fp")  # the device exists before anything is sent
+    added = await reply_to(
+        chair,
+        await chair.send_text(group.room_id(MODERATION), f"!delegation add CL {group.id('cl.fp')}"),
+    )
+    assert "Delegation CL (Chile) added" in added
+    await group.accept_invites(["cl.fp"])
+    plan = group.room_id(PLAN)
+    document = await file_in(newcomer, plan, "Matriz.docx")
+    assert await newcomer.download(document) == BASE
