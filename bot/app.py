@@ -98,6 +98,20 @@ class CommandDeps:
     async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
         return await self.documents.compile(invocation, document)
 
+    async def suggest(self, invocation: Invocation) -> str:
+        return await self.documents.suggest(invocation)
+
+    async def references(self) -> list[str]:
+        return await self.documents.references()
+
+    async def accept_suggestion(
+        self, invocation: Invocation, number: int, title: str | None, symbol: str | None
+    ) -> str:
+        return await self.documents.accept_suggestion(invocation, number, title, symbol)
+
+    async def decline_suggestion(self, invocation: Invocation, number: int, reason: str) -> str:
+        return await self.documents.decline_suggestion(invocation, number, reason)
+
     async def check(self, invocation: Invocation) -> tuple[bool, list[str]]:
         return await self.documents.check(invocation)
 

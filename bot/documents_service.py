@@ -24,7 +24,7 @@ from bot.governance import Governance
 from bot.matrix_gateway import Gateway, MatrixError
 from bot.settings import Settings
 from bot.storage.database import Database
-from bot.storage.registry import Proposal, Published, Registry
+from bot.storage.registry import Proposal, Published, Registry, Suggestion
 from commands.documents_deps import CompileOutcome, ProposalInfo, PublishedInfo
 from commands.reply import Reply
 from commands.table import Attachment, Invocation, Refusal
@@ -32,7 +32,7 @@ from documents.errors import DocumentRefused
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job, output_names
 from documents.proposals import delegation_of
 from documents.safety import Limits, parse_with_limits
-from room_policies.roles import FolderKey, Role, RoomKind, UserId
+from room_policies.roles import DelegationCode, FolderKey, Role, RoomKind, UserId
 from room_policies.rooms import RoomRef
 from room_policies.roster import Folders
 
@@ -269,6 +269,118 @@ class DocumentsService:
             DOCX,
             txn_id=_txn("file-proposal", source_event_id),
         )
+
+    # -- reference suggestions -------------------------------------------------------------------
+
+    async def suggest(self, invocation: Invocation) -> str:
+        attachment = await self.attachment(invocation)
+        if attachment is None:
+            raise Refusal("send !suggest as the caption of a file, or as a reply to one.")
+        if not invocation.delegation:
+            raise Refusal("only a delegation's focal point suggests reference documents.")
+        data = await self._download(attachment)
+        digest = self.files.put(data)
+        suggestion = await self.registry.suggest(
+            delegation=invocation.delegation,
+            file_name=PurePath(attachment.file_name).name or "document",
+            sha256=digest,
+            size=len(data),
+            mimetype=attachment.mimetype,
+            suggested_by=invocation.sender,
+            source_event_id=invocation.event_id,
+        )
+        moderation = self.governance.reconciler.room_id(RoomRef(RoomKind.MODERATION))
+        if moderation is not None:
+            file_info = await self.gateway.upload_encrypted(
+                data, suggestion.file_name, suggestion.mimetype
+            )
+            event_id = await self.gateway.send_file(
+                moderation,
+                suggestion.file_name,
+                file_info,
+                suggestion.size,
+                suggestion.mimetype,
+                txn_id=_txn("suggestion", invocation.event_id),
+            )
+            await self.gateway.send_notice(
+                moderation,
+                Reply.plain(
+                    f"Suggestion #{suggestion.id} from {suggestion.delegation}: "
+                    f"{suggestion.file_name}, as a reference document. !accept "
+                    f"{suggestion.id} or !decline {suggestion.id} <reason>."
+                ),
+                in_reply_to=event_id,
+                txn_id=_txn("suggestion-notice", invocation.event_id),
+            )
+        return (
+            f"Suggestion #{suggestion.id} ({suggestion.file_name}) is with the Chair; you will "
+            "be told in your desk whether it is accepted."
+        )
+
+    async def references(self) -> list[str]:
+        return [
+            f"#{s.id} {s.delegation}: {s.file_name}, {s.suggested_at:%Y-%m-%d} — {s.status}"
+            + (f" ({s.reason})" if s.reason else "")
+            for s in await self.registry.suggestions()
+        ]
+
+    async def accept_suggestion(
+        self, invocation: Invocation, number: int, title: str | None, symbol: str | None
+    ) -> str:
+        suggestion = await self._pending(number)
+        data = self.files.get(suggestion.sha256)
+        attachment = Attachment(
+            suggestion.file_name, suggestion.mimetype, suggestion.size, invocation.event_id, {}
+        )
+        published = await self._register(
+            invocation.sender,
+            f"suggestion-{suggestion.id}",
+            attachment,
+            data,
+            FolderKey.REFERENCE.value,
+            title=title,
+            symbol=symbol,
+            classification=self.classifications[0],
+            language=None,
+        )
+        await self.registry.decide(number, "accepted", invocation.sender, None)
+        await self._tell_desk(
+            suggestion.delegation,
+            f"Your suggestion #{number} ({suggestion.file_name}) was accepted and published in "
+            f"{self.folders[FolderKey.REFERENCE.value]} (version {published.version}).",
+            invocation.event_id,
+        )
+        return (
+            f"Suggestion #{number} accepted: {published.file_name} is published in "
+            f"{self.folders[FolderKey.REFERENCE.value]}; {suggestion.delegation} is told."
+        )
+
+    async def decline_suggestion(self, invocation: Invocation, number: int, reason: str) -> str:
+        suggestion = await self._pending(number)
+        await self.registry.decide(number, "declined", invocation.sender, reason)
+        await self._tell_desk(
+            suggestion.delegation,
+            f"Your suggestion #{number} ({suggestion.file_name}) was declined: {reason}",
+            invocation.event_id,
+        )
+        return f"Suggestion #{number} declined; {suggestion.delegation} is told why."
+
+    async def _pending(self, number: int) -> Suggestion:
+        suggestion = await self.registry.suggestion(number)
+        if suggestion is None:
+            raise Refusal(f"there is no suggestion #{number}; see !references.")
+        if suggestion.status != "pending":
+            raise Refusal(f"suggestion #{number} was already {suggestion.status}.")
+        return suggestion
+
+    async def _tell_desk(self, delegation: str, text: str, source_event_id: str) -> None:
+        desk = self.governance.reconciler.room_id(
+            RoomRef(RoomKind.DESK, delegation=DelegationCode(delegation))
+        )
+        if desk is not None:
+            await self.gateway.send_notice(
+                desk, Reply.plain(text), txn_id=_txn("desk", source_event_id)
+            )
 
     # -- late joiners ---------------------------------------------------------------------------
 

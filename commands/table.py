@@ -34,6 +34,8 @@ class Args(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     positional: ClassVar[tuple[str, ...]] = ()
+    # The last positional takes the rest of the line (a reason: `!decline 2 not in the mandate`).
+    rest_of_line: ClassVar[bool] = False
 
 
 class NoArgs(Args):
@@ -243,12 +245,15 @@ class CommandTable:
                 )
         values: dict[str, object] = dict(parsed.options)
         slots = command.args.positional
-        if len(parsed.positionals) > len(slots):
-            extra = " ".join(parsed.positionals[len(slots) :])
+        positionals = list(parsed.positionals)
+        if command.args.rest_of_line and slots and len(positionals) > len(slots):
+            positionals[len(slots) - 1 :] = [" ".join(positionals[len(slots) - 1 :])]
+        if len(positionals) > len(slots):
+            extra = " ".join(positionals[len(slots) :])
             raise UsageError(
                 Reply.plain(f"!{command.name} does not take {extra!r}. Usage: {command.usage()}")
             )
-        for slot, value in zip(slots, parsed.positionals, strict=False):
+        for slot, value in zip(slots, positionals, strict=False):
             if slot in values:
                 raise UsageError(Reply.plain(f"{slot} is given twice. Usage: {command.usage()}"))
             values[slot] = value

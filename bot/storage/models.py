@@ -131,3 +131,22 @@ class ParagraphStatus(Base):
     meeting: Mapped[str | None] = mapped_column(String(64), nullable=True)
     set_by: Mapped[str] = mapped_column(String(255))
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SuggestionRecord(Base):
+    """A reference document a delegation suggested; the Chair accepts or declines it."""
+
+    __tablename__ = "suggestions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delegation: Mapped[str] = mapped_column(String(8))
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    mimetype: Mapped[str] = mapped_column(String(255))
+    suggested_by: Mapped[str] = mapped_column(String(255))
+    suggested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

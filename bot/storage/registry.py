@@ -16,7 +16,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import Database
-from bot.storage.models import ParagraphStatus, ProposalRecord, PublishedDocument
+from bot.storage.models import (
+    ParagraphStatus,
+    ProposalRecord,
+    PublishedDocument,
+    SuggestionRecord,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,35 @@ class Proposal:
     changes: int
     paragraphs: list[int]
     superseded_by: int | None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: int
+    delegation: str
+    file_name: str
+    sha256: str
+    size: int
+    mimetype: str
+    suggested_by: str
+    suggested_at: datetime
+    status: str  # pending | accepted | declined
+    reason: str | None
+
+
+def _suggestion(row: SuggestionRecord) -> Suggestion:
+    return Suggestion(
+        row.id,
+        row.delegation,
+        row.file_name,
+        row.sha256,
+        row.size,
+        row.mimetype,
+        row.suggested_by,
+        _utc(row.suggested_at),
+        row.status,
+        row.reason,
+    )
 
 
 def _utc(when: datetime) -> datetime:
@@ -295,3 +329,62 @@ class Registry:
                 )
             ).all()
             return {r.paragraph: r.status for r in rows}
+
+    # -- suggestions ---------------------------------------------------------------------------
+
+    async def suggest(
+        self,
+        *,
+        delegation: str,
+        file_name: str,
+        sha256: str,
+        size: int,
+        mimetype: str,
+        suggested_by: str,
+        source_event_id: str,
+    ) -> Suggestion:
+        async with self._session.begin() as s:
+            row = await s.scalar(
+                select(SuggestionRecord).where(SuggestionRecord.source_event_id == source_event_id)
+            )
+            if row is None:
+                row = SuggestionRecord(
+                    delegation=delegation,
+                    file_name=file_name,
+                    sha256=sha256,
+                    size=size,
+                    mimetype=mimetype,
+                    suggested_by=suggested_by,
+                    suggested_at=datetime.now(UTC),
+                    source_event_id=source_event_id,
+                    status="pending",
+                )
+                s.add(row)
+                await s.flush()
+            return _suggestion(row)
+
+    async def suggestions(self, status: str | None = None) -> list[Suggestion]:
+        query = select(SuggestionRecord).order_by(SuggestionRecord.id)
+        if status is not None:
+            query = query.where(SuggestionRecord.status == status)
+        async with self._session() as s:
+            return [_suggestion(r) for r in (await s.scalars(query)).all()]
+
+    async def decide(
+        self, number: int, status: str, decided_by: str, reason: str | None
+    ) -> Suggestion | None:
+        """Accept or decline a pending suggestion; None if there is no such pending one."""
+        async with self._session.begin() as s:
+            row = await s.get(SuggestionRecord, number)
+            if row is None or row.status != "pending":
+                return None
+            row.status = status
+            row.reason = reason
+            row.decided_by = decided_by
+            row.decided_at = datetime.now(UTC)
+            return _suggestion(row)
+
+    async def suggestion(self, number: int) -> Suggestion | None:
+        async with self._session() as s:
+            row = await s.get(SuggestionRecord, number)
+            return _suggestion(row) if row else None

@@ -184,3 +184,36 @@ async def test_a_focal_point_added_later_receives_the_folders_documents(
     plan = group.room_id(PLAN)
     document = await file_in(newcomer, plan, "Matriz.docx")
     assert await newcomer.download(document) == BASE
+
+
+async def test_reference_suggestions(group: WorkingGroup) -> None:
+    ag, chair = user(group, "ag.fp"), user(group, "chair")
+    desk = group.room_id(RoomRef(RoomKind.DESK, delegation="AG"))  # type: ignore[arg-type]
+    moderation = group.room_id(MODERATION)
+    study = build(p(r("A study on early warning systems.")))
+    answer = await reply_to(
+        ag, await ag.send_file(group.room_id(PLENARY), study, "Study.docx", "!suggest")
+    )
+    assert answer.startswith("Suggestion #1 (Study.docx) is with the Chair")
+    await file_in(chair, moderation, "Study.docx")
+    listing = await reply_to(chair, await chair.send_text(moderation, "!references"))
+    assert "#1 AG: Study.docx" in listing and "pending" in listing
+    accepted = await reply_to(chair, await chair.send_text(moderation, "!accept 1"))
+    assert "Suggestion #1 accepted" in accepted
+    await ag.wait_for(
+        lambda rid, ev: rid == desk and "was accepted" in getattr(ev, "body", ""), timeout=60
+    )
+    reference = group.room_id(RoomRef(RoomKind.FOLDER, folder=FolderKey.REFERENCE))
+    assert await ag.download(await file_in(ag, reference, "Study.docx")) == study
+    again = await reply_to(chair, await chair.send_text(moderation, "!decline 1 too late"))
+    assert again == "Refused: suggestion #1 was already accepted."
+    second = await reply_to(ag, await ag.send_file(desk, study, "Other.docx", "!suggest"))
+    assert second.startswith("Suggestion #2")
+    declined = await reply_to(
+        chair, await chair.send_text(moderation, "!decline 2 'not within the mandate'")
+    )
+    assert "declined" in declined
+    await ag.wait_for(
+        lambda rid, ev: rid == desk and "not within the mandate" in getattr(ev, "body", ""),
+        timeout=60,
+    )

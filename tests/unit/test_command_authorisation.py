@@ -69,7 +69,8 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
     ),
     DESK: (
         frozenset({Role.FOCAL_POINT}),
-        frozenset({"experts", "check", "status", "lang", "help"}),
+        # Issue #5 adds !suggest in the desk too ("`!suggest` on a file (plenary or desk)").
+        frozenset({"experts", "check", "status", "lang", "help", "suggest"}),
     ),
     DIRECT: (ROSTER_MEMBERS, frozenset({"help", "ping", "lang", "support"})),
 }
@@ -104,6 +105,10 @@ SAMPLE_BODIES = {
     "agree": "!agree Matriz.docx 3,5-7",
     "approve": "!approve Matriz.docx 3 --meeting 2026-12-12",
     "check": "!check",
+    "suggest": "!suggest",
+    "references": "!references",
+    "accept": "!accept 1",
+    "decline": "!decline 1 'not relevant here'",
 }
 
 # builtin.py answers !help and !ping for anyone on this homeserver (a deliberate deviation, so the

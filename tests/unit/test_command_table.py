@@ -221,3 +221,10 @@ def test_bad_positional_value_is_named_as_positional(table: CommandTable) -> Non
 class _NumberArgs(Args):
     positional = ("number",)
     number: int
+
+
+def test_the_last_positional_may_take_the_rest_of_the_line() -> None:
+    from commands.builtin import default_table
+
+    bound = default_table().bind("!decline 2 not within the mandate")
+    assert bound.args.model_dump() == {"number": 2, "reason": "not within the mandate"}

@@ -1,0 +1,77 @@
+"""Reference suggestions (SPEC §3): a delegation sends a document to the Chair, who accepts or
+declines it.
+
+`!suggest` (plenary or desk, on a file) → queued and shown in the moderation room;
+`!references`, `!accept N`, `!decline N reason` (moderation room) → the focal point is told in
+their desk; an accepted document is published in the Reference documents folder.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import Field
+
+from commands.reply import Reply
+from commands.table import Args as BaseArgs
+from commands.table import Invocation, NoArgs
+
+SUGGEST_SUMMARY = "suggest a reference document (caption or reply) to the Chair"
+REFERENCES_SUMMARY = "list the reference documents delegations suggested"
+ACCEPT_SUMMARY = "accept suggestion N: it is published in the reference folder"
+DECLINE_SUMMARY = "decline suggestion N, with the reason the delegation is told"
+
+
+class SuggestArgs(NoArgs):
+    pass
+
+
+class ReferencesArgs(NoArgs):
+    pass
+
+
+class AcceptArgs(BaseArgs):
+    positional = ("number",)
+    number: int = Field(ge=1, description="the suggestion's number (see !references)")
+    title: str | None = Field(default=None, description="the title (default: the file name)")
+    symbol: str | None = Field(default=None, description="the document symbol, if any")
+
+
+class DeclineArgs(BaseArgs):
+    positional = ("number", "reason")
+    rest_of_line = True
+    number: int = Field(ge=1, description="the suggestion's number (see !references)")
+    reason: str = Field(min_length=3, description="why, in a sentence the delegation reads")
+
+
+class Deps(Protocol):
+    async def suggest(self, invocation: Invocation) -> str: ...
+
+    async def references(self) -> list[str]: ...
+
+    async def accept_suggestion(
+        self, invocation: Invocation, number: int, title: str | None, symbol: str | None
+    ) -> str: ...
+
+    async def decline_suggestion(self, invocation: Invocation, number: int, reason: str) -> str: ...
+
+
+async def suggest(deps: Deps, invocation: Invocation, args: SuggestArgs) -> Reply:
+    return Reply.plain(await deps.suggest(invocation))
+
+
+async def references(deps: Deps, invocation: Invocation, args: ReferencesArgs) -> Reply:
+    lines = await deps.references()
+    if not lines:
+        return Reply.plain("No reference document has been suggested.")
+    return Reply.titled("Suggested reference documents:", lines)
+
+
+async def accept(deps: Deps, invocation: Invocation, args: AcceptArgs) -> Reply:
+    return Reply.plain(
+        await deps.accept_suggestion(invocation, args.number, args.title, args.symbol)
+    )
+
+
+async def decline(deps: Deps, invocation: Invocation, args: DeclineArgs) -> Reply:
+    return Reply.plain(await deps.decline_suggestion(invocation, args.number, args.reason))
