@@ -217,3 +217,15 @@ async def test_reference_suggestions(group: WorkingGroup) -> None:
         lambda rid, ev: rid == desk and "not within the mandate" in getattr(ev, "body", ""),
         timeout=60,
     )
+
+
+async def test_the_homeserver_holds_no_plaintext_of_files_or_messages(group: WorkingGroup) -> None:
+    """Synapse's media store and database hold ciphertext only: no Word package (its zip entry
+    names are stored in the clear in any .docx), no file name, no receipt."""
+    for needle in (b"word/document.xml", b"AG_Matriz.docx", b"Receipt: ", b"Study.docx"):
+        holding = [
+            path
+            for path in group.synapse.directory.rglob("*")
+            if path.is_file() and needle in path.read_bytes()
+        ]
+        assert holding == [], (needle, holding)
