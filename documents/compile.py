@@ -24,6 +24,7 @@ import pycountry
 from documents.edits import (
     Change,
     Conflict,
+    Edit,
     Stream,
     base_stream,
     combine,
@@ -53,6 +54,7 @@ class Submission:
     code: str
     document: Document
     submitted: datetime | None = None
+    edits: tuple[Edit, ...] | None = None  # in base coordinates, when already known
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,10 @@ def compile_revision(
     stream = base_stream(texts)
     numbers = numbering(texts)
     order = [s.code for s in submissions]
-    per_code = {s.code: edits_of(stream, s.document) for s in submissions}
+    per_code = {
+        s.code: list(s.edits) if s.edits is not None else edits_of(stream, s.document)
+        for s in submissions
+    }
     items = combine(stream, [(code, per_code[code]) for code in order])
 
     package = docx.Document(io.BytesIO(base_data))

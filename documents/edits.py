@@ -214,6 +214,18 @@ def _whole_paragraphs(edit: Edit, base: Stream) -> bool:
     )
 
 
+def _apply(base: Stream, start: int, end: int, edits: list[Edit]) -> tuple[str, ...]:
+    """Base tokens [start, end) with these (non-overlapping, sorted) edits made."""
+    out: list[str] = []
+    position = start
+    for edit in edits:
+        out += base.tokens[position : edit.start]
+        out += edit.tokens
+        position = edit.end
+    out += base.tokens[position:end]
+    return tuple(out)
+
+
 def combine(base: Stream, proposals: Iterable[tuple[str, list[Edit]]]) -> list[Change | Conflict]:
     """The delegations' edits, merged where identical, grouped where they overlap; in base
     order. `proposals` is (code, edits) in the order the delegations are to be listed."""
@@ -239,13 +251,17 @@ def combine(base: Stream, proposals: Iterable[tuple[str, list[Edit]]]) -> list[C
             continue
         start = min(e.start for e in cluster)
         end = max(e.end for e in cluster)
-        alternatives = []
-        for edit in sorted(cluster, key=lambda e: order.index(by_edit[e][0])):
-            version = (
-                *base.tokens[start : edit.start],
-                *edit.tokens,
-                *base.tokens[edit.end : end],
-            )
-            alternatives.append((tuple(version), tuple(by_edit[edit])))
+        # One version of the span per delegation — all of its edits there, applied together —
+        # and delegations whose versions are the same share one alternative.
+        versions: dict[tuple[str, ...], list[str]] = {}
+        for code in order:
+            mine = sorted(e for e in cluster if code in by_edit[e])
+            if mine:
+                versions.setdefault(_apply(base, start, end, mine), []).append(code)
+        if len(versions) == 1:
+            ((version, codes),) = versions.items()
+            out.append(Change(Edit(start, end, version), tuple(codes)))
+            continue
+        alternatives = [(version, tuple(codes)) for version, codes in versions.items()]
         out.append(Conflict(start, end, tuple(alternatives)))
     return out

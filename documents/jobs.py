@@ -98,7 +98,9 @@ def compile_job(
         except DocumentRefused as exc:
             refused.append((file_name, exc.reason))
             continue
-        accepted[report.delegation] = Submission(report.delegation, report.document)
+        accepted[report.delegation] = Submission(
+            report.delegation, report.document, edits=report.edits
+        )
     if not accepted:
         raise DocumentRefused(
             RefusalCode.NO_PROPOSALS,

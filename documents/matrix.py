@@ -54,12 +54,18 @@ def compilation_matrix(
     per_row: dict[int, list[tuple[str, list[Edit]]]] = {i: [] for i in rows}
     for submission in submissions:
         grouped: dict[int, list[Edit]] = {}
-        for edit in edits_of(stream, submission.document):
+        edits = (
+            list(submission.edits)
+            if submission.edits is not None
+            else edits_of(stream, submission.document)
+        )
+        for edit in edits:
             grouped.setdefault(row_of[home_paragraph(stream, edit)], []).append(edit)
         for row, edits in grouped.items():
             per_row.setdefault(row, []).append((submission.code, edits))
 
     document = docx.Document()
+    document.styles["Normal"].font.size = Pt(9)
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
@@ -86,11 +92,6 @@ def compilation_matrix(
         number = numbers[index]
         status = (statuses or {}).get(number or 0, Status.OPEN)
         cells[3].text = status.value
-    for row in table.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(9)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

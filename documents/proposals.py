@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pycountry
 
-from documents.edits import base_stream, edits_of, home_paragraph
+from documents.edits import Edit, base_stream, edits_of, home_paragraph
 from documents.errors import DocumentRefused, RefusalCode
 from documents.model import Document
 from documents.safety import Limits, check_package
@@ -40,6 +40,7 @@ class ProposalReport:
     paragraphs_touched: tuple[int, ...]  # base paragraph numbers (see `numbering`)
     formatting_changes: int
     document: Document
+    edits: tuple[Edit, ...] = ()  # in base coordinates (computed once, reused by the compiler)
 
 
 def numbering(paragraphs: Sequence[str]) -> list[int | None]:
@@ -141,6 +142,7 @@ def check_proposal(
         paragraphs_touched=tuple(touched),
         formatting_changes=sum(p.formatting_changes for p in proposal.paragraphs),
         document=proposal,
+        edits=tuple(edits),
     )
 
 
