@@ -1,0 +1,68 @@
+"""SIGKILL of the bot right after a proposal is uploaded: after the restart, exactly one receipt
+and one filed copy (issue #5)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from nio import RoomEncryptedFile
+
+from bot.settings import load_settings
+from bot.synapse_server import LocalSynapse, free_port
+from tests.integration.conftest import BotProcess
+from tests.integration.test_documents_flow import AG, BASE
+from tests.integration.working_group import WorkingGroup, wait_for
+
+
+async def test_sigkill_after_an_upload_gives_one_receipt_and_one_copy(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    group = WorkingGroup(synapse, tmp_path, ("AG",))
+    await group.create_accounts()
+    http_port = free_port()
+    config = group.write_config(http_port)
+    bot = BotProcess(config, http_port)
+    bot.start()
+    try:
+        await bot.healthy()
+        settings = load_settings(config)
+        # The rooms exist once the chair and the focal point are invited to them.
+
+        async def invited() -> bool:
+            return len(await (await group.as_http("ag.fp")).invited_rooms()) >= 6
+
+        await wait_for(invited, 120, "the focal point's invitations")
+        await group.accept_invites(["chair", "ag.fp"])
+        chair = await group.matrix_user("chair")
+        ag = await group.matrix_user("ag.fp")
+        rooms = {r.display_name: rid for rid, r in chair.client.rooms.items()}
+        moderation, plenary = rooms["Moderation"], rooms["Plenary"]
+        published = await chair.send_file(moderation, BASE, "Matriz.docx", "!publish plan")
+        assert "Published" in (await chair.wait_reply(published, timeout=90)).body
+
+        sent = await ag.send_file(plenary, AG, "AG_Matriz.docx")
+        bot.kill()
+        bot.start()
+        await bot.healthy()
+        receipt = await ag.wait_reply(sent, timeout=120)
+        assert receipt.body.startswith("Receipt: AG_Matriz.docx")
+        await asyncio.sleep(5)  # time for a second receipt or copy, if there were to be one
+        assert len(ag.replies_to(sent)) == 1
+        plan = next(
+            rid for rid, r in ag.client.rooms.items() if r.display_name == "Inter-American Plan"
+        )
+        copies = [
+            ev
+            for rid, ev in ag.events
+            if rid == plan
+            and isinstance(ev, RoomEncryptedFile)
+            and ev.source["content"].get("filename") == "AG_Matriz.docx"
+        ]
+        assert len(copies) == 1
+    finally:
+        bot.terminate()
+        await group.stop()
+    with sqlite3.connect(settings.data_dir / "plenaria.db") as db:
+        assert db.execute("select count(*) from proposals").fetchone()[0] == 1
