@@ -116,6 +116,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", type=Path, default=Path(".demo"), help="data folder (.demo)")
     demo.add_argument("--port", type=int, default=8008, help="homeserver port (8008)")
     demo.add_argument("--http-port", type=int, default=9100, help="health/metrics port (9100)")
+    demo.add_argument(
+        "--scenario",
+        action="store_true",
+        help="also play a scripted round (proposals, a refusal, a compilation) into .demo/out/",
+    )
     return parser
 
 
@@ -310,7 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.verb == "demo":
             from bot.demo import run_demo
 
-            return run_demo(args.dir, args.port, args.http_port)
+            return run_demo(args.dir, args.port, args.http_port, args.scenario)
     except ConfigError as exc:
         print(f"plenaria: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -19,6 +19,7 @@ from pathlib import Path
 from bot import roster_service
 from bot.accounts import AccountError, AccountService, generate_password, wanted_accounts
 from bot.app import App, build_app
+from bot.demo_documents import BASE_NAME, sample_base
 from bot.matrix_gateway import _write_private
 from bot.settings import Settings, load_settings
 from bot.synapse_server import LocalSynapse, SynapseError
@@ -118,7 +119,7 @@ def _write_config(directory: Path, synapse: LocalSynapse, http_port: int) -> Pat
     return config
 
 
-def run_demo(directory: Path, port: int, http_port: int) -> int:
+def run_demo(directory: Path, port: int, http_port: int, scenario: bool = False) -> int:
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)
@@ -139,13 +140,15 @@ def run_demo(directory: Path, port: int, http_port: int) -> int:
         print(f"plenaria demo: {exc}", file=sys.stderr)
         return 1
     try:
-        return asyncio.run(_serve(directory, synapse, http_port))
+        return asyncio.run(_serve(directory, synapse, http_port, scenario))
     finally:
         print("Stopping Synapse …", flush=True)
         synapse.stop()
 
 
-async def _serve(directory: Path, synapse: LocalSynapse, http_port: int) -> int:
+async def _serve(
+    directory: Path, synapse: LocalSynapse, http_port: int, scenario: bool = False
+) -> int:
     people = [localpart for localpart, _ in DEMO_PEOPLE]
     accounts = [BOT, WARDEN, *people]
     passwords = _passwords(directory / "secrets" / "passwords.json", accounts)
@@ -171,6 +174,14 @@ async def _serve(directory: Path, synapse: LocalSynapse, http_port: int) -> int:
         ready.cancel()
         runner.result()
     _print_welcome(synapse, passwords, app.http.port, len(app.governance.reconciler.known()))
+    if scenario:
+        from bot.scenario import play
+
+        try:
+            await play(synapse.url, SERVER_NAME, passwords, directory)
+        except (TimeoutError, RuntimeError) as exc:
+            print(f"plenaria demo: the scenario stopped: {exc}", file=sys.stderr)
+        print("The platform keeps running: log in as above. Ctrl-C stops it.", flush=True)
     await runner
     print("Bot stopped.", flush=True)
     return 0
@@ -179,6 +190,17 @@ async def _serve(directory: Path, synapse: LocalSynapse, http_port: int) -> int:
 async def _ready(app: App) -> None:
     await app.router.synced.wait()
     await app.provisioned.wait()
+    # A base text to negotiate, in the Inter-American Plan folder (once: the key says so).
+    deps = app.router.deps
+    await deps.documents.publish_file(
+        sample_base(),
+        BASE_NAME,
+        "plan",
+        title="Inter-American Plan — draft matrix",
+        symbol="OEA/Ser.G CP/GT/CPDP-12/11",
+        publisher=app.gateway.user_id,
+        key=f"demo:{BASE_NAME}:1",
+    )
 
 
 async def _create_accounts(settings: Settings, passwords: dict[str, str]) -> None:
@@ -220,6 +242,10 @@ def _print_welcome(
         "the invitations. As ag.fp you find the working group's space, the Plenary, the three",
         "document folders, your Desk (send !help there) and the Experts room of Antigua and",
         "Barbuda; as chair, the Moderation room too (!delegations, !reconcile --dry-run, !audit).",
+        f"The Inter-American Plan folder holds {BASE_NAME}. As a focal point, download it, make",
+        "your changes with Track Changes on, save it as AG_Matriz.docx (your code) and upload it",
+        "in the Plenary: you get a receipt, or the reason it is refused. As chair, send !compile",
+        "in the Moderation room: the revised text and the compilation matrix come back there.",
         f"Any of you may start a chat with @{BOT}:{SERVER_NAME} and send !ping or !help.",
         "Ctrl-C stops the bot and Synapse; running `make demo` again reuses .demo/.",
         "",

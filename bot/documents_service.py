@@ -118,6 +118,32 @@ class DocumentsService:
         )
         return self._info(published)
 
+    async def publish_file(
+        self,
+        data: bytes,
+        file_name: str,
+        folder: str,
+        *,
+        title: str,
+        symbol: str | None,
+        publisher: str,
+        key: str,
+    ) -> Published:
+        """Publish a file the platform holds (not one sent in the chat): `key` names this
+        publication once and for all, so doing it again publishes nothing new."""
+        attachment = Attachment(file_name, DOCX, len(data), key, {})
+        return await self._register(
+            publisher,
+            key,
+            attachment,
+            data,
+            folder,
+            title=title,
+            symbol=symbol,
+            classification=self.classifications[0],
+            language=None,
+        )
+
     async def current_documents(self, folder: str | None) -> list[PublishedInfo]:
         return [self._info(d) for d in await self.registry.current(folder)]
 
@@ -192,9 +218,9 @@ class DocumentsService:
                 limits=_ENGINE_LIMITS,
             )
         except DocumentRefused as refused:
-            return f"{name}: {refused.reason}"
+            return _named(name, refused.reason)
         if result.report is None:
-            return f"{name}: {result.refused}"
+            return _named(name, result.refused or "")
         return base, delegation, data, result
 
     async def check(self, invocation: Invocation) -> tuple[bool, list[str]]:
@@ -395,6 +421,7 @@ class DocumentsService:
         ]
         if not documents:
             return
+        await self.gateway.refresh_keys([user_id])
         await self.gateway.send_notice(
             room_id,
             Reply.plain(
@@ -606,6 +633,11 @@ class DocumentsService:
             p.submitted_at,
             p.superseded_by is not None,
         )
+
+
+def _named(name: str, reason: str) -> str:
+    """The engine's reason, with the file's name unless it says it already."""
+    return reason if name in reason else f"{name}: {reason}"
 
 
 def _refusal(text: str) -> Reply:

@@ -340,6 +340,20 @@ class Gateway:
         except (KeyError, TypeError, ValueError) as exc:
             raise MatrixError("download", "undecryptable", type(exc).__name__) from None
 
+    async def refresh_keys(self, user_ids: list[str]) -> None:
+        """Fetch these users' device keys now (e.g. someone who just joined), so that what is
+        sent next is encrypted to their devices too."""
+        olm = self.client.olm
+        if olm is None:
+            return
+        olm.users_for_key_query.update(user_ids)
+        if self.client.should_query_keys:
+            _check(
+                await self._guard(self.client.keys_query(), "keys query"),
+                KeysQueryResponse,
+                "keys query",
+            )
+
     async def join(self, room_id: str) -> None:
         resp = await self._guard(self.client.join(room_id), "join")
         _check(resp, JoinResponse, f"join {room_id}")
