@@ -418,8 +418,7 @@ def _build(
 
 
 _MARKERS = frozenset(
-    w(tag)
-    for tag in ("bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd")
+    w(tag) for tag in ("bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd")
 )
 
 
