@@ -112,6 +112,9 @@ class CommandDeps:
     async def decline_suggestion(self, invocation: Invocation, number: int, reason: str) -> str:
         return await self.documents.decline_suggestion(invocation, number, reason)
 
+    async def distribute(self, invocation: Invocation, document: str | None) -> str:
+        return await self.documents.distribute(invocation, document)
+
     async def check(self, invocation: Invocation) -> tuple[bool, list[str]]:
         return await self.documents.check(invocation)
 

@@ -12,10 +12,14 @@ loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import json
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
 
 from nio import MegolmEvent, RoomGetEventResponse
 
@@ -40,6 +44,7 @@ log = logging.getLogger(__name__)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PLAN = FolderKey.PLAN.value
+_R = TypeVar("_R")
 _ENGINE_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
 
 
@@ -61,6 +66,10 @@ class DocumentsService:
         self.gateway = gateway
         self.governance = governance
         self.files = files
+        self.db = db
+        # The engine's workers get threads of their own: the default pool also serves nio's
+        # encrypted uploads, which must not queue behind 35 proposal checks.
+        self._engine = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine")
         self.registry = Registry(db)
 
     # -- what the commands see -----------------------------------------------------------------
@@ -207,15 +216,13 @@ class DocumentsService:
         except Refusal as refusal:
             return f"{name}: {refusal.reason}"
         try:
-            result: CheckResult = await asyncio.to_thread(
-                parse_with_limits,
+            result: CheckResult = await self._run(
                 check_job,
                 base.file_name,
                 self.files.get(base.sha256),
                 name,
                 data,
                 delegation,
-                limits=_ENGINE_LIMITS,
             )
         except DocumentRefused as refused:
             return _named(name, refused.reason)
@@ -445,7 +452,11 @@ class DocumentsService:
 
     async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
         base = await self._compile_base(document)
-        standing = await self.registry.latest_proposals(base.file_name)
+        standing = [
+            p
+            for p in await self.registry.latest_proposals(base.file_name)
+            if p.base_version == base.version
+        ]
         if not standing:
             raise Refusal(f"there is no proposal on {base.file_name} to compile.")
         base_data = self.files.get(base.sha256)
@@ -454,19 +465,30 @@ class DocumentsService:
         names = {d.code: d.name for d in roster.delegations} if roster else None
         statuses = await self.registry.statuses(base.file_name)
         try:
-            result: CompileResult = await asyncio.to_thread(
-                parse_with_limits,
+            result: CompileResult = await self._run(
                 compile_job,
                 base.file_name,
                 base_data,
                 proposals,
                 names=names,
                 statuses=statuses,
-                limits=_ENGINE_LIMITS,
             )
         except DocumentRefused as refused:
             raise Refusal(refused.reason) from None
         revision_name, matrix_name = output_names(base.file_name, base.version)
+        # The draft !distribute publishes: what was compiled, not what would be compiled now.
+        await self.db.put(
+            _draft_key(base.file_name),
+            json.dumps(
+                {
+                    "base_version": base.version,
+                    "revision": self.files.put(result.revision),
+                    "clean": self.files.put(result.clean),
+                    "revision_name": revision_name,
+                    "compiled_by": invocation.sender,
+                }
+            ),
+        )
         for file_name, data in ((revision_name, result.revision), (matrix_name, result.matrix)):
             self.files.put(data)
             file_info = await self.gateway.upload_encrypted(data, file_name, DOCX)
@@ -480,6 +502,49 @@ class DocumentsService:
                 thread_root=invocation.event_id,
             )
         return CompileOutcome(base.file_name, revision_name, matrix_name, result.summary())
+
+    async def distribute(self, invocation: Invocation, document: str | None) -> str:
+        """Publish the last compiled draft in the plan folder: the revised text (every change
+        accepted, conflicts in brackets) as the next version of the document, on which the
+        next proposals are made, and the revision with its tracked changes beside it."""
+        base = await self._compile_base(document)
+        stored = await self.db.get(_draft_key(base.file_name))
+        if stored is None:
+            raise Refusal(f"{base.file_name} has not been compiled yet: !compile it first.")
+        draft = json.loads(stored)
+        if draft["base_version"] != base.version:
+            raise Refusal(
+                f"the last compilation was made on version {draft['base_version']} of "
+                f"{base.file_name}, which is now at version {base.version}: !compile again."
+            )
+        revision = await self._register(
+            invocation.sender,
+            f"{invocation.event_id}:revision",
+            Attachment(draft["revision_name"], DOCX, None, invocation.event_id, {}),
+            self.files.get(draft["revision"]),
+            PLAN,
+            title=f"{base.title} — revision with the delegations' changes",
+            symbol=base.symbol,
+            classification=base.classification,
+            language=base.language,
+        )
+        clean = await self._register(
+            invocation.sender,
+            f"{invocation.event_id}:clean",
+            Attachment(base.file_name, DOCX, None, invocation.event_id, {}),
+            self.files.get(draft["clean"]),
+            PLAN,
+            title=base.title,
+            symbol=base.symbol,
+            classification=base.classification,
+            language=base.language,
+        )
+        return (
+            f"Distributed in {self.folders[PLAN]}: {clean.file_name} version {clean.version} "
+            f"(the revised text: every change accepted, conflicts in brackets; proposals are now "
+            f"made on it) and {revision.file_name} (the delegations' tracked changes). Both are "
+            "announced in the plenary."
+        )
 
     async def _compile_base(self, document: str | None) -> Published:
         plan = await self.registry.current(PLAN)
@@ -496,6 +561,11 @@ class DocumentsService:
             raise Refusal("no document has proposals to compile yet.")
         names = ", ".join(d.file_name for d in with_proposals)
         raise Refusal(f"say which document to compile: {names}.")
+
+    async def _run(self, job: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
+        """An engine job in a worker process with limits, off the event loop."""
+        call = functools.partial(parse_with_limits, job, *args, limits=_ENGINE_LIMITS, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._engine, call)
 
     # -- shared ---------------------------------------------------------------------------------
 
@@ -633,6 +703,10 @@ class DocumentsService:
             p.submitted_at,
             p.superseded_by is not None,
         )
+
+
+def _draft_key(file_name: str) -> str:
+    return "draft:" + hashlib.sha256(file_name.encode()).hexdigest()[:32]
 
 
 def _named(name: str, reason: str) -> str:

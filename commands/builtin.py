@@ -10,6 +10,7 @@ from commands import (
     compile_document,
     delegation,
     delegations,
+    distribute,
     documents,
     experts,
     focal_point,
@@ -137,6 +138,14 @@ def builtin_commands() -> list[Command]:
             _MODERATION,
         ),
         Command("check", check.SUMMARY, check.Args, check.handle, _FOCAL_POINT, frozenset({DESK})),
+        Command(
+            "distribute",
+            distribute.SUMMARY,
+            distribute.Args,
+            distribute.handle,
+            COORDINATION,
+            _MODERATION,
+        ),
         Command(
             "status",
             status.SUMMARY,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 
+from documents.accept import accept_all
 from documents.compile import Compilation, Submission, compile_revision
 from documents.errors import DocumentRefused, RefusalCode
 from documents.matrix import Status, compilation_matrix
@@ -48,6 +49,7 @@ class CompileResult:
     matrix: bytes
     compilation: Compilation
     refused: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    clean: bytes = b""  # the revised text, every change accepted (what `!distribute` publishes)
 
     def summary(self) -> list[str]:
         return self.compilation.summary() + [
@@ -116,4 +118,6 @@ def compile_job(
         names=names,
         statuses={n: Status(s) for n, s in (statuses or {}).items()},
     )
-    return CompileResult(compilation.revision, matrix, compilation, refused)
+    return CompileResult(
+        compilation.revision, matrix, compilation, refused, accept_all(compilation.revision)
+    )

@@ -26,6 +26,7 @@ import re
 import resource
 import signal
 import struct
+import sys
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -974,7 +975,14 @@ def _context() -> ForkServerContext | SpawnContext:
     # preloaded, and forks each child from that clean process in a few milliseconds.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["documents.safety", "docx"])
+        preload = ["documents.safety", "documents.jobs", "docx"]
+        # A child unpickles its job by first importing the parent's main module: when that is
+        # a module run with -m (`python -m bot.cli`), preloading it by name saves every child
+        # re-importing the whole program (measured: 370 ms → 5 ms a child).
+        main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+        if main_spec is not None and main_spec.name:
+            preload.append(main_spec.name)
+        context.set_forkserver_preload(preload)
         return context
     return multiprocessing.get_context("spawn")
 

@@ -229,3 +229,31 @@ async def test_the_homeserver_holds_no_plaintext_of_files_or_messages(group: Wor
             if path.is_file() and needle in path.read_bytes()
         ]
         assert holding == [], (needle, holding)
+
+
+# Last: it makes version 2 the base, which the tests above do not expect.
+async def test_distribute_makes_the_revised_text_the_next_version(group: WorkingGroup) -> None:
+    chair, ag = user(group, "chair"), user(group, "ag.fp")
+    moderation, plan = group.room_id(MODERATION), group.room_id(PLAN)
+    seen = len(ag.events)
+    answer = await reply_to(chair, await chair.send_text(moderation, "!distribute"))
+    assert "Matriz.docx version 2" in answer and "Matriz_rev1.docx" in answer, answer
+    revision = await file_in(ag, plan, "Matriz_rev1.docx")
+    assert read_document(await ag.download(revision)).has_changes
+
+    before = {id(ev) for _, ev in ag.events[:seen]}
+
+    def second_version(rid: str, ev: Event) -> bool:
+        return (
+            rid == plan
+            and id(ev) not in before
+            and isinstance(ev, RoomEncryptedFile)
+            and ev.source["content"].get("filename") == "Matriz.docx"
+        )
+
+    _, clean = await ag.wait_for(second_version, timeout=90)
+    text = read_document(await ag.download(clean))
+    assert not text.has_changes
+    assert "should (AG)" in " ".join(text.accept_view())
+    listing = await reply_to(chair, await chair.send_text(moderation, "!documents plan"))
+    assert "Matriz.docx v2" in listing

@@ -106,6 +106,7 @@ SAMPLE_BODIES = {
     "approve": "!approve Matriz.docx 3 --meeting 2026-12-12",
     "check": "!check",
     "suggest": "!suggest",
+    "distribute": "!distribute",
     "references": "!references",
     "accept": "!accept 1",
     "decline": "!decline 1 'not relevant here'",

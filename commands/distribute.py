@@ -1,0 +1,34 @@
+"""`!distribute [document]` (moderation room): publish the last compiled revision.
+
+The revised text (every change accepted, conflicts in brackets) becomes the next version of the
+document in the Inter-American Plan folder — the text the next proposals are made on — with the
+revision that shows each delegation's tracked changes beside it; both are announced in the
+plenary.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import Field
+
+from commands.reply import Reply
+from commands.table import Args as BaseArgs
+from commands.table import Invocation
+
+SUMMARY = "publish the last compiled revision as the document's next version"
+
+
+class Args(BaseArgs):
+    positional = ("document",)
+    document: str | None = Field(
+        default=None, description="the document, e.g. Matriz.docx (default: the only one)"
+    )
+
+
+class Deps(Protocol):
+    async def distribute(self, invocation: Invocation, document: str | None) -> str: ...
+
+
+async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    return Reply.plain(await deps.distribute(invocation, args.document))
