@@ -572,16 +572,14 @@ class DocumentsService:
     async def _download(self, attachment: Attachment) -> bytes:
         cap = self.settings.documents.max_bytes
         if attachment.size is not None and attachment.size > cap:
-            raise Refusal(
-                f"the file is {attachment.size / 1e6:.1f} MB; the limit is {cap / 1e6:.0f} MB."
-            )
+            raise Refusal(f"the file is {_size(attachment.size)}; the limit is {_size(cap)}.")
         content = attachment.content
         try:
             if isinstance(content.get("file"), dict):
                 return await self.gateway.download_encrypted(dict(content["file"]), cap)
         except MatrixError as exc:
             if exc.code == "too_large":
-                raise Refusal(f"the file is larger than {cap / 1e6:.0f} MB.") from None
+                raise Refusal(f"the file is larger than {_size(cap)}.") from None
             raise Refusal("the file could not be downloaded and decrypted.") from None
         raise Refusal("the file is not end-to-end encrypted; send it in an encrypted room.")
 
@@ -703,6 +701,10 @@ class DocumentsService:
             p.submitted_at,
             p.superseded_by is not None,
         )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
 
 
 def _draft_key(file_name: str) -> str:

@@ -52,7 +52,13 @@ UNTRACKED = build(
 async def group(
     synapse: LocalSynapse, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[WorkingGroup]:
-    wg = WorkingGroup(synapse, tmp_path_factory.mktemp("docs"), ("AG", "BR"))
+    # A small size cap, so that "too large" is cheap to show.
+    wg = WorkingGroup(
+        synapse,
+        tmp_path_factory.mktemp("docs"),
+        ("AG", "BR"),
+        extra_config="documents: {max_bytes: 200000}\n",
+    )
     await wg.create_accounts()
     await wg.make_account("cl.fp")
     await wg.start()
@@ -60,6 +66,12 @@ async def group(
     wg.people = {seat: await wg.matrix_user(seat) for seat in ("chair", "ag.fp", "br.fp")}  # type: ignore[attr-defined]
     yield wg
     await wg.stop()
+
+
+async def test_a_command_the_role_does_not_allow_is_refused(group: WorkingGroup) -> None:
+    ag = user(group, "ag.fp")
+    answer = await reply_to(ag, await ag.send_text(group.room_id(PLENARY), "!compile"))
+    assert answer.startswith("Refused: !compile is for the Chair and the Technical Secretariat")
 
 
 def user(group: WorkingGroup, seat: str) -> MatrixUser:
@@ -140,6 +152,7 @@ async def test_publish_propose_and_compile(group: WorkingGroup) -> None:
         ("chair", "AG_Matriz.docx", AG, "only a delegation's focal point submits proposals"),
         ("ag.fp", "AG_Matriz.docx", b"%PDF-1.4 not a word file", "not a Word"),
         ("ag.fp", "AG_Matriz.docx", billion_laughs(), "Refused"),
+        ("ag.fp", "AG_Matriz.docx", AG + bytes(250_000), "the limit is 200 kB"),
     ],
 )
 async def test_refusals_in_the_plenary(

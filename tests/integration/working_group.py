@@ -94,7 +94,14 @@ async def login(homeserver: str, user_id: str, password: str) -> Http:
 
 
 class WorkingGroup:
-    def __init__(self, synapse: LocalSynapse, directory: Path, codes: Iterable[str]) -> None:
+    def __init__(
+        self,
+        synapse: LocalSynapse,
+        directory: Path,
+        codes: Iterable[str],
+        extra_config: str = "",
+    ) -> None:
+        self.extra_config = extra_config  # more YAML for the bot's config.yaml
         self.synapse = synapse
         self.directory = directory
         self.codes = [c.upper() for c in codes]
@@ -162,6 +169,7 @@ class WorkingGroup:
         with config.open("a") as fh:
             fh.write("roster: ./roster.yaml\n")
             fh.write(f"registration_shared_secret_file: {self.synapse.secret_path}\n")
+            fh.write(self.extra_config)
         return config
 
     async def start(self, *, wait_provisioned: bool = True) -> RunningBot:
