@@ -63,6 +63,7 @@ class ParagraphReport:
     changes: int
     delegations: tuple[str, ...]
     conflicts: int
+    in_conflict: tuple[str, ...] = ()  # the delegations party to its conflicts
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class Compilation:
             )
         for p in self.paragraphs:
             if p.conflicts:
-                lines.append(f"paragraph {p.number}: conflict between {', '.join(p.delegations)}")
+                lines.append(f"paragraph {p.number}: conflict between {', '.join(p.in_conflict)}")
         return lines + self.notes
 
 
@@ -207,6 +208,7 @@ def _paragraph_reports(
     stream: Stream, numbers: Sequence[int | None], items: Sequence[Change | Conflict]
 ) -> list[ParagraphReport]:
     rows: dict[str, tuple[int, list[str], int]] = {}
+    in_conflict: dict[str, list[str]] = {}
     for n in numbers:
         if n is not None:
             rows[str(n)] = (0, [], 0)
@@ -220,9 +222,14 @@ def _paragraph_reports(
             conflicts += 1
             changes += len(item.alternatives)
             new = [c for _, cs in item.alternatives for c in cs]
+            party = in_conflict.setdefault(label, [])
+            party += [c for c in new if c not in party]
         codes += [c for c in new if c not in codes]
         rows[label] = (changes, codes, conflicts)
-    return [ParagraphReport(k, c, tuple(d), x) for k, (c, d, x) in rows.items()]
+    return [
+        ParagraphReport(k, c, tuple(d), x, tuple(in_conflict.get(k, ())))
+        for k, (c, d, x) in rows.items()
+    ]
 
 
 def _delegation_summaries(

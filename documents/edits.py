@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from documents.model import Document, Paragraph, SegmentState, view_groups
@@ -79,6 +79,10 @@ class Edit:
     start: int
     end: int
     tokens: tuple[str, ...]
+    # New paragraphs at a paragraph's start typed before that paragraph, and so in its table
+    # cell, rather than after the paragraph before (in the previous cell, or before the table).
+    # Where they stand, not what they are: not compared, so identical proposals still meet.
+    before: bool = field(default=False, compare=False)
 
     @property
     def is_insertion(self) -> bool:
@@ -128,17 +132,47 @@ def edits_of(base: Stream, proposal: Document) -> list[Edit]:
         if list(original) == replacement:
             continue
         matcher = SequenceMatcher(None, original, replacement, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag != "equal":
-                edits.append(Edit(start + i1, start + i2, tuple(replacement[j1:j2])))
+        for tag, i1, i2, j1, j2 in _joined(matcher.get_opcodes(), original):
+            if tag == "equal":
+                continue
+            edit = _normalise(base, Edit(start + i1, start + i2, tuple(replacement[j1:j2])))
+            for part in _split(base, edit):
+                # New paragraphs at this paragraph's own start were typed before it.
+                if part.start == start and _whole_paragraphs(part, base):
+                    part = replace(part, before=True)
+                edits.append(part)
     # Edits of neighbouring paragraphs stay apart, even where they touch: a delegation that
     # deletes paragraphs 3 and 4 and one that deletes 3 then agree on 3.
-    return [_normalise(base, e) for e in edits]
+    return edits
+
+
+Opcode = tuple[str, int, int, int, int]
+
+
+def _joined(opcodes: Sequence[Opcode], original: Sequence[str]) -> list[Opcode]:
+    """Changes kept apart only by white space are one change: "Member States" replaced by "The
+    General Secretariat" is one replacement, not "Member"→"The" and "States"→"General
+    Secretariat" around a kept space (two tags, and a conflict on half of it)."""
+    out: list[Opcode] = []
+    for opcode in opcodes:
+        if (
+            len(out) >= 2
+            and opcode[0] != "equal"
+            and out[-1][0] == "equal"
+            and out[-2][0] != "equal"
+            and all(t.isspace() and t != PARA for t in original[out[-1][1] : out[-1][2]])
+        ):
+            out[-2:] = [("replace", out[-2][1], opcode[2], out[-2][3], opcode[4])]
+        else:
+            out.append(opcode)
+    return out
 
 
 def _normalise(base: Stream, edit: Edit) -> Edit:
     """A new paragraph is an insertion of `... PARA` at a paragraph's start, not `PARA ...`
-    before a paragraph's end: the same text, one canonical place, so identical proposals meet."""
+    before a paragraph's end: the same text, one canonical place, so identical proposals meet.
+    An insertion that is already that stays where it is: rotating it on past an empty
+    paragraph's break would carry it out of its container (into the next table cell)."""
     tokens, start, end = edit.tokens, edit.start, edit.end
     insertion = start == end
     while (
@@ -147,6 +181,7 @@ def _normalise(base: Stream, edit: Edit) -> Edit:
         and end < len(base.tokens)
         and base.tokens[end] == PARA
         and (insertion or base.tokens[start] == PARA)
+        and not (insertion and tokens[-1] == PARA and start in base.starts)
     ):
         # Rotate: replacing [start, end) by (PARA, *rest) is replacing [start+1, end+1) by
         # (*rest, PARA) when the tokens at `start` (unless inserting) and `end` are both PARA.
@@ -156,10 +191,25 @@ def _normalise(base: Stream, edit: Edit) -> Edit:
     return Edit(start, end, tokens)
 
 
+def _split(base: Stream, edit: Edit) -> list[Edit]:
+    """New paragraphs inserted at a paragraph's start together with words for that paragraph
+    (`New text. PARA Moreover, ` before `the States…`, as Word writes a paragraph typed before
+    another) are two edits: the new paragraphs, which follow the paragraph before (`5 bis`) and
+    meet the same new paragraphs proposed alone, and the words, which belong to the paragraph."""
+    tokens = edit.tokens
+    if not edit.is_insertion or PARA not in tokens or tokens[-1] == PARA:
+        return [edit]
+    if edit.start not in base.starts:
+        return [edit]
+    cut = len(tokens) - tokens[::-1].index(PARA)
+    return [Edit(edit.start, edit.end, tokens[:cut]), Edit(edit.start, edit.end, tokens[cut:])]
+
+
 def home_paragraph(base: Stream, edit: Edit) -> int:
-    """The base paragraph an edit belongs to: a new paragraph belongs to the one it follows."""
+    """The base paragraph an edit belongs to: a new paragraph belongs to the one it follows;
+    words inserted at a paragraph's start belong to that paragraph."""
     paragraph = base.paragraph_of(min(edit.start, len(base.tokens) - 1)) if base.tokens else 0
-    if edit.is_insertion and edit.start in base.starts and paragraph > 0:
+    if _whole_paragraphs(edit, base) and edit.start in base.starts and paragraph > 0:
         return paragraph - 1
     if edit.start == len(base.tokens):
         return len(base.starts) - 1
@@ -196,8 +246,9 @@ def _overlap(a: Edit, b: Edit, base: Stream) -> bool:
     if a.is_insertion and b.is_insertion:
         if a.start != b.start:
             return False
-        # Whole new paragraphs at a paragraph's start compose (5 bis, 5 ter).
-        return not (_whole_paragraphs(a, base) and _whole_paragraphs(b, base))
+        # Whole new paragraphs at a paragraph's start compose (5 bis, 5 ter), with each other
+        # and with words inserted at the start of the paragraph they come before.
+        return not (_whole_paragraphs(a, base) or _whole_paragraphs(b, base))
     if a.is_insertion:
         return b.start < a.start < b.end
     if b.is_insertion:
@@ -237,7 +288,19 @@ def combine(base: Stream, proposals: Iterable[tuple[str, list[Edit]]]) -> list[C
             codes = by_edit.setdefault(edit, [])
             if code not in codes:
                 codes.append(code)
-    changes = sorted(by_edit, key=lambda e: (e.start, e.end, order.index(by_edit[e][0])))
+    # At one place, new paragraphs come before the words inserted at the start of the next, and
+    # those that follow the paragraph before come before those typed before the next one (each
+    # goes with its paragraph, and so the order of the text is the order of the labels).
+    changes = sorted(
+        by_edit,
+        key=lambda e: (
+            e.start,
+            e.end,
+            not _whole_paragraphs(e, base),
+            e.before,
+            order.index(by_edit[e][0]),
+        ),
+    )
     clusters: list[list[Edit]] = []
     for edit in changes:
         if clusters and any(_overlap(edit, other, base) for other in clusters[-1]):

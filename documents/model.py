@@ -1,6 +1,7 @@
 """What the reader makes of a `.docx`: paragraphs in document order, each a list of segments that
 are unchanged, inserted or deleted (with author and date), and the two views Word offers —
-accept all changes, reject all changes.
+accept all changes, reject all changes — or any view between them (`view_accepting`: accept
+some changes, e.g. one author's, and reject the others).
 
 Plain frozen dataclasses: the reader (`tracked_changes`) builds them from the XML, the proposal
 check and the compiler read them. No XML here.
@@ -8,11 +9,13 @@ check and the compiler read them. No XML here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 __all__ = [
+    "Accept",
     "Change",
     "Document",
     "Location",
@@ -114,26 +117,76 @@ class Document:
         A deleted paragraph mark joins the paragraph with the next; a paragraph whose mark was
         inserted stays a paragraph of its own.
         """
-        return _view(self.paragraphs, accept=True)
+        return self.view_accepting(_accept_all)
 
     def reject_view(self) -> list[str]:
         """Paragraph texts with every change rejected (Word's "Reject All Changes")."""
-        return _view(self.paragraphs, accept=False)
+        return self.view_accepting(_reject_all)
+
+    def view_accepting(self, accept: Accept) -> list[str]:
+        """Paragraph texts with the changes whose `Change` satisfies `accept` accepted and all
+        others rejected: segments by their `change`, paragraph marks by `mark_change` (a mark
+        inserted by one change and deleted by another stands only when the insertion is
+        accepted and the deletion is not), rows by `row_change`. `accept_view` accepts every
+        change, `reject_view` none; accepting the changes of one author shows that author's
+        text."""
+        return [text for _, text in view_groups(self.paragraphs, accept=accept) if text is not None]
 
     @property
     def has_changes(self) -> bool:
         return any(p.has_changes for p in self.paragraphs)
 
 
-def _view(paragraphs: tuple[Paragraph, ...], *, accept: bool) -> list[str]:
-    return [text for _, text in view_groups(paragraphs, accept=accept) if text is not None]
+Accept = Callable[[Change | None], bool]
+"""Which changes a view accepts (the others it rejects)."""
+
+
+def _accept_all(change: Change | None) -> bool:
+    return True
+
+
+def _reject_all(change: Change | None) -> bool:
+    return False
+
+
+def in_view(segment: Segment, accept: Accept) -> bool:
+    """Whether the segment's text is in the view that accepts the changes `accept` says."""
+    if segment.state is SegmentState.INSERTED:
+        return accept(segment.change)
+    if segment.state is SegmentState.DELETED:
+        return not accept(segment.change)
+    return True
+
+
+def mark_stands(paragraph: Paragraph, accept: Accept) -> bool:
+    """Whether the paragraph's mark is in the view (else it joins the next paragraph)."""
+    if paragraph.mark is SegmentState.INSERTED:
+        return accept(paragraph.mark_change)
+    if paragraph.mark is SegmentState.DELETED:
+        inserted = paragraph.mark_insertion is None or accept(paragraph.mark_insertion)
+        return inserted and not accept(paragraph.mark_change)
+    return True
+
+
+def row_stands(paragraph: Paragraph, accept: Accept) -> bool:
+    """Whether the table row (or cell) holding the paragraph is in the view."""
+    if paragraph.row is SegmentState.INSERTED:
+        return accept(paragraph.row_change)
+    if paragraph.row is SegmentState.DELETED:
+        return not accept(paragraph.row_change)
+    return True
+
+
+def text_in_view(paragraph: Paragraph, accept: Accept) -> str:
+    return "".join(s.text for s in paragraph.segments if in_view(s, accept))
 
 
 def view_groups(
-    paragraphs: tuple[Paragraph, ...], *, accept: bool
+    paragraphs: tuple[Paragraph, ...], *, accept: bool | Accept
 ) -> list[tuple[list[Paragraph], str | None]]:
     """The paragraphs grouped as one view joins them, each group with its text in that view, or
-    None when the group is not in it.
+    None when the group is not in it. `accept`: True for the accept view, False for the reject
+    view, or which changes the view accepts (`Document.view_accepting`).
 
     Open-XML-PowerTools' `RevisionProcessor` order: marks first, then rows.
 
@@ -144,10 +197,11 @@ def view_groups(
     A moved mark goes like a deleted one (PowerTools strips `w:moveFrom` marks before it joins
     paragraphs and so leaves an empty paragraph behind; Word does not).
     """
-    gone = SegmentState.DELETED if accept else SegmentState.INSERTED
+    every: Accept = _accept_all if accept is True else _reject_all
+    accepts = every if isinstance(accept, bool) else accept
 
     def mark_goes(p: Paragraph) -> bool:
-        return p.mark is gone or (not accept and p.mark_insertion is not None)
+        return not mark_stands(p, accepts)
 
     groups: list[list[Paragraph]] = []
     for p in paragraphs:
@@ -161,11 +215,11 @@ def view_groups(
     last_group: dict[int, int] = {}  # container -> index of its last group still standing
     for i, group in enumerate(groups):
         first, last = group[0], group[-1]
-        if first.row is gone:
+        if not row_stands(first, accepts):
             texts.append(None)
             continue
         last_group[first.container] = i
-        text = "".join(p.accepted_text if accept else p.rejected_text for p in group)
+        text = "".join(text_in_view(p, accepts) for p in group)
         if not text and mark_goes(last):
             texts.append(None)
             continue

@@ -21,7 +21,7 @@ from typing import Any
 
 from lxml import etree
 
-from documents.edits import PARA, Change, Conflict, Stream
+from documents.edits import PARA, Change, Conflict, Stream, home_paragraph
 from documents.model import SegmentState
 
 __all__ = ["COMPILER", "Piece", "Rendered", "label_for", "pieces_of", "render_paragraphs"]
@@ -53,6 +53,7 @@ class Piece:
     codes: tuple[str, ...] = ()
     base_paragraph: int = 0  # the base paragraph it belongs to, or is inserted into
     base_offset: int | None = None  # character offset in that base paragraph (base text only)
+    alternative: bool = False  # inserted as (or around) an alternative of a conflict
 
 
 def pieces_of(base: Stream, items: Sequence[Change | Conflict]) -> list[Piece]:
@@ -73,42 +74,63 @@ def pieces_of(base: Stream, items: Sequence[Change | Conflict]) -> list[Piece]:
                 )
             )
 
-    def add(tokens: Sequence[str], at: int, codes: tuple[str, ...]) -> None:
-        paragraph = base.paragraph_of(min(at, len(base.tokens) - 1)) if base.tokens else 0
+    def add(
+        tokens: Sequence[str], paragraph: int, codes: tuple[str, ...], alternative: bool = False
+    ) -> None:
         for token in tokens:
-            out.append(Piece(token, SegmentState.INSERTED, codes, paragraph))
+            out.append(Piece(token, SegmentState.INSERTED, codes, paragraph, None, alternative))
 
-    def tag(codes: tuple[str, ...], at: int) -> None:
-        add([f" ({', '.join(codes)})"], at, ())
+    def tag(codes: tuple[str, ...], paragraph: int, alternative: bool = False) -> None:
+        add([f" ({', '.join(codes)})"], paragraph, (), alternative)
 
     for item in items:
         keep(position, item.start, SegmentState.UNCHANGED)
         if isinstance(item, Change):
             edit = item.edit
             keep(edit.start, edit.end, SegmentState.DELETED, item.codes)
+            # Inserted text goes with the paragraph it is inserted into; new paragraphs with the
+            # paragraph they follow, and so stand in its table cell, not in the next one —
+            # unless they were typed before the next paragraph (`Edit.before`).
+            at = (
+                home_paragraph(base, edit)
+                if edit.is_insertion and not edit.before
+                else base.paragraph_of(min(edit.start, len(base.tokens) - 1))
+            )
             inserted = list(edit.tokens)
-            # The tag goes right after the inserted words: before a closing break and before
-            # trailing white space ("very much (BR) here", not "very much  (BR)here").
-            cut = len(inserted)
-            while cut and (inserted[cut - 1] == PARA or inserted[cut - 1].isspace()):
-                cut -= 1
-            if PARA in inserted[cut:]:
-                cut = inserted.index(PARA, cut)
-            add(inserted[:cut], edit.start, item.codes)
-            tag(item.codes, edit.start)
-            add(inserted[cut:], edit.start, item.codes)
+            cut = _tag_place(inserted)
+            add(inserted[:cut], at, item.codes)
+            tag(item.codes, at)
+            add(inserted[cut:], at, item.codes)
             position = edit.end
         else:
-            add(["["], item.start, ())
+            # A conflict lies within one paragraph (edits do), its own break included or not.
+            at = base.paragraph_of(max(item.start, item.end - 1))
+            add(["["], at, ())
             keep(item.start, item.end, SegmentState.UNCHANGED)
-            for version, codes in item.alternatives:
-                add([" / "], item.end, ())
-                add(list(version), item.end, codes)
-                tag(codes, item.end)
-            add(["]"], item.end, ())
+            for n, (version, codes) in enumerate(item.alternatives, 1):
+                # Each tag, and the closing bracket, before the alternative's closing break: the
+                # bracket then closes in the conflict's last paragraph, not the next one's.
+                cut = _tag_place(list(version))
+                add([" / "], at, (), alternative=True)
+                add(version[:cut], at, codes, alternative=True)
+                tag(codes, at, alternative=True)
+                if n == len(item.alternatives):
+                    add(["]"], at, (), alternative=True)
+                add(version[cut:], at, codes, alternative=True)
             position = item.end
     keep(position, len(base.tokens), SegmentState.UNCHANGED)
     return out
+
+
+def _tag_place(inserted: Sequence[str]) -> int:
+    """Where the tag goes in inserted tokens: right after the inserted words, before a closing
+    break and before trailing white space ("very much (BR) here", not "very much  (BR)here")."""
+    cut = len(inserted)
+    while cut and (inserted[cut - 1] == PARA or inserted[cut - 1].isspace()):
+        cut -= 1
+    if PARA in inserted[cut:]:
+        cut = list(inserted).index(PARA, cut)
+    return cut
 
 
 def _char_offsets(base: Stream) -> list[int]:
@@ -136,6 +158,13 @@ class OutParagraph:
                 return piece.base_paragraph
         return self.mark.base_paragraph if self.mark else 0
 
+    @property
+    def has_base_text(self) -> bool:
+        """Whether it holds base text or a base paragraph's break (kept or deleted)."""
+        return any(p.base_offset is not None for p in self.pieces) or (
+            self.mark is not None and self.mark.base_offset is not None
+        )
+
     def untouched(self, base_length: Callable[[int], int]) -> bool:
         if self.mark is None or self.mark.state is not SegmentState.UNCHANGED:
             return False
@@ -148,11 +177,13 @@ class OutParagraph:
 
     @property
     def is_new(self) -> bool:
-        """Every piece and the break inserted: a paragraph of its own, labelled `5 bis`."""
+        """Every piece and the break inserted: a paragraph of its own, labelled `5 bis` (not a
+        conflict's alternative that holds a break)."""
         return (
             self.mark is not None
             and self.mark.state is SegmentState.INSERTED
-            and all(p.state is SegmentState.INSERTED for p in self.pieces)
+            and not self.mark.alternative
+            and all(p.state is SegmentState.INSERTED and not p.alternative for p in self.pieces)
             and any(p.codes for p in self.pieces)
         )
 
@@ -203,14 +234,18 @@ def render_paragraphs(
     new_after: dict[int, int] = {}
     # Where each base paragraph's output goes: replaced by the paragraphs made from it.
     made: dict[int, list[Any]] = {i: [] for i in range(len(elements))}
+    reached: set[int] = set()  # base paragraphs whose own text has been placed
     for out in paragraphs:
         source = out.source
+        if out.has_base_text:
+            reached.add(source)
         if out.untouched(lambda i: len(base_texts[i])):
             made[source].append(elements[source])
             continue
         label = None
         if out.is_new:
-            anchor = _numbered_before(numbers, source, out)
+            # After the base paragraph it goes with, or (new text before the first) before it.
+            anchor = _numbered_before(numbers, source if source in reached else source - 1)
             new_after[anchor] = new_after.get(anchor, 0) + 1
             label = label_for(anchor, new_after[anchor]) if anchor else None
             if label:
@@ -220,19 +255,24 @@ def render_paragraphs(
         replacements = made[index]
         if replacements == [element]:
             continue
-        parent = element.getparent()
-        for new in replacements:
-            if new is not element:
+        if element in replacements:
+            # Kept as it is: what comes before it goes before it, what follows after it.
+            at = replacements.index(element)
+            for new in replacements[:at]:
                 element.addprevious(new)
-        if element not in replacements:
-            parent.remove(element)
+            anchor = element
+            for new in replacements[at + 1 :]:
+                anchor.addnext(new)
+                anchor = new
+            continue
+        for new in replacements:
+            element.addprevious(new)
+        element.getparent().remove(element)
     return Rendered(labels, ids.next - first_id)
 
 
-def _numbered_before(numbers: Sequence[int | None], source: int, out: OutParagraph) -> int:
-    """The number of the last numbered base paragraph before a new paragraph."""
-    # A new paragraph inserted at the start of base paragraph `source` comes after source-1.
-    index = source - 1 if out.mark is not None and out.mark.base_offset is None else source
+def _numbered_before(numbers: Sequence[int | None], index: int) -> int:
+    """The number of the last numbered base paragraph at or before `index` (0: none)."""
     while index >= 0:
         if numbers[index] is not None:
             return int(numbers[index] or 0)
@@ -397,17 +437,23 @@ def _build(
     for state, codes, group in groups:
         offset = group[0].base_offset
         if offset is not None:
+            last_offset = offset
+        container: Any = None
+        for text, rpr, at in _formatted(group, runs, last_offset):
+            # Atoms go where they stood, between the runs of base text around them (a field's
+            # begin, code and separator before its result, its end after it), so a group of
+            # base text is cut at them, and a change around them too.
             for i, (start, run) in enumerate(atoms):
-                if i not in emitted_atoms and start <= offset:
+                if at is not None and i not in emitted_atoms and start <= at:
                     paragraph.append(copy.deepcopy(run))
                     emitted_atoms.add(i)
-            last_offset = offset
-        container: Any = paragraph
-        if state is not SegmentState.UNCHANGED:
-            kind = "ins" if state is SegmentState.INSERTED else "del"
-            container = _revision(kind, author(codes), date(codes), ids)
-            paragraph.append(container)
-        for text, rpr in _formatted(group, runs, last_offset):
+                    container = None
+            if container is None:
+                container = paragraph
+                if state is not SegmentState.UNCHANGED:
+                    kind = "ins" if state is SegmentState.INSERTED else "del"
+                    container = _revision(kind, author(codes), date(codes), ids)
+                    paragraph.append(container)
             container.append(_run(text, rpr, state is SegmentState.DELETED))
         if offset is not None:
             last_offset = offset + sum(len(p.text) for p in group)
@@ -470,13 +516,14 @@ def _group(pieces: list[Piece]) -> list[tuple[SegmentState, tuple[str, ...], lis
 
 def _formatted(
     group: list[Piece], runs: list[tuple[int, Any, str]], at: int
-) -> list[tuple[str, Any | None]]:
-    """The group's text cut where the base runs' formatting changes."""
+) -> list[tuple[str, Any | None, int | None]]:
+    """The group's text cut where the base runs' formatting changes, each cut with its
+    formatting and (base text) its offset in the base paragraph."""
     if group[0].base_offset is None:
-        return [("".join(p.text for p in group), _rpr_at(runs, at, before=True))]
+        return [("".join(p.text for p in group), _rpr_at(runs, at, before=True), None)]
     start = group[0].base_offset
     text = "".join(p.text for p in group)
-    out: list[tuple[str, Any | None]] = []
+    out: list[tuple[str, Any | None, int | None]] = []
     cursor = 0
     while cursor < len(text):
         position = start + cursor
@@ -485,6 +532,6 @@ def _formatted(
             start + len(text),
         )
         take = max(1, min(len(text) - cursor, run_end - position))
-        out.append((text[cursor : cursor + take], _rpr_at(runs, position, before=False)))
+        out.append((text[cursor : cursor + take], _rpr_at(runs, position, before=False), position))
         cursor += take
     return out

@@ -32,7 +32,7 @@ The paragraph mark is inserted (`w:pPr/w:rPr/w:ins`, `w:moveTo`) or deleted (`w:
 (`w:rPrChange`, `w:pPrChange`) are counted, not applied. Table rows and cells inserted or deleted
 (`w:trPr/w:ins|w:del`, `w:cellIns`, `w:cellDel`) are the paragraph's `row`. The views
 (`Document.accept_view`, `reject_view`) follow Open-XML-PowerTools' `RevisionProcessor`, except
-that a moved paragraph mark goes like a deleted one (as in Word; see `model._view`).
+that a moved paragraph mark goes like a deleted one (as in Word; see `model.view_groups`).
 """
 
 from __future__ import annotations
