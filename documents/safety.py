@@ -27,6 +27,7 @@ import resource
 import signal
 import struct
 import sys
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -966,6 +967,17 @@ def _message_for_exit(exitcode: int | None) -> tuple[str, Any]:
     if exitcode == -signal.SIGKILL:  # the kernel's out-of-memory killer
         return ("memory", None)
     return ("error", f"the parsing process ended with exit code {exitcode}")
+
+
+# A worker re-runs the parent's main module as `__mp_main__` to unpickle its job; when that
+# module was preloaded in the fork server (see `_context`), runpy warns that it is already
+# imported. Harmless, and said on standard error of every `python -m bot.cli` command: quiet it.
+# This module is the fork server's first preload, so its workers inherit the filter.
+warnings.filterwarnings(
+    "ignore",
+    message=r".* found in sys\.modules after import of package .*",
+    category=RuntimeWarning,
+)
 
 
 @functools.cache

@@ -46,9 +46,9 @@ def plenaria(*args: str | Path, timeout: float = 120) -> subprocess.CompletedPro
     )
 
 
-# The worker processes of `python -m bot.cli` warn on standard error when the fork server has
-# preloaded the main module (`safety._context`); `test_standard_error_holds_only_the_reasons`
-# holds that apart, the other tests read the reasons around it.
+# Should the workers of `python -m bot.cli` warn again that the preloaded main module was
+# imported (`safety` quiets it), `test_standard_error_holds_only_the_reasons` says so; the other
+# tests read the reasons around it.
 RUNPY_WARNING = "RuntimeWarning: 'bot.cli' found in sys.modules after import of package 'bot'"
 
 
@@ -228,11 +228,6 @@ def test_an_unreadable_path_is_a_usage_error(files: dict[str, Path], tmp_path: P
     assert done.returncode == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="documents.safety._context preloads the main module (`bot.cli`) in the fork server; "
-    "each worker then re-runs it as __mp_main__ and runpy warns on standard error",
-)
 def test_standard_error_holds_only_the_reasons(files: dict[str, Path]) -> None:
     done = plenaria("check-proposal", files["CA_Matriz.docx"], "--base", files["Matriz.docx"])
     assert done.returncode == 1
