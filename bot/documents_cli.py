@@ -63,7 +63,8 @@ def compile_files(
             limits=_JOB_LIMITS,
         )
     except DocumentRefused as refused:
-        print(f"plenaria: {refused.reason}", file=sys.stderr)
+        for line in refused.reason.splitlines():  # one line per reason (SPEC §7)
+            print(f"plenaria: {line}", file=sys.stderr)
         return EXIT_REFUSED
     output.mkdir(parents=True, exist_ok=True)
     revision_name, matrix_name = output_names(base.name, revision)

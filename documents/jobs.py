@@ -106,8 +106,8 @@ def compile_job(
     if not accepted:
         raise DocumentRefused(
             RefusalCode.NO_PROPOSALS,
-            "No proposal could be compiled: "
-            + "; ".join(f"{name}: {reason}" for name, reason in refused),
+            "No proposal could be compiled:\n"
+            + "\n".join(f"{name}: {reason}" for name, reason in refused),
         )
     submissions = [accepted[code] for code in sorted(accepted)]
     compilation = compile_revision(base_data, base, submissions, names=names, now=now)

@@ -156,6 +156,9 @@ def test_only_bad_proposals_is_refused_with_the_reasons(
     assert "No proposal could be compiled" in done.stderr
     assert "CA_Matriz.docx" in done.stderr and "contains no tracked changes" in done.stderr
     assert "AG_Other.docx" in done.stderr and "does not name the document" in done.stderr
+    lines = reasons(done.stderr)
+    assert len(lines) == 3  # the sentence, then one line per refused proposal (SPEC §7)
+    assert all(line.startswith("plenaria: ") for line in lines)
     assert "Traceback" not in done.stderr
     assert not out.exists()
 
