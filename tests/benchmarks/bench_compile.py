@@ -47,44 +47,8 @@ import docx
 from python_redlines.engines import DocxodusEngine, XmlPowerToolsEngine
 
 from documents.jobs import CompileResult, compile_job
+from tests.integration.working_group import OAS
 
-OAS = [
-    "AG",
-    "AR",
-    "BS",
-    "BB",
-    "BZ",
-    "BO",
-    "BR",
-    "CA",
-    "CL",
-    "CO",
-    "CR",
-    "CU",
-    "DM",
-    "DO",
-    "EC",
-    "SV",
-    "US",
-    "GD",
-    "GT",
-    "GY",
-    "HT",
-    "HN",
-    "JM",
-    "MX",
-    "NI",
-    "PA",
-    "PY",
-    "PE",
-    "KN",
-    "LC",
-    "VC",
-    "SR",
-    "TT",
-    "UY",
-    "VE",
-]
 BASE_NAME = "Plan.docx"
 PARAGRAPHS = 300  # body paragraphs, headings included; the table's cells come on top
 SEED = 2024

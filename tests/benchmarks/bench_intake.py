@@ -42,15 +42,8 @@ import aiohttp
 from bot.synapse_server import LocalSynapse, free_port
 from tests.integration.conftest import SERVER_NAME, BotProcess
 from tests.integration.matrix_user import MatrixUser
-from tests.integration.working_group import WorkingGroup, wait_for
+from tests.integration.working_group import OAS, WorkingGroup, wait_for
 from tests.unit.docx_builder import build, dele, ins, p
-
-# The 35 member States of the OAS.
-OAS = [
-    *("AG", "AR", "BS", "BB", "BZ", "BO", "BR", "CA", "CL", "CO", "CR", "CU", "DM", "DO", "EC"),
-    *("SV", "US", "GD", "GT", "GY", "HT", "HN", "JM", "MX", "NI", "PA", "PY", "PE", "KN", "LC"),
-    *("VC", "SR", "TT", "UY", "VE"),
-]
 
 BASE_NAME = "Matriz.docx"
 

@@ -18,46 +18,7 @@ from bot.synapse_server import LocalSynapse, free_port
 from room_policies.rooms import RoomRef, desired_rooms
 from room_policies.roster import load_roster
 from tests.integration.conftest import BotProcess
-from tests.integration.working_group import WorkingGroup, wait_for
-
-# The 35 member states of the OAS.
-OAS = (
-    "AG",
-    "AR",
-    "BS",
-    "BB",
-    "BZ",
-    "BO",
-    "BR",
-    "CA",
-    "CL",
-    "CO",
-    "CR",
-    "CU",
-    "DM",
-    "DO",
-    "EC",
-    "SV",
-    "US",
-    "GD",
-    "GT",
-    "GY",
-    "HT",
-    "HN",
-    "JM",
-    "MX",
-    "NI",
-    "PA",
-    "PY",
-    "PE",
-    "KN",
-    "LC",
-    "VC",
-    "SR",
-    "TT",
-    "UY",
-    "VE",
-)
+from tests.integration.working_group import OAS, WorkingGroup, wait_for
 
 
 def rooms_recorded(database: Path) -> int:

@@ -28,6 +28,13 @@ from tests.integration.matrix_user import MatrixUser
 
 Account = tuple[str, str]
 
+# The 35 member States of the OAS, by ISO 3166 code (tests and benchmarks of scale use them).
+OAS: tuple[str, ...] = (
+    *("AG", "AR", "BS", "BB", "BZ", "BO", "BR", "CA", "CL", "CO", "CR", "CU", "DM", "DO", "EC"),
+    *("SV", "US", "GD", "GT", "GY", "HT", "HN", "JM", "MX", "NI", "PA", "PY", "PE", "KN", "LC"),
+    *("VC", "SR", "TT", "UY", "VE"),
+)
+
 
 class Http:
     """Plain client-server calls as one user (fast; no E2EE needed for membership and state)."""
