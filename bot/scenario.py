@@ -56,6 +56,10 @@ class Delegate:
         resp = await self.client.login(self.password, device_name="plenaria scenario")
         if not isinstance(resp, LoginResponse):
             raise RuntimeError(f"{self.client.user_id} could not log in: {resp}")
+        # The device's keys first, then the invitations: the platform encrypts what it sends a
+        # newcomer to the devices it can see at that moment.
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
         await self._sync(0)
         self._task = asyncio.create_task(self._loop())
 
@@ -74,14 +78,14 @@ class Delegate:
         if not isinstance(resp, SyncResponse):
             await asyncio.sleep(0.5)
             return
-        for room_id, invite in resp.rooms.invite.items():
-            if any(isinstance(e, InviteMemberEvent) for e in invite.invite_state):
-                await c.join(room_id)
         for room_id, info in resp.rooms.join.items():
             self.events += [(room_id, e) for e in info.timeline.events]
         keys_arrived = bool(resp.to_device_events)
         if c.should_upload_keys:
             await c.keys_upload()
+        for room_id, invite in resp.rooms.invite.items():
+            if any(isinstance(e, InviteMemberEvent) for e in invite.invite_state):
+                await c.join(room_id)
         if c.should_query_keys:
             await c.keys_query()
         if c.should_claim_keys:
