@@ -432,6 +432,8 @@ def _build(
         key=lambda atom: atom[0],
     )
     emitted_atoms: set[int] = set()
+    link_source: Any = None  # the base hyperlink the text being written stood in
+    link_out: Any = None  # its copy in the output paragraph
     groups = _group(pieces)
     last_offset = 0
     for state, codes, group in groups:
@@ -448,12 +450,23 @@ def _build(
                     paragraph.append(copy.deepcopy(run))
                     emitted_atoms.add(i)
                     container = None
+                    link_source = link_out = None
+            # Base text that stood in a hyperlink stays in (a copy of) it; a change inside it
+            # goes inside the hyperlink, as Word writes it.
+            link = _link_at(base, runs, at) if at is not None else None
+            if link is not link_source:
+                container = None
+                link_source = link
+                link_out = None
+                if link is not None:
+                    link_out = etree.SubElement(paragraph, link.tag, dict(link.attrib))
             if container is None:
-                container = paragraph
+                parent = link_out if link_out is not None else paragraph
+                container = parent
                 if state is not SegmentState.UNCHANGED:
                     kind = "ins" if state is SegmentState.INSERTED else "del"
                     container = _revision(kind, author(codes), date(codes), ids)
-                    paragraph.append(container)
+                    parent.append(container)
             container.append(_run(text, rpr, state is SegmentState.DELETED))
         if offset is not None:
             last_offset = offset + sum(len(p.text) for p in group)
@@ -461,6 +474,19 @@ def _build(
         if i not in emitted_atoms:
             paragraph.append(copy.deepcopy(run))
     return paragraph
+
+
+def _link_at(paragraph: Any, runs: list[tuple[int, Any, str]], at: int) -> Any | None:
+    """The hyperlink around the base text at character `at`, if there is one."""
+    for start, run, text in runs:
+        if text and start <= at < start + len(text):
+            parent = run.getparent()
+            while parent is not None and parent is not paragraph:
+                if parent.tag == w("hyperlink"):
+                    return parent
+                parent = parent.getparent()
+            return None
+    return None
 
 
 _MARKERS = frozenset(

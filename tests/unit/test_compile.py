@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import docx
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -681,12 +680,6 @@ def test_formatting_and_fields_of_a_changed_paragraph_are_kept() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="revision._build rebuilds a changed paragraph from its runs: the w:hyperlink around "
-    "them (like w:smartTag, w:fldSimple and run-level w:sdt) is dropped, the text and run "
-    "formatting kept",
-)
 def test_a_hyperlink_in_a_changed_paragraph_is_kept() -> None:
     link = hyperlink(r("the Plan", rpr=ITALIC), anchor="plan")
     base = build(p("The States shall apply ", link, "."))

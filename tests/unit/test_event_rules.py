@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+# Synapse's own imports pull in Twisted, which warns about its own deprecations; warnings are
+# errors in this suite, so these imports are made with them quiet.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import synapse.api.errors as errors
+    import synapse.api.room_versions as room_versions
+    import synapse.events as synapse_events
+
+    import room_policies.synapse_module as synapse_module
 from room_policies.event_rules import STATE_READ, EventView, judge
 from room_policies.membership import (
     GOVERNED_STATE_TYPES,
@@ -595,8 +605,6 @@ class _FakeModuleApi:
 
 
 def _synapse_event(view: EventView) -> Any:
-    synapse_events = pytest.importorskip("synapse.events")
-    room_versions = pytest.importorskip("synapse.api.room_versions")
     event: dict[str, Any] = {
         "type": view.type,
         "sender": view.sender,
@@ -615,7 +623,6 @@ def _synapse_event(view: EventView) -> Any:
 
 
 def _module() -> tuple[Any, _FakeModuleApi]:
-    synapse_module = pytest.importorskip("room_policies.synapse_module")
     api = _FakeModuleApi()
     module = synapse_module.RoomPolicyModule(synapse_module.RoomPolicyModule.parse_config({}), api)
     assert api.callbacks == {"check_event_allowed": module.check_event_allowed}
@@ -623,7 +630,6 @@ def _module() -> tuple[Any, _FakeModuleApi]:
 
 
 def test_the_module_takes_no_settings() -> None:
-    synapse_module = pytest.importorskip("room_policies.synapse_module")
     parse = synapse_module.RoomPolicyModule.parse_config
     assert parse({}) == {} and parse(None) == {}
     with pytest.raises(ValueError, match="unknown config keys: strict"):
@@ -633,7 +639,6 @@ def test_the_module_takes_no_settings() -> None:
 async def test_the_module_allows_what_judge_allows_and_refuses_with_the_reason(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    errors = pytest.importorskip("synapse.api.errors")
     module, _ = _module()
     state = {key: _synapse_event(view) for key, view in state_of(PLENARY).items()}
     for allowed_event in (message(AG_FP), member(BOT, AG_FP, "invite")):
@@ -664,8 +669,6 @@ async def test_the_module_allows_what_judge_allows_and_refuses_with_the_reason(
 async def test_the_module_fails_closed_in_a_governed_room(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    errors = pytest.importorskip("synapse.api.errors")
-    synapse_module = pytest.importorskip("room_policies.synapse_module")
     module, _ = _module()
 
     def broken(event: EventView, state: Mapping[tuple[str, str], EventView]) -> Decision:
