@@ -293,14 +293,8 @@ class DocumentsService:
         room_id = self._folder_room(PLAN)
         if room_id is None:
             return
-        file_info = await self.gateway.upload_encrypted(data, proposal.file_name, DOCX)
-        await self.gateway.send_file(
-            room_id,
-            proposal.file_name,
-            file_info,
-            len(data),
-            DOCX,
-            txn_id=_txn("file-proposal", source_event_id),
+        await self._post_file(
+            room_id, data, proposal.file_name, DOCX, _txn("file-proposal", source_event_id)
         )
 
     # -- reference suggestions -------------------------------------------------------------------
@@ -324,16 +318,12 @@ class DocumentsService:
         )
         moderation = self.governance.reconciler.room_id(RoomRef(RoomKind.MODERATION))
         if moderation is not None:
-            file_info = await self.gateway.upload_encrypted(
-                data, suggestion.file_name, suggestion.mimetype
-            )
-            event_id = await self.gateway.send_file(
+            event_id, _ = await self._post_file(
                 moderation,
+                data,
                 suggestion.file_name,
-                file_info,
-                suggestion.size,
                 suggestion.mimetype,
-                txn_id=_txn("suggestion", invocation.event_id),
+                _txn("suggestion", invocation.event_id),
             )
             await self.gateway.send_notice(
                 moderation,
@@ -491,14 +481,12 @@ class DocumentsService:
         )
         for file_name, data in ((revision_name, result.revision), (matrix_name, result.matrix)):
             self.files.put(data)
-            file_info = await self.gateway.upload_encrypted(data, file_name, DOCX)
-            await self.gateway.send_file(
+            await self._post_file(
                 invocation.room_id,
+                data,
                 file_name,
-                file_info,
-                len(data),
                 DOCX,
-                txn_id=_txn(f"compile-{file_name}", invocation.event_id),
+                _txn(f"compile-{file_name}", invocation.event_id),
                 thread_root=invocation.event_id,
             )
         return CompileOutcome(base.file_name, revision_name, matrix_name, result.summary())
@@ -567,6 +555,29 @@ class DocumentsService:
         call = functools.partial(parse_with_limits, job, *args, limits=_ENGINE_LIMITS, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._engine, call)
 
+    async def _post_file(
+        self,
+        room_id: str,
+        data: bytes,
+        file_name: str,
+        mimetype: str,
+        txn_id: str,
+        *,
+        thread_root: str | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        """A copy of the file, freshly encrypted, posted in the room: its event and file data."""
+        file_info = await self.gateway.upload_encrypted(data, file_name, mimetype)
+        event_id = await self.gateway.send_file(
+            room_id,
+            file_name,
+            file_info,
+            len(data),
+            mimetype,
+            txn_id=txn_id,
+            thread_root=thread_root,
+        )
+        return event_id, file_info
+
     # -- shared ---------------------------------------------------------------------------------
 
     async def _download(self, attachment: Attachment) -> bytes:
@@ -633,16 +644,12 @@ class DocumentsService:
         file_info: dict[str, Any] = dict(attachment_file or {})
         event_id = source_event_id
         if repost:
-            file_info = await self.gateway.upload_encrypted(
-                data, published.file_name, published.mimetype
-            )
-            event_id = await self.gateway.send_file(
+            event_id, file_info = await self._post_file(
                 room_id,
+                data,
                 published.file_name,
-                file_info,
-                published.size,
                 published.mimetype,
-                txn_id=_txn("publish", source_event_id),
+                _txn("publish", source_event_id),
             )
         notice = (
             f"{published.title} — {published.file_name}, version {published.version}"
