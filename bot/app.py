@@ -15,17 +15,25 @@ from typing import Any
 
 from bot import roster_service
 from bot.documents_service import DocumentsService
-from bot.e2ee import ensure_cross_signed
+from bot.e2ee import ensure_cross_signed, seal_identity
 from bot.enforcer import Enforcer, StateWatch
 from bot.files import FileStore
 from bot.governance import Governance
 from bot.http_server import HttpServer
 from bot.matrix_gateway import Gateway, HomeserverUnreachable, MatrixError
 from bot.metrics import Metrics
+from bot.platform_watch import PlatformWatch
 from bot.reconciler import Reconciler
 from bot.router import Router
 from bot.settings import Settings
-from bot.storage.database import AuditRecord, Database, RoomRepository
+from bot.storage.database import (
+    AuditRecord,
+    Database,
+    IdentityRepository,
+    PinnedRecord,
+    RoomRepository,
+)
+from bot.trust import TrustService
 from commands.builtin import default_table
 from commands.documents_deps import CompileOutcome, ProposalInfo, PublishedInfo
 from commands.roster_deps import RosterChanged
@@ -43,6 +51,7 @@ class CommandDeps:
     commands: CommandTable
     governance: Governance
     documents: DocumentsService
+    trust: TrustService
 
     async def current_roster(self) -> Roster:
         return await self.governance.current_roster()
@@ -118,6 +127,13 @@ class CommandDeps:
     async def check(self, invocation: Invocation) -> tuple[bool, list[str]]:
         return await self.documents.check(invocation)
 
+    # Re-trust (commands/trust.py) reaches the trust service.
+    async def changed_identities(self) -> list[PinnedRecord]:
+        return await self.trust.changed_identities()
+
+    async def retrust(self, chair: str, user_id: str, fingerprint_given: str) -> object:
+        return await self.trust.retrust(chair, user_id, fingerprint_given)
+
     async def set_status(
         self,
         invocation: Invocation,
@@ -139,6 +155,8 @@ class App:
     metrics: Metrics
     governance: Governance
     enforcer: Enforcer
+    trust: TrustService
+    watch: PlatformWatch
     # The warden governs the experts rooms; it never uploads device keys, so no client ever
     # encrypts to it and the platform never holds an experts room's keys (SPEC §2).
     warden: Gateway | None = None
@@ -162,6 +180,7 @@ class App:
                 self.http.port,
             )
             self._spawn(self._provision(), "provision")
+            self._spawn(self.watch.run(self.stop_event), "key watch")
             if self.warden is not None:
                 watch = StateWatch(self.warden, self.db, self.enforcer)
                 self._spawn(watch.run(self.stop_event, self.settings.sync.timeout_ms), "warden")
@@ -183,9 +202,12 @@ class App:
         while True:
             try:
                 await self.gateway.start()
-                await ensure_cross_signed(self.gateway)
+                bot_master = await ensure_cross_signed(self.gateway)
+                warden_master = None
                 if self.warden is not None:
                     await self.warden.start()
+                    warden_master = await seal_identity(self.warden)
+                await self.watch.settle(bot_master, warden_master)
                 return
             except HomeserverUnreachable:
                 if self.stop_event.is_set():
@@ -211,6 +233,11 @@ class App:
                 self.metrics.governed_rooms.set(len(self.governance.reconciler.known()))
                 self.metrics.provisioned.set(1)
                 self.provisioned.set()
+                # First sight of everyone on the roster: pin their identities now rather than
+                # at their first command (room_policies.trust T4).
+                roster = await self.governance.roster()
+                if roster is not None:
+                    await self.trust.watch(sorted(roster.participants()))
                 return
             except MatrixError as exc:
                 log.warning("provisioning failed (%s); retrying in %.0fs", exc, delay)
@@ -277,11 +304,32 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         governance=governance,
         files=FileStore(settings.data_dir / "files"),
     )
+    trust = TrustService(
+        gateway=gateway,
+        identities=IdentityRepository(db),
+        audit=governance.audit,
+        roster=governance.roster,
+        platform=platform,
+        report_to=governance.report_to,
+        metrics=metrics,
+    )
+    gateway.before_send = trust.restrict
+    watch = PlatformWatch(
+        bot=gateway,
+        warden=warden,
+        db=db,
+        audit=governance.audit,
+        metrics=metrics,
+        report_to=governance.report_to,
+        rooms=reconciler.known,
+        interval_s=settings.security.key_watch_interval_s,
+    )
     router = Router(
         gateway=gateway,
         db=db,
         table=table,
-        deps=CommandDeps(commands=table, governance=governance, documents=documents),
+        deps=CommandDeps(commands=table, governance=governance, documents=documents, trust=trust),
+        trust=trust,
         uploads=documents.upload,
         joined=documents.member_joined,
         governance=governance,
@@ -293,6 +341,13 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         timeline_limit=settings.sync.timeline_limit,
     )
     http = HttpServer(
-        metrics, db, settings.http.host, settings.http.port, settings.sync.stale_after_s
+        metrics,
+        db,
+        settings.http.host,
+        settings.http.port,
+        settings.sync.stale_after_s,
+        alarms=watch.reasons,
     )
-    return App(settings, db, gateway, router, http, metrics, governance, enforcer, warden)
+    return App(
+        settings, db, gateway, router, http, metrics, governance, enforcer, trust, watch, warden
+    )

@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from nio import Event, MegolmEvent
 from nio.exceptions import EncryptionError
 from signedjson.key import (
@@ -81,26 +83,45 @@ def _load_keys(path: Path) -> CrossSigningKeys | None:
     return CrossSigningKeys({usage: str(data[usage]) for usage in USAGES})
 
 
+def own_cross_signing_keys(store_dir: Path) -> CrossSigningKeys:
+    """The account's private cross-signing keys kept in its store (made and saved, mode 0600, the
+    first time): the same identity for every device the account ever signs."""
+    path = store_dir / CROSS_SIGNING_FILE
+    keys = _load_keys(path)
+    if keys is None:
+        keys = CrossSigningKeys.generate()
+        _write_private(path, json.dumps(keys.seeds))
+    return keys
+
+
 def _signed_by(obj: dict[str, Any], user_id: str, public: str) -> bool:
     return f"ed25519:{public}" in obj.get("signatures", {}).get(user_id, {})
 
 
+# A raw client-server call: (method, path, body) -> (status, JSON body).
+Requester = Callable[[str, str, dict[str, Any] | None], Awaitable[tuple[int, dict[str, Any]]]]
+
+
 async def ensure_cross_signed(gateway: Gateway) -> str:
     """Make sure the bot's device is signed by its own self-signing key; returns the master key."""
-    user_id, device_id = gateway.user_id, gateway.device_id
-    path = gateway.store_dir / CROSS_SIGNING_FILE
-    keys = _load_keys(path)
-    published = await gateway.keys_of(user_id)
+    keys = own_cross_signing_keys(gateway.store_dir)
+    await cross_sign_device(
+        gateway.request, gateway.user_id, gateway.device_id, gateway.password, keys
+    )
+    return keys.public("master")
+
+
+async def cross_sign_device(
+    request: Requester, user_id: str, device_id: str, password: str, keys: CrossSigningKeys
+) -> None:
+    """Upload `keys` as the account's cross-signing identity unless they already are, and sign
+    `device_id` with the self-signing key unless it already is. Idempotent."""
+    published = await _keys_query(request, user_id)
     server_master = published.get("master_keys", {}).get(user_id, {}).get("keys", {})
-
-    if keys is None or f"ed25519:{keys.public('master')}" not in server_master:
-        if keys is None:
-            keys = CrossSigningKeys.generate()
-            _write_private(path, json.dumps(keys.seeds))
-        await _upload_cross_signing_keys(gateway, keys)
-        published = await gateway.keys_of(user_id)
+    if f"ed25519:{keys.public('master')}" not in server_master:
+        await _upload_cross_signing_keys(request, user_id, password, keys)
+        published = await _keys_query(request, user_id)
         log.info("uploaded cross-signing keys for %s", user_id)
-
     device = published.get("device_keys", {}).get(user_id, {}).get(device_id)
     if device is None:
         raise MatrixError("cross-signing", "no_device_keys", f"device {device_id} has no keys")
@@ -108,34 +129,80 @@ async def ensure_cross_signed(gateway: Gateway) -> str:
     if not _signed_by(device, user_id, ssk):
         unsigned = {k: v for k, v in device.items() if k not in ("signatures", "unsigned")}
         signed = sign_json(unsigned, user_id, keys.signing_key("self_signing"))
-        status, body = await gateway.request(
+        status, body = await request(
             "POST", "/_matrix/client/v3/keys/signatures/upload", {user_id: {device_id: signed}}
         )
         failures = body.get("failures") or {}
         if status != 200 or failures:
             raise MatrixError("signatures upload", str(status), json.dumps(failures)[:200])
         log.info("cross-signed device %s", device_id)
-    return keys.public("master")
 
 
-async def _upload_cross_signing_keys(gateway: Gateway, keys: CrossSigningKeys) -> None:
-    user_id = gateway.user_id
+async def seal_identity(gateway: Gateway) -> str:
+    """Give the warden a cross-signing identity whose private keys nobody keeps (SPEC §2).
+
+    The warden never has device keys; an identity of its own, whose private keys are destroyed
+    right after the upload, means no device of the warden can ever look cross-signed by its
+    owner — not even one the operator makes — without a visible identity reset, which the
+    platform watches for. Returns the sealed master key; an account that already has one keeps
+    it (the caller compares it with the one it recorded)."""
+    published = await _keys_query(gateway.request, gateway.user_id)
+    current = published.get("master_keys", {}).get(gateway.user_id, {}).get("keys", {})
+    if current:
+        return str(next(iter(current.values())))
+    keys = CrossSigningKeys.generate()
+    await _upload_cross_signing_keys(gateway.request, gateway.user_id, gateway.password, keys)
+    master = keys.public("master")
+    del keys  # the seeds lived only in this frame; nothing wrote them anywhere
+    log.info("sealed the cross-signing identity of %s", gateway.user_id)
+    return master
+
+
+def http_requester(session: aiohttp.ClientSession, homeserver: str, token: str) -> Requester:
+    """A `Requester` for an account known only by its access token (test users, the demo's
+    simulated delegates)."""
+
+    async def request(
+        method: str, path: str, body: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with session.request(
+            method, homeserver.rstrip("/") + path, json=body, headers=headers
+        ) as resp:
+            data = await resp.json(content_type=None)
+            return resp.status, data if isinstance(data, dict) else {}
+
+    return request
+
+
+async def _keys_query(request: Requester, user_id: str) -> dict[str, Any]:
+    status, data = await request(
+        "POST", "/_matrix/client/v3/keys/query", {"device_keys": {user_id: []}}
+    )
+    if status != 200:
+        raise MatrixError("keys query", str(status), str(data.get("errcode", "")))
+    return data
+
+
+async def _upload_cross_signing_keys(
+    request: Requester, user_id: str, password: str, keys: CrossSigningKeys
+) -> None:
     body: dict[str, Any] = {
         "master_key": keys.key_object(user_id, "master"),
         "self_signing_key": keys.key_object(user_id, "self_signing"),
         "user_signing_key": keys.key_object(user_id, "user_signing"),
     }
     path = "/_matrix/client/v3/keys/device_signing/upload"
-    status, answer = await gateway.request("POST", path, body)
+    status, answer = await request("POST", path, body)
     if status == 401 and "session" in answer:
         # User-interactive auth: replacing keys (or older Synapse) asks for the password.
         body["auth"] = {
             "type": "m.login.password",
             "identifier": {"type": "m.id.user", "user": user_id},
-            "password": gateway.password,
+            "password": password,
             "session": answer["session"],
         }
-        status, answer = await gateway.request("POST", path, body)
+        status, answer = await request("POST", path, body)
     if status != 200:
         raise MatrixError("device signing upload", str(status), str(answer.get("errcode", "")))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -11,8 +13,15 @@ from bot.storage.database import Database
 
 class HttpServer:
     def __init__(
-        self, metrics: Metrics, db: Database, host: str, port: int, stale_after_s: float
+        self,
+        metrics: Metrics,
+        db: Database,
+        host: str,
+        port: int,
+        stale_after_s: float,
+        alarms: Callable[[], list[str]] = list,
     ) -> None:
+        self.alarms = alarms
         self.metrics = metrics
         self.db = db
         self.host = host
@@ -29,8 +38,17 @@ class HttpServer:
     async def healthz(self, request: web.Request) -> web.Response:
         sync_ok = self.metrics.sync_alive and self.metrics.seconds_since_sync() < self.stale_after_s
         db_ok = await self.db.ping()
-        body = {"sync": "ok" if sync_ok else "down", "database": "ok" if db_ok else "down"}
-        return web.json_response(body, status=200 if sync_ok and db_ok else 503)
+        alarms = self.alarms()
+        body: dict[str, object] = {
+            "sync": "ok" if sync_ok else "down",
+            "database": "ok" if db_ok else "down",
+            "platform_keys": "ok" if not alarms else "alarm",
+        }
+        if alarms:
+            # The platform's own accounts have a session or key it did not make (platform_watch).
+            body["alarms"] = alarms
+        healthy = sync_ok and db_ok and not alarms
+        return web.json_response(body, status=200 if healthy else 503)
 
     async def metrics_page(self, request: web.Request) -> web.Response:
         data = generate_latest(self.metrics.registry)

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -114,6 +115,9 @@ class Gateway:
         )
         self._room_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._http: aiohttp.ClientSession | None = None
+        # Called (under the room's lock) before anything is encrypted in a room: the trust
+        # service excludes the sessions their owners did not verify (bot/trust.py).
+        self.before_send: Callable[[str], Awaitable[None]] | None = None
 
     @property
     def credentials_path(self) -> Path:
@@ -148,6 +152,10 @@ class Gateway:
                 raise MatrixError("whoami", str(getattr(who, "status_code", "?")))
         else:
             creds = await self._login()
+            # The platform's account starts with this one session: any other (e.g. the one that
+            # registering the account made) goes, so that from now on a session the platform did
+            # not make stands out (bot/platform_watch.py).
+            await self._delete_other_devices(creds.device_id)
         if self.client.should_upload_keys:
             await self.upload_keys()
         return creds
@@ -169,6 +177,35 @@ class Gateway:
         )
         log.info("logged in as %s, device %s", creds.user_id, creds.device_id)
         return creds
+
+    async def _delete_other_devices(self, own: str) -> None:
+        status, body = await self.request("GET", "/_matrix/client/v3/devices")
+        others = [
+            str(d["device_id"])
+            for d in body.get("devices") or []
+            if isinstance(d, dict) and d.get("device_id") != own
+        ]
+        if status != 200 or not others:
+            return
+        path = "/_matrix/client/v3/delete_devices"
+        status, answer = await self.request("POST", path, {"devices": others})
+        if status == 401 and "session" in answer:
+            status, answer = await self.request(
+                "POST",
+                path,
+                {
+                    "devices": others,
+                    "auth": {
+                        "type": "m.login.password",
+                        "identifier": {"type": "m.id.user", "user": self.user_id},
+                        "password": self._password,
+                        "session": answer["session"],
+                    },
+                },
+            )
+        if status != 200:
+            raise MatrixError("delete devices", str(status), str(answer.get("errcode", "")))
+        log.info("signed out %d earlier session(s) of %s", len(others), self.user_id)
 
     def _load_credentials(self) -> Credentials | None:
         try:
@@ -226,6 +263,8 @@ class Gateway:
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str | None
     ) -> str:
         async with self._room_locks[room_id]:
+            if self.before_send is not None:
+                await self.before_send(room_id)
             resp = await self._guard(
                 self.client.room_send(
                     room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
@@ -431,8 +470,12 @@ class Gateway:
         await self._call("kick", "POST", f"/rooms/{path_quote(room_id)}/kick", body)
 
     async def keys_of(self, user_id: str) -> dict[str, Any]:
+        return await self.keys_of_many([user_id])
+
+    async def keys_of_many(self, user_ids: list[str]) -> dict[str, Any]:
+        """The raw `/keys/query` answer for these users (devices, cross-signing keys)."""
         status, data = await self.request(
-            "POST", "/_matrix/client/v3/keys/query", {"device_keys": {user_id: []}}
+            "POST", "/_matrix/client/v3/keys/query", {"device_keys": {u: [] for u in user_ids}}
         )
         if status != 200:
             raise MatrixError("keys query", str(status), str(data.get("errcode", "")))

@@ -49,6 +49,23 @@ class Metrics:
             ["rule"],
             registry=self.registry,
         )
+        self.identity_changes = Counter(
+            "plenaria_identity_changes",
+            "Roster members whose cross-signing identity changed (awaiting re-trust)",
+            registry=self.registry,
+        )
+        self.platform_key_alarms = Counter(
+            "plenaria_platform_key_alarms",
+            "Changes to the devices or keys of the platform's own accounts, by account",
+            ["account"],
+            registry=self.registry,
+        )
+        self.platform_keys_ok = Gauge(
+            "plenaria_platform_keys_ok",
+            "1 while the bot's and the warden's devices and keys are as the platform made them",
+            registry=self.registry,
+        )
+        self.platform_keys_ok.set(1)
         self.sync_lag.set_function(self.seconds_since_sync)
         self.last_sync_ok: float | None = None
         self.sync_alive = False

@@ -38,6 +38,8 @@ from bot.governance import Governance
 from bot.matrix_gateway import Gateway, MatrixError
 from bot.metrics import Metrics
 from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, AuditRecord, Database
+from bot.trust import TrustService
+from commands import trust as trust_words
 from commands.parsing import is_command
 from commands.reply import Reply
 from commands.table import (
@@ -48,8 +50,11 @@ from commands.table import (
     Refused,
     UsageError,
 )
+from room_policies.trust import SenderProof
 
 log = logging.getLogger(__name__)
+
+PLAINTEXT = SenderProof(encrypted=False)
 
 
 def reply_txn_id(event_id: str) -> str:
@@ -69,6 +74,8 @@ class CommandEvent:
     thread_root: str | None
     attachment: Attachment | None = None
     reply_to: str | None = None
+    # How the bot's crypto received it (room_policies.trust): plaintext unless decrypted.
+    proof: SenderProof = PLAINTEXT
 
     @property
     def is_upload(self) -> bool:
@@ -98,7 +105,9 @@ class Router:
         enforcer: Enforcer | None = None,
         uploads: UploadHandler | None = None,
         joined: JoinHandler | None = None,
+        trust: TrustService | None = None,
     ) -> None:
+        self.trust = trust
         self.uploads = uploads
         self.joined = joined
         self.gateway = gateway
@@ -201,6 +210,13 @@ class Router:
     async def _route(self, sync: SyncResponse, *, dispatch: bool) -> None:
         for room_id, invite in sync.rooms.invite.items():
             await self._answer_invite(room_id, invite.invite_state)
+        changed = list(sync.device_list.changed) if sync.device_list else []
+        if self.trust is not None and changed:
+            # Someone's devices or keys changed: forget their cached keys, and check at once
+            # whether their identity is still the one pinned (an identity change is reported).
+            self.trust.devices_changed(changed)
+            if dispatch:
+                self._spawn_watch(changed)
         commands: list[CommandEvent] = []
         for room_id, info in sync.rooms.join.items():
             timeline = list(info.timeline.events)
@@ -246,6 +262,12 @@ class Router:
             task = asyncio.create_task(self._handle(command), name=f"cmd {command.event_id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def _spawn_watch(self, user_ids: list[str]) -> None:
+        assert self.trust is not None
+        task = asyncio.create_task(self.trust.watch(user_ids), name="identity watch")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _spawn_join(self, room_id: str, user_id: str, event_id: str) -> None:
         async def once() -> None:
@@ -315,6 +337,7 @@ class Router:
             thread_root=thread_root,
             attachment=attachment,
             reply_to=reply_to,
+            proof=self.trust.proof_of(room_id, event) if self.trust else PLAINTEXT,
         )
 
     async def _answer_invite(self, room_id: str, state: list[Any]) -> None:
@@ -351,6 +374,12 @@ class Router:
         reply: Reply | None
         try:
             invocation = await self._invocation(command)
+            if self.trust is not None:
+                verdict = await self.trust.judge(command.sender, command.proof)
+                if not verdict.allowed:
+                    # room_policies.trust: act only on what provably comes from the person.
+                    name = "upload" if command.is_upload else _command_word(command.body)
+                    raise Refusal(trust_words.refusal(verdict))
             if command.is_upload:
                 assert self.uploads is not None
                 name = "upload"
@@ -445,6 +474,11 @@ class Router:
                     raise
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff_s)
+
+
+def _command_word(body: str) -> str:
+    word = body.strip().split(maxsplit=1)[0] if body.strip() else "?"
+    return word.lstrip("!")[:32] or "?"
 
 
 async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -36,6 +37,7 @@ from nio import (
 from nio.crypto.attachments import decrypt_attachment
 
 from bot.demo_documents import BASE_NAME, proposal
+from bot.e2ee import cross_sign_device, http_requester, own_cross_signing_keys
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -45,6 +47,7 @@ class Delegate:
 
     def __init__(self, homeserver: str, user_id: str, password: str, store: Path) -> None:
         store.mkdir(parents=True, exist_ok=True)
+        self.store = store
         self.password = password
         self.client = AsyncClient(
             homeserver, user_id, store_path=str(store), config=AsyncClientConfig()
@@ -60,6 +63,17 @@ class Delegate:
         # newcomer to the devices it can see at that moment.
         if self.client.should_upload_keys:
             await self.client.keys_upload()
+        # Each simulated person cross-signs the new session with the identity they keep, as a
+        # person does in Element: the platform acts only on sessions their owner has verified.
+        async with aiohttp.ClientSession() as session:
+            request = http_requester(session, self.client.homeserver, self.client.access_token)
+            await cross_sign_device(
+                request,
+                self.client.user_id,
+                str(self.client.device_id),
+                self.password,
+                own_cross_signing_keys(self.store),
+            )
         await self._sync(0)
         self._task = asyncio.create_task(self._loop())
 

@@ -92,6 +92,14 @@ class DocumentSettings(_Strict):
     )
 
 
+class SecuritySettings(_Strict):
+    key_watch_interval_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="how often the devices and keys of the bot and the warden are checked",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         extra="forbid",
@@ -111,6 +119,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     sync: SyncSettings = SyncSettings()
     documents: DocumentSettings = DocumentSettings()
+    security: SecuritySettings = SecuritySettings()
     language: Literal["en", "es", "fr", "pt"] = "en"
     timezone: str = "America/New_York"
     device_name: str = "plenaria bot"

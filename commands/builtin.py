@@ -20,6 +20,7 @@ from commands import (
     reconcile,
     status,
     suggestions,
+    trust,
 )
 from commands.table import (
     COORDINATION,
@@ -161,6 +162,11 @@ def builtin_commands() -> list[Command]:
             experts.handle,
             _FOCAL_POINT,
             frozenset({DESK}),
+        ),
+        # Re-trust is the Chair's alone: the Technical Secretariat runs the homeserver, and the
+        # operator alone must never be able to complete it (room_policies.trust T5).
+        Command(
+            "trust", trust.SUMMARY, trust.Args, trust.handle, frozenset({Role.CHAIR}), _MODERATION
         ),
     ]
 

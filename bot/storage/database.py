@@ -23,8 +23,10 @@ from bot.storage.models import (
     HandledEvent,
     KeyValue,
     PendingEncryptedEvent,
+    PinnedIdentity,
     RosterVersion,
 )
+from room_policies.trust import Identity
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,6 +34,8 @@ SYNC_TOKEN = "sync_token"
 FIRST_START = "first_start_ms"
 SYNC_TOKEN_MS = "sync_token_saved_ms"
 KV_WARDEN_SYNC_TOKEN = "warden_sync_token"
+# The warden's sealed master key, as the platform uploaded it (its private key is gone).
+KV_WARDEN_MASTER_KEY = "warden_master_key"
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -255,6 +259,77 @@ class AuditLog:
                 )
                 for r in rows
             ]
+
+
+@dataclass(frozen=True)
+class PinnedRecord:
+    """The identity pinned for a person, and a different one seen since (until re-trusted)."""
+
+    user_id: str
+    pinned: Identity
+    pinned_at: datetime
+    pinned_by: str
+    changed: Identity | None = None
+    changed_at: datetime | None = None
+
+
+class IdentityRepository:
+    """Identities pinned at first sight (room_policies.trust T4) and their changes (T5)."""
+
+    def __init__(self, db: Database) -> None:
+        self._session = db._session
+
+    async def get(self, user_id: str) -> PinnedRecord | None:
+        async with self._session() as s:
+            row = await s.get(PinnedIdentity, user_id)
+            return _pinned(row) if row is not None else None
+
+    async def all(self) -> list[PinnedRecord]:
+        async with self._session() as s:
+            rows = (await s.scalars(select(PinnedIdentity))).all()
+            return [_pinned(r) for r in rows]
+
+    async def pin(self, user_id: str, identity: Identity, by: str) -> None:
+        """Pin `identity` (first sight, or a Chair's re-trust); forgets a recorded change."""
+        async with self._session.begin() as s:
+            row = await s.get(PinnedIdentity, user_id)
+            if row is None:
+                row = PinnedIdentity(user_id=user_id)
+                s.add(row)
+            row.master_key = identity.master
+            row.self_signing_key = identity.self_signing
+            row.pinned_at = _now()
+            row.pinned_by = by
+            row.changed_master_key = None
+            row.changed_self_signing_key = None
+            row.changed_at = None
+
+    async def record_change(self, user_id: str, current: Identity | None) -> bool:
+        """Note that the keys now show `current` (None: no identity at all) instead of the pinned
+        one. True when this is news (not the change already recorded)."""
+        master = current.master if current else ""
+        async with self._session.begin() as s:
+            row = await s.get(PinnedIdentity, user_id)
+            if row is None or (row.changed_at is not None and row.changed_master_key == master):
+                return False
+            row.changed_master_key = master
+            row.changed_self_signing_key = current.self_signing if current else ""
+            row.changed_at = _now()
+            return True
+
+
+def _pinned(row: PinnedIdentity) -> PinnedRecord:
+    changed = None
+    if row.changed_at is not None:
+        changed = Identity(row.changed_master_key or "", row.changed_self_signing_key or "")
+    return PinnedRecord(
+        row.user_id,
+        Identity(row.master_key, row.self_signing_key),
+        row.pinned_at,
+        row.pinned_by,
+        changed,
+        row.changed_at,
+    )
 
 
 def _now() -> datetime:

@@ -150,3 +150,20 @@ class SuggestionRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PinnedIdentity(Base):
+    """A person's cross-signing identity as the platform first saw it (room_policies.trust T4),
+    and a different one the keys showed later, until a Chair re-trusts it (T5)."""
+
+    __tablename__ = "pinned_identities"
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    master_key: Mapped[str] = mapped_column(String(64))
+    self_signing_key: Mapped[str] = mapped_column(String(64))
+    pinned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    pinned_by: Mapped[str] = mapped_column(
+        String(255)
+    )  # "first sight", or the Chair who re-trusted
+    changed_master_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    changed_self_signing_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

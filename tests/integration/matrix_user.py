@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -25,10 +26,18 @@ from nio import (
 )
 from nio.crypto.attachments import decrypt_attachment
 
+from bot.e2ee import (
+    CrossSigningKeys,
+    cross_sign_device,
+    http_requester,
+    own_cross_signing_keys,
+)
+
 
 class MatrixUser:
     def __init__(self, homeserver: str, user_id: str, password: str, store: Path) -> None:
         store.mkdir(parents=True, exist_ok=True)
+        self.store = store
         self.user_id = user_id
         self.password = password
         self.client = AsyncClient(
@@ -40,15 +49,34 @@ class MatrixUser:
         self.events: list[tuple[str, Event]] = []
         self._new = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.identity: CrossSigningKeys | None = None
 
-    async def login(self) -> MatrixUser:
+    async def login(self, *, cross_sign: bool = True) -> MatrixUser:
+        """Log in as a new device; unless told otherwise, the device is cross-signed by its owner,
+        as Element does once a person verifies a session (the platform acts only on those)."""
         resp = await self.client.login(self.password, device_name="test device")
         assert isinstance(resp, LoginResponse), resp
         if self.client.should_upload_keys:
             await self.client.keys_upload()
+        if cross_sign:
+            await self.cross_sign()
         await self.sync_once(timeout=0)
         self._task = asyncio.create_task(self._loop())
         return self
+
+    async def cross_sign(self, keys: CrossSigningKeys | None = None) -> CrossSigningKeys:
+        """Sign this device with the account's cross-signing identity (a new one unless `keys`
+        is given, e.g. the identity another session of the same person holds)."""
+        if keys is None:
+            # The same person keeps one identity across sessions (kept in the store).
+            keys = self.identity or own_cross_signing_keys(self.store)
+        async with aiohttp.ClientSession() as session:
+            request = http_requester(session, self.client.homeserver, self.client.access_token)
+            await cross_sign_device(
+                request, self.user_id, str(self.client.device_id), self.password, keys
+            )
+        self.identity = keys
+        return keys
 
     async def sync_once(self, timeout: int = 1000) -> None:
         resp = await self.client.sync(timeout=timeout, full_state=False)

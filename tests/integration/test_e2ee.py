@@ -110,13 +110,16 @@ async def test_the_warden_has_no_device_keys_and_keeps_its_device(
         tmp_path / "bot", synapse, bot_id, bot_password, warden=(warden_id, warden_password)
     )
     observer = await make_user("observer")
-    devices = []
+    devices, masters = [], []
     for _ in range(2):  # a restart must restore the same warden device, still without keys
         bot = await RunningBot(build_app(load_settings(config))).ready()
         assert bot.app.warden is not None
         devices.append(bot.app.warden.device_id)
         keys = await query_keys(synapse.url, observer, warden_id)
         assert keys["device_keys"].get(warden_id, {}) == {}
-        assert warden_id not in keys.get("master_keys", {})
+        # SPEC §2: a sealed cross-signing identity, made once; its private keys kept nowhere.
+        masters.append(keys["master_keys"][warden_id]["keys"])
+        assert not list((tmp_path / "bot").rglob("warden/cross_signing*"))
         await bot.stop()
     assert devices[0] == devices[1]
+    assert masters[0] == masters[1]

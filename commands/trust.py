@@ -1,0 +1,185 @@
+"""`!trust [@user FINGERPRINT]`: the Chair re-trusts a person whose identity changed (T5).
+
+The platform acts only on messages from a device cross-signed by the identity it pinned for the
+sender at first sight (room_policies.trust). When a person's identity changes — they reset it in
+Element, or the server's operator made a new one with a reset password — the platform refuses
+their commands and proposals and tells the moderation room and the person's desk. A Chair then
+confirms with the delegation, through the Organization's official channels (a call to the
+permanent mission, an official e-mail), that the person reset their identity themselves and that
+the fingerprint the moderation room shows is the one their Element shows, and re-trusts it.
+The Technical Secretariat may not: it runs the homeserver, and the operator alone must never be
+able to complete a re-trust. A Chair cannot re-trust themselves.
+
+Every sentence the platform says about trust is worded here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import Field
+
+from commands.reply import Reply
+from commands.table import Args as BaseArgs
+from commands.table import Invocation
+from room_policies.trust import Identity, Trust, TrustVerdict, fingerprint
+
+SUMMARY = "re-trust a person whose identity changed, once confirmed with their delegation"
+
+
+class Args(BaseArgs):
+    positional = ("user", "fingerprint")
+    user: str | None = Field(default=None, description="the person (@user:server)")
+    fingerprint: str | None = Field(
+        default=None, description="the new identity's fingerprint, as the moderation room shows it"
+    )
+
+
+class ChangedIdentity(Protocol):
+    user_id: str
+    changed: Identity | None
+    changed_at: datetime | None
+
+
+class Deps(Protocol):
+    async def changed_identities(self) -> list[ChangedIdentity]: ...
+
+    async def retrust(self, chair: str, user_id: str, fingerprint_given: str) -> object: ...
+
+
+class RetrustRefused(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    if args.user is None:
+        changed = await deps.changed_identities()
+        if not changed:
+            return Reply.plain("No identity is awaiting re-trust.")
+        lines = [
+            f"{c.user_id}: new identity {_fp(c.changed)}"
+            + (f", seen {c.changed_at:%Y-%m-%d %H:%M} UTC" if c.changed_at else "")
+            for c in changed
+        ]
+        return Reply.titled(
+            "Identities awaiting re-trust (confirm each with the delegation first):", lines
+        )
+    if args.fingerprint is None:
+        return Reply.plain(
+            "Refused: give the fingerprint you confirmed with the person, as in "
+            f"!trust {args.user} FINGERPRINT (!trust alone lists them)."
+        )
+    try:
+        await deps.retrust(invocation.sender, args.user, args.fingerprint)
+    except RetrustRefused as exc:
+        return Reply.plain(f"Refused: {exc.reason}")
+    return Reply.plain(
+        f"{args.user} is trusted again with the identity {_normal(args.fingerprint)}; the "
+        "platform acts on their commands and proposals from now on."
+    )
+
+
+def _fp(identity: Identity | None) -> str:
+    if identity is None or not identity.master:
+        return "(none: cross-signing was removed)"
+    return fingerprint(identity.master)
+
+
+def _normal(given: str) -> str:
+    return given.strip()
+
+
+def fingerprint_matches(master: str, given: str) -> bool:
+    """The Chair typed the fingerprint (with or without dashes) of this master key."""
+    typed = given.replace("-", "").replace(" ", "")
+    return len(typed) >= 8 and master.startswith(typed)
+
+
+# -- refusals of a message the platform cannot attribute (T1–T5) -------------------------------
+
+
+def refusal(verdict: TrustVerdict) -> str:
+    """Why the platform does not act on this message, and what to do, in one or two sentences."""
+    if verdict.trust is Trust.UNENCRYPTED:
+        return (
+            "this message was not end-to-end encrypted, so the platform cannot tell that it "
+            "comes from you; send it again from Element, in this encrypted room."
+        )
+    if verdict.trust is Trust.UNKNOWN_DEVICE:
+        return (
+            "the platform cannot tell which of your sessions sent this message; wait a moment "
+            "and send it again from a session you have verified."
+        )
+    if verdict.trust is Trust.NO_IDENTITY:
+        return (
+            "your account has no cross-signing identity yet, so the platform cannot tell your "
+            "sessions from anyone else's; set up secure backup / cross-signing in Element "
+            "(Settings → Security & Privacy), then send it again."
+        )
+    if verdict.trust is Trust.UNSIGNED_DEVICE:
+        return (
+            f"the session you sent this from ({verdict.device_id}) is not verified; verify it "
+            "from another of your sessions or with your security key (Element: Settings → "
+            "Sessions → Verify session), then send it again."
+        )
+    return (
+        "your cryptographic identity changed since the platform first saw you, so it does not "
+        "act on your commands or proposals until the Chair re-trusts you; the Chair will "
+        "confirm the change with your delegation through the Organization's official channels."
+    )
+
+
+def identity_changed_chair(user_id: str, current: Identity | None) -> str:
+    if current is None:
+        now = "now has no cross-signing identity at all"
+    else:
+        now = f"now shows a new identity, fingerprint {fingerprint(current.master)}"
+    return (
+        f"Identity change: {user_id} {now}. Until a Chair re-trusts it, the platform does not "
+        "act on their commands or proposals. If they did not reset it themselves, their "
+        "account may be in someone else's hands. Confirm with their delegation through the "
+        "Organization's official channels (not through this platform), compare the "
+        f"fingerprint, then: !trust {user_id} FINGERPRINT"
+    )
+
+
+def identity_changed_person() -> str:
+    return (
+        "Your cryptographic identity changed (a new cross-signing key was set up for your "
+        "account). Until the Chair confirms this with your delegation and re-trusts you, the "
+        "platform does not act on your commands or proposals. If you did not do this, tell "
+        "the Chair at once through the Organization's official channels: someone else may "
+        "hold your account."
+    )
+
+
+def retrusted_person(chair: str) -> str:
+    return (
+        f"{chair} re-trusted your new identity: the platform acts on your commands and "
+        "proposals again."
+    )
+
+
+def nothing_to_retrust(user_id: str) -> str:
+    return f"{user_id} has no identity change awaiting re-trust."
+
+
+def not_yourself() -> str:
+    return "a Chair cannot re-trust their own identity; another Chair must."
+
+
+def identity_moved(user_id: str) -> str:
+    return (
+        f"the identity of {user_id} changed again since it was reported; confirm the new "
+        "fingerprint (!trust lists it) with the delegation first."
+    )
+
+
+def fingerprint_mismatch(user_id: str) -> str:
+    return (
+        f"that fingerprint is not the one {user_id}'s keys show now; confirm it again with the "
+        "delegation (!trust lists the fingerprint the platform sees)."
+    )
