@@ -1,33 +1,40 @@
 """Accounts on the organisation's own homeserver: created, named and reset by the platform.
 
+Only `plenaria accounts …` uses this module; the running bot (`plenaria run`) never imports it,
+so it never reads the registration shared secret, and no admin password exists for it to hold.
+
 Model: the wanted accounts are the platform's (bot, warden) and the roster's people, each with
-the display name the platform sets and locks (`Roster.display_name`). `plan_accounts` compares
-them with what the homeserver holds (pure); `AccountService` surveys the homeserver and applies
-the plan: a missing account is made through Synapse's shared-secret registration API with a
-generated password; an existing one under another name is renamed through Synapse's admin API,
-since display names are locked for their owners (`enable_set_displayname: false`).
+the display name the platform sets and locks (`Roster.display_name`); people who were on an
+earlier roster and left it keep their account under their name without a seat. `plan_accounts`
+compares them with what the homeserver holds (pure); `AccountService` surveys the homeserver and
+applies the plan: a missing account is made through Synapse's shared-secret registration API
+with a generated password; an existing one under another name is renamed through Synapse's
+admin API, since display names are locked for their owners (`enable_set_displayname: false`).
 
 The admin API wants a server admin's access token, which the shared secret cannot give. So the
 platform keeps one admin account of its own, `@plenaria-admin:<server>`:
-- made through the shared secret (as an admin) on first use; its generated password is kept in
-  `<data_dir>/secrets/admin-password` (mode 0600), beside the platform's other secrets;
+- made through the shared secret (as an admin) on first use. Its password is derived from the
+  shared secret (`admin_password`) and kept nowhere: whoever holds the secret can register
+  admins at will anyway, so deriving adds no power, and nothing is left on disk for the running
+  bot, or anyone who reads its data_dir, to find;
 - each run logs in with it on one fixed device (`PLENARIA_ADMIN`) and logs out at the end, so
   no access token or device outlives a run;
-- it can do nothing the shared secret cannot (the secret registers admins at will), so keeping
-  it adds no power, only a way to reach the admin API;
 - it is not deactivated after use: a deactivated account can never log in again and its id is
   never reusable, so every run would leave a dead admin behind. It shares no room, so no one's
   user directory lists it (`search_all_users: false`);
-- when its password file is lost or no longer matches, a one-off admin made through the shared
-  secret resets it and is then deactivated and erased.
+- when it does not accept the derived password (the shared secret was changed), a one-off admin
+  made through the shared secret resets it and is then deactivated and erased. A password file
+  of the earlier design (`<data_dir>/secrets/admin-password`) is used once to move the account
+  to its derived password, then deleted.
 
 Passwords and tokens never reach a log line: generated passwords go to the caller or to a
-`PasswordFile` (mode 0600).
+`PasswordFile` (mode 0600), deleted by `plenaria accounts handed-over` once people have them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
@@ -46,14 +53,16 @@ import aiohttp
 import yaml
 
 from bot.matrix_gateway import _write_private
-from bot.settings import ConfigError, Settings
-from room_policies.roster import Roster
+from bot.settings import Settings, _read_secret_file
+from room_policies.roster import Roster, former_names
 
 log = logging.getLogger(__name__)
 
 ADMIN_LOCALPART = "plenaria-admin"
 ADMIN_DEVICE_ID = "PLENARIA_ADMIN"
 ADMIN_DISPLAY_NAME = "plenaria administration"
+# Where the earlier design kept the admin account's password (now derived, kept nowhere).
+LEGACY_ADMIN_PASSWORD_FILE = Path("secrets") / "admin-password"
 BOT_DISPLAY_NAME = "plenaria"
 WARDEN_DISPLAY_NAME = "plenaria warden"
 # Parallel requests: Synapse hashes each new password (bcrypt) in a thread pool.
@@ -85,6 +94,37 @@ def generate_password() -> str:
             and any(c in "-_" for c in candidate)
         ):
             return candidate
+
+
+def registration_secret(settings: Settings) -> str:
+    """Synapse's registration shared secret, read from `registration_shared_secret_file` now.
+
+    Only `plenaria accounts` calls this; `Settings` holds the file's path, never its content.
+    """
+    path = settings.registration_shared_secret_file
+    if path is None:
+        raise AccountError(
+            "no registration shared secret: registration_shared_secret_file is not set in the "
+            "configuration"
+        )
+    try:
+        return _read_secret_file(path, "registration_shared_secret_file").get_secret_value()
+    except ValueError as exc:
+        raise AccountError(f"no registration shared secret: {exc}") from None
+
+
+def admin_password(shared_secret: str, server_name: str) -> str:
+    """The platform admin account's password: derived from the shared secret, kept nowhere.
+
+    HMAC-SHA256 keyed by the secret, so it reveals nothing of the secret; the fixed prefix meets
+    the homeserver's password policy (upper, lower, digit, symbol) whatever the digest.
+    """
+    digest = hmac.new(
+        shared_secret.encode("utf-8"),
+        f"plenaria-admin password\x00{server_name}".encode(),
+        hashlib.sha256,
+    ).digest()
+    return "Pa1-" + base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 async def register(
@@ -180,8 +220,16 @@ class Plan:
     deactivated: tuple[str, ...] = ()
 
 
-def plan_accounts(wanted: Mapping[str, str], existing: Mapping[str, Existing | None]) -> Plan:
-    """Create the missing accounts, rename those whose name differs, leave deactivated ones."""
+def plan_accounts(
+    wanted: Mapping[str, str],
+    existing: Mapping[str, Existing | None],
+    former: Mapping[str, str] | None = None,
+) -> Plan:
+    """Create the missing accounts, rename those whose name differs, leave deactivated ones.
+
+    `former` are people who left the roster, user → their name without a seat: an account of
+    theirs that still exists is renamed; none is ever created for them.
+    """
     create: dict[str, str] = {}
     rename: dict[str, str] = {}
     unchanged: list[str] = []
@@ -193,6 +241,14 @@ def plan_accounts(wanted: Mapping[str, str], existing: Mapping[str, Existing | N
         elif account.deactivated:
             deactivated.append(user)
         elif account.displayname != name:
+            rename[user] = name
+        else:
+            unchanged.append(user)
+    for user, name in (former or {}).items():
+        account = existing.get(user)
+        if user in wanted or account is None or account.deactivated:
+            continue
+        if account.displayname != name:
             rename[user] = name
         else:
             unchanged.append(user)
@@ -209,6 +265,23 @@ def platform_accounts(settings: Settings) -> dict[str, str]:
     if settings.warden is not None:
         wanted[settings.warden.user_id] = WARDEN_DISPLAY_NAME
     return wanted
+
+
+def former_accounts(
+    settings: Settings, history: Iterable[Roster], roster: Roster
+) -> dict[str, str]:
+    """People on an earlier roster but not on `roster`, user id → their name without a seat.
+
+    A roster change in the chat takes someone's seat away; their locked display name must then
+    stop claiming it, and `plenaria accounts create` is what sets it (the running bot cannot).
+    """
+    platform = platform_accounts(settings)
+    admin = admin_user_id(settings.server_name)
+    return {
+        user: name
+        for user, name in former_names(history, roster).items()
+        if user not in platform and user != admin
+    }
 
 
 def wanted_accounts(settings: Settings, roster: Roster) -> dict[str, str]:
@@ -289,6 +362,25 @@ class PasswordFile:
             return
         _write_private(self.path, json.dumps(dict(entries), indent=2, ensure_ascii=False) + "\n")
 
+    def delete(self) -> int | None:
+        """Delete the file once people have their passwords: how many it held (None: no file).
+
+        Only a passwords file is deleted (anything else named by mistake is refused), and it is
+        unlinked, not overwritten first: on journalling and copy-on-write file systems, on SSDs
+        (which remap writes) and under snapshots or backups, writing over a file does not reach
+        the blocks that held its content, so an overwrite would promise what it cannot do. What
+        protects the passwords is the file's mode (0600), its short life, and encrypted disks.
+        """
+        if self.path.is_symlink():
+            raise AccountError(
+                f"{self.path} is a symbolic link; name the passwords file itself with -o"
+            )
+        if not self.path.exists():
+            return None
+        held = len(self.read())
+        self.path.unlink()
+        return held
+
 
 # -- the homeserver ------------------------------------------------------------------------------
 
@@ -304,13 +396,17 @@ class AccountService:
     """Accounts through the shared secret and the admin API; use as `async with`."""
 
     def __init__(
-        self, homeserver: str, server_name: str, shared_secret: str, admin_password_file: Path
+        self,
+        homeserver: str,
+        server_name: str,
+        shared_secret: str,
+        legacy_admin_password_file: Path | None = None,
     ) -> None:
         self.homeserver = homeserver.rstrip("/")
         self.server_name = server_name
         self.admin_id = admin_user_id(server_name)
         self._secret = shared_secret
-        self._admin_password_file = admin_password_file
+        self._legacy_admin_password_file = legacy_admin_password_file
         self._http: aiohttp.ClientSession | None = None
         self._token: str | None = None
         self._token_lock = asyncio.Lock()
@@ -320,15 +416,11 @@ class AccountService:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccountService:
-        try:
-            secret = settings.registration_secret()
-        except ConfigError as exc:
-            raise AccountError(f"no registration shared secret: {exc}") from None
         return cls(
             settings.homeserver_url,
             settings.server_name,
-            secret,
-            settings.data_dir / "secrets" / "admin-password",
+            registration_secret(settings),
+            settings.data_dir / LEGACY_ADMIN_PASSWORD_FILE,
         )
 
     async def __aenter__(self) -> AccountService:
@@ -365,11 +457,13 @@ class AccountService:
         name = data.get("displayname")
         return Existing(name if isinstance(name, str) else None, bool(data.get("deactivated")))
 
-    async def survey(self, wanted: Mapping[str, str]) -> Plan:
-        """What `apply` would do to give every wanted account its name."""
-        users = list(wanted)
+    async def survey(
+        self, wanted: Mapping[str, str], former: Mapping[str, str] | None = None
+    ) -> Plan:
+        """What `apply` would do to give every wanted (and former) account its name."""
+        users = list(dict.fromkeys([*wanted, *(former or {})]))
         found = await self._bounded(partial(self.lookup, user) for user in users)
-        return plan_accounts(wanted, dict(zip(users, found, strict=True)))
+        return plan_accounts(wanted, dict(zip(users, found, strict=True)), former)
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -431,28 +525,55 @@ class AccountService:
             return self._token
 
     async def _admin_login(self) -> str:
-        path = self._admin_password_file
-        try:
-            password = path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            password = ""
-        if not password:
-            password = generate_password()
-            _write_private(path, password)  # kept before the account exists, never after
+        password = admin_password(self._secret, self.server_name)
         token = await self._login(self.admin_id, password, ADMIN_DEVICE_ID)
         if token is None:
             registered = await self._register_admin(ADMIN_LOCALPART, password, ADMIN_DISPLAY_NAME)
             if registered.created:
                 log.info("created the platform's admin account %s", self.admin_id)
-            else:
+            elif not await self._move_legacy_admin(password):
                 await self._recover_admin(password)
             token = await self._login(self.admin_id, password, ADMIN_DEVICE_ID)
         if token is None:
             raise AccountError(f"could not log in as the platform's admin account {self.admin_id}")
+        self._forget_legacy_admin_password()
         return token
 
+    async def _move_legacy_admin(self, password: str) -> bool:
+        """An admin account made by the earlier design, whose password was kept in a file: give
+        it the derived password (through its own token) and say whether that worked."""
+        path = self._legacy_admin_password_file
+        try:
+            legacy = path.read_text(encoding="utf-8").strip() if path is not None else ""
+        except (OSError, UnicodeDecodeError):
+            legacy = ""
+        if not legacy:
+            return False
+        token = await self._login(self.admin_id, legacy, None)
+        if token is None:
+            return False
+        try:
+            status, data = await self._call(
+                "PUT",
+                f"/_synapse/admin/v2/users/{quote(self.admin_id, safe='')}",
+                token=token,
+                body={"password": password, "logout_devices": True},
+            )
+            _expect(status, data, f"could not move the admin account {self.admin_id}")
+        finally:
+            # logout_devices signs this token out too; a failed change leaves it to log out.
+            await self._call("POST", "/_matrix/client/v3/logout", token=token, body={})
+        log.info("the platform's admin account %s now uses its derived password", self.admin_id)
+        return True
+
+    def _forget_legacy_admin_password(self) -> None:
+        path = self._legacy_admin_password_file
+        if path is not None and path.exists():
+            path.unlink()
+            log.info("deleted %s: the admin account's password is no longer kept in a file", path)
+
     async def _recover_admin(self, password: str) -> None:
-        """Give the admin account the kept password back, through a one-off admin."""
+        """Give the admin account its derived password back, through a one-off admin."""
         localpart = f"{ADMIN_LOCALPART}-recovery-{secrets.token_hex(4)}"
         spare_id, spare_password = f"@{localpart}:{self.server_name}", generate_password()
         await self._register_admin(localpart, spare_password, None)
@@ -482,7 +603,7 @@ class AccountService:
             )
             _expect(status, data, f"could not deactivate the one-off admin account {spare_id}")
         log.warning(
-            "the platform's admin account %s did not accept its kept password; it was reset "
+            "the platform's admin account %s did not accept its derived password; it was reset "
             "through the one-off admin account %s, now deactivated",
             self.admin_id,
             spare_id,
@@ -571,7 +692,9 @@ class Homeserver(Protocol):
 
     created: list[str]
 
-    async def survey(self, wanted: Mapping[str, str]) -> Plan: ...
+    async def survey(
+        self, wanted: Mapping[str, str], former: Mapping[str, str] | None = None
+    ) -> Plan: ...
 
     async def apply(self, plan: Plan, passwords: Mapping[str, str]) -> Outcome: ...
 
@@ -580,6 +703,7 @@ async def create_accounts(
     service: Homeserver,
     wanted: Mapping[str, str],
     *,
+    former: Mapping[str, str] | None = None,
     platform_passwords: Mapping[str, str],
     new_platform_files: Mapping[str, Path],
     passwords_file: PasswordFile,
@@ -588,12 +712,13 @@ async def create_accounts(
 
     People's accounts get generated passwords, written to `passwords_file` before the accounts
     exist (so none is ever made with a password that is nowhere) and taken out again for any
-    account that was not made after all. The platform's accounts use `platform_passwords`, from
-    their own password files; `new_platform_files` are those files just generated, which only
-    fit an account made now. A refused run changes nothing on the homeserver.
+    account that was not made after all. `former` people (off the roster) are renamed, never
+    created. The platform's accounts use `platform_passwords`, from their own password files;
+    `new_platform_files` are those files just generated, which only fit an account made now. A
+    refused run changes nothing on the homeserver.
     """
     before = passwords_file.read()
-    plan = await service.survey(wanted)
+    plan = await service.survey(wanted, former)
     reasons = [
         f"{user} is deactivated on the homeserver; take them off the roster first"
         for user in plan.deactivated

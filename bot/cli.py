@@ -16,19 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import logs
-from bot.accounts import (
-    AccountError,
-    AccountService,
-    PasswordFile,
-    create_accounts,
-    generate_password,
-    missing_platform_password_files,
-    user_id_argument,
-    wanted_accounts,
-)
-from bot.matrix_gateway import MatrixError, _write_private
+from bot.matrix_gateway import MatrixError
 from bot.settings import ConfigError, Settings, load_settings
-from room_policies.roster import Roster, RosterError
+from room_policies.roster import RosterError
 
 log = logging.getLogger("plenaria")
 
@@ -51,7 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--config", type=Path, required=True)
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     accounts = sub.add_parser(
-        "accounts", help="create the platform's and the roster's accounts, reset a password"
+        "accounts",
+        help="create the platform's and the roster's accounts, set their display names, reset "
+        "a password, delete the initial passwords once handed over",
+        description=(
+            "The only commands that read the registration shared secret "
+            "(registration_shared_secret_file): the running bot never does, so new accounts and "
+            "locked display names after a roster change in the chat are made here."
+        ),
     )
     accounts_sub = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = accounts_sub.add_parser(
@@ -60,11 +57,13 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Create every missing account of the roster, and the bot's and warden's, through "
             "Synapse's shared-secret registration; give existing accounts their display name "
-            "from the roster. New people's generated passwords are written to a JSON file "
+            "from the roster, and people who left an earlier roster (in the database) their "
+            "name without a seat. New people's generated passwords are written to a JSON file "
             "(user id -> password, mode 0600, merged with what it holds), never printed: hand "
-            "each person theirs over a secure channel, then delete the file. The bot's and "
-            "warden's passwords come from their password_file (generated there when missing "
-            "and their account is new). Running it again changes only what differs."
+            "each person theirs over a secure channel, then run `plenaria accounts "
+            "handed-over`. The bot's and warden's passwords come from their password_file "
+            "(generated there when missing and their account is new). Running it again "
+            "changes only what differs: run it after every roster change."
         ),
     )
     create.add_argument("--config", type=Path, required=True, help="path to config.yaml")
@@ -93,6 +92,24 @@ def _parser() -> argparse.ArgumentParser:
     reset.add_argument("user", help="the account: @name:server, or just name")
     reset.add_argument("--config", type=Path, required=True, help="path to config.yaml")
     reset.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="passwords file (default: <data_dir>/secrets/initial-passwords.json)",
+    )
+    handed = accounts_sub.add_parser(
+        "handed-over",
+        help="delete the initial-passwords file once each person has their password",
+        description=(
+            "Say that every password in the passwords file has been handed over: the file is "
+            "deleted, and the number of passwords it held is printed (never the passwords). "
+            "Running it again, or with no file, changes nothing. The file is unlinked, not "
+            "overwritten first: on journalling and copy-on-write file systems, SSDs and "
+            "snapshots an overwrite does not reach the old blocks, so encrypt the disk instead."
+        ),
+    )
+    handed.add_argument("--config", type=Path, required=True, help="path to config.yaml")
+    handed.add_argument(
         "-o",
         "--output",
         type=Path,
@@ -171,120 +188,6 @@ async def _roster(settings: Settings, args: argparse.Namespace) -> int:
         await db.close()
 
 
-def _read_roster(settings: Settings, path: Path) -> Roster:
-    from bot import roster_service
-
-    return roster_service.read_file(settings, path)
-
-
-async def _roster_for_accounts(settings: Settings, path: Path | None) -> Roster:
-    """The `--roster` file, else the current roster in the database, else `roster:`."""
-    from bot import roster_service
-    from bot.storage.database import Database
-
-    if path is not None:
-        return _read_roster(settings, path)
-    db = Database(settings.database_url)
-    try:
-        await db.migrate()
-        stored = await roster_service.current(settings, db)
-    finally:
-        await db.close()
-    if stored is not None:
-        return stored.roster
-    if settings.roster is not None:
-        return _read_roster(settings, settings.roster)
-    raise AccountError(
-        "no roster: pass --roster FILE, set roster: in the configuration, or run "
-        "`plenaria roster import` first"
-    )
-
-
-def _passwords_file(settings: Settings, output: Path | None) -> PasswordFile:
-    return PasswordFile(output or settings.data_dir / "secrets" / "initial-passwords.json")
-
-
-async def _accounts_create(args: argparse.Namespace) -> int:
-    # The bot's and warden's password files must exist for the configuration to load; one
-    # generated here is kept only if its account is made with it in this run.
-    new_files = missing_platform_password_files(args.config)
-    for path in new_files.values():
-        _write_private(path, generate_password())
-    service: AccountService | None = None
-    try:
-        settings = load_settings(args.config)
-        check_paths(settings)
-        roster = await _roster_for_accounts(settings, args.roster)
-        wanted = wanted_accounts(settings, roster)
-        platform = {settings.bot.user_id: settings.bot.secret()}
-        if settings.warden is not None:
-            platform[settings.warden.user_id] = settings.warden.secret()
-        passwords = _passwords_file(settings, args.output)
-        service = AccountService.from_settings(settings)
-        async with service:
-            outcome, written = await create_accounts(
-                service,
-                wanted,
-                platform_passwords=platform,
-                new_platform_files=new_files,
-                passwords_file=passwords,
-            )
-    finally:
-        made = set(service.created) if service is not None else set()
-        for user, path in new_files.items():
-            if user not in made:
-                path.unlink(missing_ok=True)
-    print(
-        f"created {len(outcome.created)}, names updated {len(outcome.renamed)}, "
-        f"unchanged {len(outcome.unchanged)}"
-    )
-    for user, path in new_files.items():
-        print(f"password of {user} generated in {path} (mode 0600)")
-    if written:
-        print(
-            f"passwords of the {written} new account(s) written to {passwords.path} (mode 0600); "
-            "hand each person theirs over a secure channel, then delete the file"
-        )
-    return EXIT_OK
-
-
-async def _accounts_reset(settings: Settings, args: argparse.Namespace) -> int:
-    user = user_id_argument(args.user, settings.server_name)
-    service = AccountService.from_settings(settings)
-    if not user.endswith(":" + settings.server_name):
-        raise AccountError(f"{user} is not an account of {settings.server_name}")
-    if user == service.admin_id:
-        raise AccountError(
-            f"{user} is the platform's admin account; plenaria keeps its password itself"
-        )
-    for name, account in (("bot", settings.bot), ("warden", settings.warden)):
-        if account is not None and user == account.user_id:
-            raise AccountError(
-                f"{user} is the platform's {name} account; its password is the one in "
-                f"{name}.password_file"
-            )
-    passwords = _passwords_file(settings, args.output)
-    before = passwords.read()
-    async with service:
-        existing = await service.lookup(user)
-        if existing is None:
-            raise AccountError(f"unknown user {user}: there is no such account on the homeserver")
-        if existing.deactivated:
-            raise AccountError(f"{user} is deactivated on the homeserver")
-        password = generate_password()
-        passwords.write(before | {user: password})
-        try:
-            await service.reset_password(user, password, logout_devices=True)
-        except BaseException:
-            passwords.write(before)
-            raise
-    print(
-        f"new password of {user} written to {passwords.path} (mode 0600); "
-        "the account was signed out of every device"
-    )
-    return EXIT_OK
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.configure()
@@ -299,11 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_paths(settings)
             return asyncio.run(_roster(settings, args))
         elif args.verb == "accounts":
-            if args.action == "create":
-                return asyncio.run(_accounts_create(args))
-            settings = load_settings(args.config)
-            check_paths(settings)
-            return asyncio.run(_accounts_reset(settings, args))
+            # Imported here: the running bot (`run`) never loads the code that reads the
+            # registration shared secret.
+            from bot.accounts_cli import run_accounts
+
+            return run_accounts(args)
         elif args.verb == "compile":
             from bot.documents_cli import compile_files
 
@@ -321,10 +224,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except MatrixError as exc:
         print(f"plenaria: the homeserver refused: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    except AccountError as exc:
-        for reason in exc.reasons:
-            print(f"plenaria: {reason}", file=sys.stderr)
         return EXIT_REFUSED
     except RosterError as exc:
         for reason in exc.reasons:

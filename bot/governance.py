@@ -2,7 +2,9 @@
 
 It is what the roster commands reach through their `Protocol`s, what the router asks "who is
 this, and where?", and where breaches get reported. A roster change is validated like an
-imported roster, stored as a new version, then reconciled at once.
+imported roster, stored as a new version, then reconciled at once. Accounts and locked display
+names are not changed here: the running bot holds neither the registration shared secret nor
+an admin's password; `plenaria accounts create` (bot/accounts.py) does that on the server.
 """
 
 from __future__ import annotations
@@ -11,14 +13,13 @@ import logging
 from dataclasses import dataclass
 
 from bot import roster_service
-from bot.accounts import AccountError, AccountService
 from bot.enforcer import report_room
 from bot.matrix_gateway import Gateway
 from bot.reconciler import Change, Reconciler
 from bot.settings import Settings
 from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository
 from commands.reply import Reply
-from commands.roster_deps import RosterChanged
+from commands.roster_deps import RosterChanged, accounts_notice
 from commands.table import DIRECT
 from room_policies.membership import role_in
 from room_policies.roles import DelegationCode, Platform, Role, RoomKind, UserId
@@ -26,6 +27,10 @@ from room_policies.rooms import RoomRef
 from room_policies.roster import Roster, RosterError, display_name_changes, dump_roster
 
 log = logging.getLogger(__name__)
+
+# Who works in the moderation room, where the roster commands of the Chair and the Secretariat
+# are answered: a change they make needs no second notice there.
+_MODERATORS = frozenset({Role.CHAIR, Role.SECRETARIAT})
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,13 @@ class Governance:
         return roster
 
     async def change_roster(self, roster: Roster, actor: str, action: str) -> RosterChanged:
-        """Validate, store as a new version, reconcile, rename; raises RosterError on refusal."""
+        """Validate, store as a new version, reconcile; raises RosterError on refusal.
+
+        Accounts and locked display names are not the running bot's to change (it holds no
+        admin access): the answer lists the names the change alters, for the Technical
+        Secretariat to set with `plenaria accounts create`, and when the change was not made in
+        the moderation room (a focal point's), the moderation room is told as well.
+        """
         checked = roster_service.parse(self.settings, dump_roster(roster))
         old = await self.roster()
         version = await RosterRepository(self.db).save(dump_roster(checked), source=actor)
@@ -80,28 +91,17 @@ class Governance:
             AuditRecord(actor, action, "roster", f"version {version}", "accepted", "", "")
         )
         changes = await self.reconciler.reconcile(checked)
-        lines = [c.describe(checked) for c in changes]
-        if old is not None:
-            lines += await self._rename(display_name_changes(old, checked))
-        return RosterChanged(version, lines)
-
-    async def _rename(self, names: dict[UserId, str]) -> list[str]:
-        """Display names are locked on the homeserver: the platform sets them through the admin
-        API when a roster change alters them (only with the registration shared secret)."""
-        if not names or self.settings.registration_shared_secret_file is None:
-            return []
-        lines = []
-        try:
-            async with AccountService.from_settings(self.settings) as service:
-                for user, name in names.items():
-                    try:
-                        await service.set_display_name(user, name)
-                        lines.append(f"display name of {user}: {name}")
-                    except AccountError as exc:
-                        lines.append(f"display name of {user} not set (FAILED: {exc})")
-        except AccountError as exc:
-            log.warning("display names not updated: %s", exc)
-        return lines
+        names = display_name_changes(old, checked) if old is not None else {}
+        moderates = old is not None and role_in(old, self.platform, UserId(actor)) in _MODERATORS
+        changed = RosterChanged(
+            version,
+            [c.describe(checked) for c in changes],
+            {str(user): name for user, name in names.items()},
+            moderation_told=bool(names) and not moderates,
+        )
+        if changed.moderation_told:
+            await self.report_to(RoomRef(RoomKind.MODERATION), accounts_notice(changed, actor))
+        return changed
 
     async def reconcile(self, dry_run: bool) -> list[str]:
         roster = await self.roster()
@@ -157,10 +157,11 @@ class Governance:
             f"!experts add {expert}",
         )
 
-    async def report_to(self, ref: RoomRef, text: str) -> None:
+    async def report_to(self, ref: RoomRef, text: str | Reply) -> None:
         room_id = self.reconciler.room_id(ref)
         if room_id is not None:
-            await self.bot.send_notice(room_id, Reply.plain(text))
+            reply = Reply.plain(text) if isinstance(text, str) else text
+            await self.bot.send_notice(room_id, reply)
 
     async def report(self, ref: RoomRef, text: str) -> None:
         """Tell the moderation room (or the delegation's desk) what the platform enforced."""

@@ -6,12 +6,15 @@ bot and warden accounts) and the database. A refused roster changes nothing.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import Settings
 from bot.storage.database import Database, RosterRepository
 from room_policies.roster import Roster, RosterError, dump_roster, load_roster
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,18 @@ async def current(settings: Settings, db: Database) -> Imported | None:
     if stored is None:
         return None
     return Imported(stored.version, parse(settings, stored.document))
+
+
+async def history(settings: Settings, db: Database) -> list[Roster]:
+    """Every stored roster, oldest first; a version this platform no longer accepts (e.g. its
+    bot account changed since) is left out."""
+    rosters = []
+    for stored in await RosterRepository(db).history():
+        try:
+            rosters.append(parse(settings, stored.document))
+        except RosterError:
+            log.warning("roster version %d no longer checks; left out", stored.version)
+    return rosters
 
 
 async def ensure_imported(settings: Settings, db: Database) -> Imported | None:

@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     roster: Path | None = None
     bot: AccountSettings
     warden: AccountSettings | None = None
+    # Only a path: `plenaria accounts` reads the secret (bot.accounts.registration_secret);
+    # the running bot never does.
     registration_shared_secret_file: Path | None = None
     http: HttpSettings = HttpSettings()
     sync: SyncSettings = SyncSettings()
@@ -160,16 +162,6 @@ class Settings(BaseSettings):
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict fit for a log line: secrets shown as '**********'."""
         return self.model_dump(mode="json")
-
-    def registration_secret(self) -> str:
-        if self.registration_shared_secret_file is None:
-            raise ConfigError("registration_shared_secret_file is not set in the configuration")
-        try:
-            return _read_secret_file(
-                self.registration_shared_secret_file, "registration_shared_secret_file"
-            ).get_secret_value()
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
 
 
 def _relative_to(base: Path, raw: dict[str, Any]) -> dict[str, Any]:

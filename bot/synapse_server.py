@@ -1,7 +1,9 @@
 """A local Synapse from the installed `matrix-synapse` package: SQLite, loopback, hardened.
 
 Used by `plenaria demo` and by the integration tests (one per test session). The data folder
-keeps the database, media, signing key and secrets, so a second start reuses everything.
+keeps the database, media, signing key and secrets, so a second start reuses everything. Its
+password policy is read from the deployed template, `deploy/homeserver.yaml`, so the tests of a
+person changing their password prove the policy that production runs.
 """
 
 from __future__ import annotations
@@ -29,6 +31,25 @@ def free_port() -> int:
 
 class SynapseError(RuntimeError):
     pass
+
+
+# The hardened homeserver's configuration template (in the repository, beside the package).
+DEPLOYED_HOMESERVER = Path(__file__).resolve().parents[1] / "deploy" / "homeserver.yaml"
+
+
+def deployed_password_config(path: Path = DEPLOYED_HOMESERVER) -> dict[str, Any]:
+    """`password_config` of the deployed homeserver (policy: length, digit, symbol, cases)."""
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SynapseError(
+            f"{path} is missing: the local Synapse takes its password policy from it (run "
+            "the demo and the tests from the repository)"
+        ) from None
+    section = config.get("password_config") if isinstance(config, dict) else None
+    if not isinstance(section, dict) or not isinstance(section.get("policy"), dict):
+        raise SynapseError(f"{path} has no password_config with a policy")
+    return section
 
 
 class LocalSynapse:
@@ -86,7 +107,8 @@ class LocalSynapse:
                 fh.write(secrets.token_urlsafe(32))
         return path.read_text(encoding="utf-8").strip()
 
-    def write_config(self) -> None:
+    def homeserver_config(self) -> dict[str, Any]:
+        """The homeserver.yaml it runs with (makes the secret files it names when missing)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
         unlimited = {"per_second": 10_000, "burst_count": 10_000}
@@ -129,17 +151,8 @@ class LocalSynapse:
             "require_auth_for_profile_requests": True,
             "limit_profile_requests_to_users_who_share_rooms": True,
             "user_directory": {"enabled": True, "search_all_users": False},
-            "password_config": {
-                "enabled": True,
-                "policy": {
-                    "enabled": True,
-                    "minimum_length": 12,
-                    "require_digit": True,
-                    "require_symbol": True,
-                    "require_lowercase": True,
-                    "require_uppercase": True,
-                },
-            },
+            # The deployed policy itself, not a copy of it.
+            "password_config": deployed_password_config(),
             "url_preview_enabled": False,
             "presence": {"enabled": False},
             "rc_message": unlimited,
@@ -169,6 +182,10 @@ class LocalSynapse:
             ]
         config.update(self.extra_config)
         self._secret("registration_shared_secret")
+        return config
+
+    def write_config(self) -> None:
+        config = self.homeserver_config()
         self.config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         log_config = {
             "version": 1,

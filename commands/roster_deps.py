@@ -1,23 +1,51 @@
 """What the roster commands need from the shell: the current roster, and a way to change it.
 
 A change is validated like an imported roster (`RosterError` with every reason), stored as a
-new roster version and reconciled at once; the answer lists what the platform changed.
+new roster version and reconciled at once; the answer lists what the platform changed, and the
+display names the change alters. Those the bot cannot set: accounts and locked display names
+are made by the Technical Secretariat with `plenaria accounts create`, on the server, the only
+place that holds the registration shared secret.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from commands.reply import Reply
 from room_policies.roster import Roster, RosterError
 
-__all__ = ["RosterChanged", "RosterDeps", "RosterError", "refusal_lines"]
+__all__ = [
+    "RosterChanged",
+    "RosterDeps",
+    "RosterError",
+    "accounts_notice",
+    "changed_lines",
+    "refusal_lines",
+]
+
+# What the Secretariat does after a roster change (README "Run it"; `plenaria accounts create`).
+ACCOUNTS_STEP = (
+    "The bot does not create accounts or set display names: the Technical Secretariat runs "
+    "`plenaria accounts create` on the server, which creates any missing account and sets the "
+    "names above."
+)
+ACCOUNTS_STEP_TOLD = (
+    "The bot does not create accounts or set display names: the Technical Secretariat, told in "
+    "the moderation room, runs `plenaria accounts create` on the server, which creates any "
+    "missing account and sets the names above."
+)
 
 
 @dataclass(frozen=True)
 class RosterChanged:
     version: int
     changes: list[str] = field(default_factory=list)
+    # user id → the locked display name the change gives them (newcomers, new seats, leavers).
+    display_names: Mapping[str, str] = field(default_factory=dict)
+    # Whether the moderation room was told of those names (a change made from a desk).
+    moderation_told: bool = False
 
 
 class RosterDeps(Protocol):
@@ -30,5 +58,22 @@ def refusal_lines(error: RosterError) -> list[str]:
     return list(error.reasons)
 
 
+def _name_lines(display_names: Mapping[str, str]) -> list[str]:
+    return [f"display name of {user} to become “{name}”" for user, name in display_names.items()]
+
+
 def changed_lines(changed: RosterChanged) -> list[str]:
-    return [*changed.changes] or ["nothing needed changing in the rooms"]
+    lines = [*changed.changes] or ["nothing needed changing in the rooms"]
+    if changed.display_names:
+        lines += _name_lines(changed.display_names)
+        lines.append(ACCOUNTS_STEP_TOLD if changed.moderation_told else ACCOUNTS_STEP)
+    return lines
+
+
+def accounts_notice(changed: RosterChanged, actor: str) -> Reply:
+    """For the moderation room, when someone else (a focal point) changed the roster."""
+    return Reply.titled(
+        f"{actor} changed the roster (version {changed.version}): accounts and display names "
+        "to update.",
+        [*_name_lines(changed.display_names), ACCOUNTS_STEP],
+    )

@@ -59,9 +59,17 @@ database_password plenaria "$PLENARIA_UID"
 
 put macaroon_secret_key "$SYNAPSE_UID" "$SYNAPSE_UID" 0400 "$(random)"
 put form_secret "$SYNAPSE_UID" "$SYNAPSE_UID" 0400 "$(random)"
-# Read by Synapse and by plenaria (`plenaria accounts`): root-owned, readable by the group both
-# containers join.
+# Read by Synapse and by the "accounts" service (`plenaria accounts`), never by the running
+# bot: root-owned, readable by the group those two containers join.
 put registration_shared_secret 0 "$SHARED_GID" 0440 "$(random)"
+
+# The "accounts" service's data_dir: the initial-passwords file, until `accounts handed-over`.
+if [[ -d $DIR/accounts ]]; then
+    echo "kept     $DIR/accounts/"
+else
+    install -d -o "$PLENARIA_UID" -g "$PLENARIA_UID" -m 0700 "$DIR/accounts"
+    echo "created  $DIR/accounts/"
+fi
 
 put plenaria_bot_password "$PLENARIA_UID" "$PLENARIA_UID" 0400 "$(random)"
 put plenaria_warden_password "$PLENARIA_UID" "$PLENARIA_UID" 0400 "$(random)"

@@ -21,7 +21,7 @@ R6  The working group has a Chair and a Secretariat: "1+" of each (§1 table).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import pycountry
@@ -166,10 +166,14 @@ class Roster(_Frozen):
         """The delegation with this code, or None."""
         return self._by_code.get(code)
 
+    def person_name(self, user: UserId) -> str:
+        """The person part of a display name: the `names:` entry, else the user name."""
+        return self.names.get(user) or user.removeprefix("@").partition(":")[0]
+
     def display_name(self, user: UserId) -> str:
         """The name the platform sets and locks, e.g. "Ana Pérez — Antigua and Barbuda (focal
         point)"; the person part is the `names:` entry, else the user name (localpart)."""
-        person = self.names.get(user) or user.removeprefix("@").partition(":")[0]
+        person = self.person_name(user)
         seats = self._seats.get(user)
         if not seats:
             return person
@@ -314,13 +318,21 @@ def display_name_changes(old: Roster, new: Roster) -> dict[UserId, str]:
     changes: dict[UserId, str] = {}
     for user in dict.fromkeys([*old.participants(), *new.participants()]):
         before = old.display_name(user)
-        if user in new.participants():
-            after = new.display_name(user)
-        else:
-            after = old.names.get(user) or user.removeprefix("@").partition(":")[0]
+        after = new.display_name(user) if user in new.participants() else old.person_name(user)
         if after != before or user not in old.participants():
             changes[user] = after
     return changes
+
+
+def former_names(history: Iterable[Roster], current: Roster) -> dict[UserId, str]:
+    """People seated in an earlier roster (oldest first) but not in `current`, user → the name
+    they keep without a seat (their name in the last roster that seated them)."""
+    names: dict[UserId, str] = {}
+    for roster in history:
+        for user in roster.participants():
+            names[user] = roster.person_name(user)
+    seated = set(current.participants())
+    return {user: name for user, name in names.items() if user not in seated}
 
 
 def _user_id_problem(user: str, server_name: str) -> str | None:

@@ -175,6 +175,12 @@ class RosterRepository:
                 return None
             return StoredRoster(row.version, row.document, row.source, row.created_at)
 
+    async def history(self) -> list[StoredRoster]:
+        """Every stored version, oldest first."""
+        async with self._session() as s:
+            rows = (await s.scalars(select(RosterVersion).order_by(RosterVersion.version))).all()
+            return [StoredRoster(r.version, r.document, r.source, r.created_at) for r in rows]
+
     async def save(self, document: str, source: str) -> int:
         async with self._session.begin() as s:
             row = RosterVersion(document=document, source=source, created_at=datetime.now(UTC))

@@ -1,8 +1,10 @@
-"""`plenaria accounts create/reset-password` against the session's Synapse.
+"""`plenaria accounts create/reset-password/handed-over` against the session's Synapse.
 
 Accounts are made with the roster's display names and generated passwords written to a file of
 mode 0600, never to the output; a rerun changes nothing; a wrong name is corrected; a reset
-password replaces the old one and signs the account out everywhere; refusals are one line each.
+password replaces the old one and signs the account out everywhere; `handed-over` deletes the
+passwords file, saying only how many it held; refusals are one line each. The platform's admin
+account has a password derived from the shared secret, kept in no file.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from urllib.parse import quote
 
 import aiohttp
 
+from bot.accounts import admin_password
 from bot.synapse_server import LocalSynapse
 from room_policies.roster import Roster, load_roster
 from tests.integration.conftest import SERVER_NAME, MakeAccount, unique
+
+ADMIN = f"@plenaria-admin:{SERVER_NAME}"
 
 
 @dataclass
@@ -174,10 +179,16 @@ async def test_create_names_and_passwords_then_a_rerun_changes_nothing(
     assert set(passwords) == set(people), "the platform's passwords stay in their own files"
     warden_file = tmp_path / "warden-password"
     assert stat.S_IMODE(warden_file.stat().st_mode) == 0o600
-    admin_file = tmp_path / "data" / "secrets" / "admin-password"
-    assert stat.S_IMODE(admin_file.stat().st_mode) == 0o600
-    secrets = [*passwords.values(), warden_file.read_text(), admin_file.read_text()]
+    # The admin account's password is derived from the shared secret and written nowhere.
+    assert not (tmp_path / "data" / "secrets" / "admin-password").exists()
+    assert sorted(p.name for p in (tmp_path / "data" / "secrets").iterdir()) == [
+        "initial-passwords.json"
+    ]
+    admin = admin_password(synapse.registration_secret, SERVER_NAME)
+    assert await login(synapse.url, ADMIN, admin) is not None
+    secrets = [*passwords.values(), warden_file.read_text(), admin]
     assert_no_secret(result, secrets)
+    assert f"then run `plenaria accounts handed-over --config {platform.config}`" in result.stdout
 
     for user in people:
         token = await login(synapse.url, user, passwords[user])
@@ -356,25 +367,128 @@ async def test_an_existing_bot_without_its_password_file_is_refused(
     assert not (first.folder / "warden-password").exists()
 
 
-async def test_a_lost_admin_password_is_recovered(synapse: LocalSynapse, tmp_path: Path) -> None:
-    platform = _setup(tmp_path, synapse)
-    await create(platform, cwd=tmp_path)
-    admin_file = tmp_path / "data" / "secrets" / "admin-password"
-    admin_file.unlink()
+async def set_admin_password(synapse: LocalSynapse, password: str) -> None:
+    """What a changed shared secret (or someone else) does: the admin's password is no longer
+    the one derived from the current secret."""
+    derived = admin_password(synapse.registration_secret, SERVER_NAME)
+    token = await login(synapse.url, ADMIN, derived)
+    assert token is not None
+    async with (
+        aiohttp.ClientSession() as http,
+        http.put(
+            f"{synapse.url}/_synapse/admin/v2/users/{quote(ADMIN, safe='')}",
+            json={"password": password, "logout_devices": True},
+            headers={"Authorization": f"Bearer {token}"},
+        ) as resp,
+    ):
+        assert resp.status == 200, await resp.text()
+
+
+async def reset_ag_focal_point(platform: Platform) -> subprocess.CompletedProcess[str]:
     delegation = platform.roster.delegation("AG")
     assert delegation is not None
-
-    result = await plenaria(
+    return await plenaria(
         "accounts",
         "reset-password",
         delegation.focal_point,
         "--config",
         str(platform.config),
-        cwd=tmp_path,
+        cwd=platform.folder,
     )
+
+
+async def test_an_admin_that_no_longer_takes_its_derived_password_is_recovered(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    platform = _setup(tmp_path, synapse)
+    await create(platform, cwd=tmp_path)
+    await set_admin_password(synapse, "Someone-Elses-Password-1")
+
+    result = await reset_ag_focal_point(platform)
 
     assert result.returncode == 0, result.stderr
     assert "one-off admin account" in result.stderr
-    new_admin = admin_file.read_text()
-    assert await login(synapse.url, f"@plenaria-admin:{SERVER_NAME}", new_admin) is not None
-    assert_no_secret(result, [new_admin])
+    derived = admin_password(synapse.registration_secret, SERVER_NAME)
+    assert await login(synapse.url, ADMIN, derived) is not None
+    assert_no_secret(result, [derived])
+    assert not (tmp_path / "data" / "secrets" / "admin-password").exists()
+
+
+async def test_an_admin_password_file_of_the_earlier_design_is_used_once_then_deleted(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    platform = _setup(tmp_path, synapse)
+    await create(platform, cwd=tmp_path)
+    legacy = tmp_path / "data" / "secrets" / "admin-password"
+    legacy.write_text("Kept-In-A-File-Password-1")
+    await set_admin_password(synapse, "Kept-In-A-File-Password-1")
+
+    result = await reset_ag_focal_point(platform)
+
+    assert result.returncode == 0, result.stderr
+    assert "one-off admin account" not in result.stderr, "no dead admin left behind"
+    assert not legacy.exists()
+    assert await login(synapse.url, ADMIN, "Kept-In-A-File-Password-1") is None
+    derived = admin_password(synapse.registration_secret, SERVER_NAME)
+    assert await login(synapse.url, ADMIN, derived) is not None
+    assert_no_secret(result, [derived, "Kept-In-A-File-Password-1"])
+
+
+async def test_handed_over_deletes_the_passwords_file_and_says_only_how_many(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    platform = _setup(tmp_path, synapse)
+    await create(platform, cwd=tmp_path)
+    passwords = platform.passwords()
+    config = str(platform.config)
+
+    result = await plenaria("accounts", "handed-over", "--config", config, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"deleted {platform.passwords_path}, which held {len(passwords)} password(s)"
+    )
+    assert not platform.passwords_path.exists()
+    assert_no_secret(result, list(passwords.values()))
+    for user, password in passwords.items():
+        assert await login(synapse.url, user, password) is not None, "accounts are untouched"
+
+    again = await plenaria("accounts", "handed-over", "--config", config, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == (
+        f"no passwords file at {platform.passwords_path}: nothing to delete"
+    )
+
+    # -o names the file `create` was given; a file that is not a passwords file is kept.
+    other = tmp_path / "handed.json"
+    delegation = platform.roster.delegation("AG")
+    assert delegation is not None
+    made = await plenaria(
+        "accounts",
+        "reset-password",
+        delegation.experts[0],
+        "--config",
+        config,
+        "-o",
+        str(other),
+        cwd=tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    assert f"run `plenaria accounts handed-over --config {config} -o {other}`" in made.stdout
+    result = await plenaria(
+        "accounts", "handed-over", "--config", config, "-o", str(other), cwd=tmp_path
+    )
+    assert result.stdout.strip() == f"deleted {other}, which held 1 password(s)"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("minutes of the meeting")
+    refused = await plenaria(
+        "accounts", "handed-over", "--config", config, "-o", str(notes), cwd=tmp_path
+    )
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        f"plenaria: {notes} is not a passwords file (a JSON object of user id → password); "
+        "move it away or name another file with -o"
+    ]
+    assert notes.read_text() == "minutes of the meeting"
+    usage = await plenaria("accounts", "handed-over", cwd=tmp_path)
+    assert usage.returncode == 2

@@ -175,9 +175,18 @@ class WorkingGroup:
         (directory / "roster.yaml").write_text(self.roster_yaml())
         with config.open("a") as fh:
             fh.write("roster: ./roster.yaml\n")
-            fh.write(f"registration_shared_secret_file: {self.synapse.secret_path}\n")
+            fh.write(f"registration_shared_secret_file: {self.secret_file}\n")
             fh.write(self.extra_config)
+        if not self.secret_file.exists():
+            self.secret_file.write_text(self.synapse.registration_secret)
+            self.secret_file.chmod(0o600)
         return config
+
+    @property
+    def secret_file(self) -> Path:
+        """The configuration's copy of Synapse's registration shared secret: for `plenaria
+        accounts` only; the running bot never opens it."""
+        return self.directory / "registration-shared-secret"
 
     async def start(self, *, wait_provisioned: bool = True) -> RunningBot:
         self.bot = RunningBot(build_app(load_settings(self.write_config())))

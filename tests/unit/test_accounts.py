@@ -8,6 +8,7 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,14 +20,18 @@ from bot.accounts import (
     Outcome,
     PasswordFile,
     Plan,
+    admin_password,
     create_accounts,
+    former_accounts,
     generate_password,
     missing_platform_password_files,
     plan_accounts,
+    registration_secret,
     user_id_argument,
     wanted_accounts,
 )
 from bot.settings import Settings
+from room_policies.roles import UserId
 from room_policies.roster import load_roster
 
 SERVER = "example.org"
@@ -52,12 +57,13 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def _settings(warden: bool = True) -> Settings:
+def _settings(warden: bool = True, **more: Any) -> Settings:
     return Settings(
         homeserver_url="http://127.0.0.1:8008",
         server_name=SERVER,
         bot={"user_id": BOT, "password": "Bot-Password-1"},
         warden={"user_id": WARDEN, "password": "Warden-Password-1"} if warden else None,
+        **more,
     )
 
 
@@ -78,6 +84,34 @@ def test_the_plan_creates_renames_and_leaves_alone() -> None:
 
 def test_an_account_without_a_name_is_renamed() -> None:
     assert plan_accounts({"@a:x": "A"}, {"@a:x": Existing(None)}).rename == {"@a:x": "A"}
+
+
+def test_people_who_left_the_roster_are_renamed_never_created() -> None:
+    wanted = {"@a:x": "A — Chair"}
+    former = {"@gone:x": "gone", "@named:x": "Ana", "@never:x": "never", "@off:x": "off"}
+    existing = {
+        "@a:x": Existing("A — Chair"),
+        "@gone:x": Existing("gone — Brazil (expert)"),
+        "@named:x": Existing("Ana"),
+        "@off:x": Existing("off — Chile (expert)", deactivated=True),
+    }
+    assert plan_accounts(wanted, existing, former) == Plan(
+        rename={"@gone:x": "gone"}, unchanged=("@a:x", "@named:x")
+    )
+
+
+def test_former_accounts_come_from_the_roster_history() -> None:
+    first = load_roster(ROSTER, SERVER)
+    second = first.with_expert("AG", UserId(f"@ag.exp2:{SERVER}"))
+    # The focal point hands over; the old one leaves the roster with their name, and no seat.
+    now = second.with_focal_point("AG", UserId(f"@ag.fp2:{SERVER}")).without_expert(
+        "AG", UserId(f"@ag.exp2:{SERVER}")
+    )
+    assert former_accounts(_settings(), [first, second, now], now) == {
+        f"@ag.fp:{SERVER}": "Ana Pérez",
+        f"@ag.exp2:{SERVER}": "ag.exp2",
+    }
+    assert former_accounts(_settings(), [], now) == {}
 
 
 def test_wanted_accounts_are_the_platforms_then_the_rosters() -> None:
@@ -120,6 +154,32 @@ def test_generated_passwords_meet_the_homeservers_policy() -> None:
         assert any(c.isdigit() for c in password) and any(c in "-_" for c in password)
 
 
+def test_the_admin_password_is_derived_from_the_secret_and_meets_the_policy() -> None:
+    password = admin_password("shared-secret", SERVER)
+    assert password == admin_password("shared-secret", SERVER)
+    assert password != admin_password("another-secret", SERVER)
+    assert password != admin_password("shared-secret", "elsewhere.net")
+    assert "shared-secret" not in password and len(password) >= 40
+    assert any(c.isupper() for c in password) and any(c.islower() for c in password)
+    assert any(c.isdigit() for c in password) and "-" in password
+
+
+def test_the_registration_secret_is_read_only_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "registration"
+    settings = _settings(registration_shared_secret_file=path)
+    assert settings.registration_shared_secret_file == path, "the settings hold only the path"
+    with pytest.raises(AccountError, match=f"file {path} does not exist"):
+        registration_secret(settings)
+    path.write_text("Zq7-secret-value\n", encoding="utf-8")
+    assert registration_secret(settings) == "Zq7-secret-value"
+    assert "Zq7" not in repr(settings) and "Zq7" not in str(settings.redacted())
+
+
+def test_no_registration_secret_configured() -> None:
+    with pytest.raises(AccountError, match="registration_shared_secret_file is not set"):
+        registration_secret(_settings())
+
+
 # -- files -------------------------------------------------------------------------------------
 
 
@@ -132,6 +192,35 @@ def test_the_passwords_file_is_private_and_merged(tmp_path: Path) -> None:
     assert stat.S_IMODE(file.path.stat().st_mode) == 0o600
     file.write({})
     assert not file.path.exists()
+
+
+def test_handed_over_deletes_the_file_and_counts_never_shows(tmp_path: Path) -> None:
+    file = PasswordFile(tmp_path / "secrets" / "passwords.json")
+    file.write({"@a:x": "one", "@b:x": "two"})
+    assert file.delete() == 2
+    assert not file.path.exists()
+    assert file.delete() is None, "a second run finds nothing and changes nothing"
+
+
+@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"@a:x": 3}'])
+def test_handed_over_refuses_a_file_that_is_not_a_passwords_file(
+    tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text(content)
+    with pytest.raises(AccountError, match="not a passwords file"):
+        PasswordFile(path).delete()
+    assert path.read_text() == content
+
+
+def test_handed_over_refuses_a_symbolic_link(tmp_path: Path) -> None:
+    target = PasswordFile(tmp_path / "passwords.json")
+    target.write({"@a:x": "one"})
+    link = tmp_path / "link.json"
+    link.symlink_to(target.path)
+    with pytest.raises(AccountError, match="symbolic link"):
+        PasswordFile(link).delete()
+    assert target.read() == {"@a:x": "one"} and link.is_symlink()
 
 
 @pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"@a:x": 3}'])
@@ -173,8 +262,11 @@ class FakeHomeserver:
         self.file_when_applied: dict[str, str] | None = None
         self.file: PasswordFile | None = None
 
-    async def survey(self, wanted: Mapping[str, str]) -> Plan:
-        return plan_accounts(wanted, {u: self.accounts.get(u) for u in wanted})
+    async def survey(
+        self, wanted: Mapping[str, str], former: Mapping[str, str] | None = None
+    ) -> Plan:
+        users = [*wanted, *(former or {})]
+        return plan_accounts(wanted, {u: self.accounts.get(u) for u in users}, former)
 
     async def apply(self, plan: Plan, passwords: Mapping[str, str]) -> Outcome:
         if self.file is not None:

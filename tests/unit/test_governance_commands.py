@@ -15,10 +15,16 @@ import pytest
 from commands import audit
 from commands.builtin import default_table
 from commands.reply import Reply
-from commands.roster_deps import RosterChanged
+from commands.roster_deps import RosterChanged, accounts_notice
 from commands.table import DESK, MODERATION, Invocation, UsageError
 from room_policies.roles import DelegationCode, Role, UserId
-from room_policies.roster import Roster, RosterError, load_roster, validate
+from room_policies.roster import (
+    Roster,
+    RosterError,
+    display_name_changes,
+    load_roster,
+    validate,
+)
 
 SERVER = "example.org"
 BOT = UserId("@plenaria:example.org")
@@ -308,6 +314,59 @@ async def test_reconcile_lines_default_when_nothing_changed() -> None:
     deps = Quiet(make_roster())
     reply = await run(deps, in_moderation("!delegation remove BR"))
     assert reply.text.endswith("• nothing needed changing in the rooms")
+
+
+class Naming(FakeDeps):
+    """Answers like the shell: the display names the change alters, and whether the moderation
+    room was told (a change made by someone who does not work there)."""
+
+    async def change_roster(self, roster: Roster, actor: str, action: str) -> RosterChanged:
+        old = self.roster
+        changed = await super().change_roster(roster, actor, action)
+        names = {str(u): n for u, n in display_name_changes(old, roster).items()}
+        told = old.role_of(UserId(actor)) not in (Role.CHAIR, Role.SECRETARIAT)
+        return RosterChanged(changed.version, changed.changes, names, moderation_told=told)
+
+
+async def test_a_roster_change_says_which_names_the_secretariat_sets_and_how() -> None:
+    deps = Naming(make_roster())
+    reply = await run(deps, in_moderation(f"!focal-point br {NEWCOMER}"))
+    assert reply == Reply.titled(
+        f"Brazil: {NEWCOMER} is the focal point now, in place of {BR_FP} (roster version 2).",
+        [
+            "rooms reconciled for focal-point BR",
+            f"display name of {BR_FP} to become “br.fp”",
+            f"display name of {NEWCOMER} to become “new.person — Brazil (focal point)”",
+            "The bot does not create accounts or set display names: the Technical Secretariat "
+            "runs `plenaria accounts create` on the server, which creates any missing account "
+            "and sets the names above.",
+        ],
+    )
+
+
+async def test_a_focal_point_is_told_that_the_moderation_room_knows() -> None:
+    deps = Naming(make_roster())
+    reply = await run(deps, in_desk(f"!experts add {NEWCOMER}"))
+    assert reply.text.splitlines()[-2:] == [
+        f"• display name of {NEWCOMER} to become “new.person — Antigua and Barbuda (expert)”",
+        "• The bot does not create accounts or set display names: the Technical Secretariat, "
+        "told in the moderation room, runs `plenaria accounts create` on the server, which "
+        "creates any missing account and sets the names above.",
+    ]
+
+
+def test_the_moderation_notice_names_who_changed_what() -> None:
+    changed = RosterChanged(7, ["Experts — Brazil: invite @x:example.org"], {"@x:example.org": "X"})
+    notice = accounts_notice(changed, BR_FP)
+    assert notice == Reply.titled(
+        f"{BR_FP} changed the roster (version 7): accounts and display names to update.",
+        [
+            "display name of @x:example.org to become “X”",
+            "The bot does not create accounts or set display names: the Technical Secretariat "
+            "runs `plenaria accounts create` on the server, which creates any missing account "
+            "and sets the names above.",
+        ],
+    )
 
 
 # --- !focal-point -------------------------------------------------------------------------------

@@ -186,25 +186,6 @@ def test_settings_are_frozen(folder: Path) -> None:
         settings.server_name = "other.org"
 
 
-def test_registration_secret_is_read_on_demand(folder: Path) -> None:
-    (folder / "secrets" / "registration").write_text("shared\n", encoding="utf-8")
-    config = _minimal(registration_shared_secret_file="./secrets/registration")
-    assert load_settings(_write(folder, config)).registration_secret() == "shared"
-
-
-def test_registration_secret_not_configured(folder: Path) -> None:
-    settings = load_settings(_write(folder, _minimal()))
-    with pytest.raises(ConfigError, match="registration_shared_secret_file is not set"):
-        settings.registration_secret()
-
-
-def test_registration_secret_file_missing(folder: Path) -> None:
-    config = _minimal(registration_shared_secret_file="./secrets/nope")
-    settings = load_settings(_write(folder, config))
-    with pytest.raises(ConfigError, match="does not exist"):
-        settings.registration_secret()
-
-
 # --- one-line errors --------------------------------------------------------------------------
 
 
