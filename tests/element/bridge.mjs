@@ -60,7 +60,7 @@ const {
     KnownMembership,
     createClient,
 } = sdk;
-const { OnlySignedDevicesIsolationMode, DecryptionFailureCode } = cryptoApi;
+const { OnlySignedDevicesIsolationMode } = cryptoApi;
 
 const state = {
     homeserver: null,
@@ -93,6 +93,7 @@ class BridgeError extends Error {
 
 function errorOf(err) {
     const out = { message: err?.message ?? String(err) };
+    if (err?.name && err.name !== "Error") out.name = err.name;
     if (err?.errcode) out.errcode = err.errcode;
     if (err?.httpStatus) out.status = err.httpStatus;
     if (err?.status) out.status = err.status;
@@ -168,7 +169,9 @@ function matcher(p) {
         if (p.room_id && event.getRoomId() !== p.room_id) return false;
         if (p.sender && event.getSender() !== p.sender) return false;
         if (p.event_id && event.getId() !== p.event_id) return false;
-        const failure = event.isDecryptionFailure() ? event.decryptionFailureReason : null;
+        const failure = event.isDecryptionFailure()
+            ? (event.decryptionFailureReason ?? "UNKNOWN_ERROR")
+            : null;
         if (p.decryption_failure === "any") {
             if (!failure) return false;
         } else if (p.decryption_failure) {
@@ -245,7 +248,7 @@ const OPS = {
         return await startSession(homeserver, { ...who, access_token });
     },
 
-    async bootstrap_cross_signing() {
+    async bootstrap_cross_signing({ password = null }) {
         const c = crypto();
         await c.bootstrapCrossSigning({
             setupNewCrossSigning: true,
@@ -258,7 +261,7 @@ const OPS = {
                     await makeRequest({
                         type: "m.login.password",
                         identifier: { type: "m.id.user", user: state.userId },
-                        password: state.password,
+                        password: password ?? state.password,
                         session,
                     });
                 }
@@ -300,8 +303,7 @@ const OPS = {
         const joined = [];
         for (const room of c.getRooms()) {
             if (room.getMyMembership() === KnownMembership.Invite) {
-                await autoJoin(room.roomId);
-                joined.push(room.roomId);
+                if (await autoJoin(room.roomId)) joined.push(room.roomId);
             }
         }
         return { joined };
@@ -511,14 +513,16 @@ async function startSession(homeserver, { user_id, device_id, access_token }) {
 }
 
 async function autoJoin(roomId) {
-    if (state.joining.has(roomId)) return;
+    if (state.joining.has(roomId)) return false;
     state.joining.add(roomId);
     try {
         await client().joinRoom(roomId);
         log(`joined ${roomId}`);
+        return true;
     } catch (err) {
         log(`could not join ${roomId}: ${errorOf(err).message}`);
         state.joining.delete(roomId);
+        return false;
     }
 }
 
@@ -588,6 +592,9 @@ async function handle(line) {
         send({ id, ok: false, error: errorOf(err) });
     }
 }
+
+// A background failure of the SDK (a sync cut short by stop, …) is logged, not fatal.
+process.on("unhandledRejection", (reason) => log(`unhandled: ${errorOf(reason).message}`));
 
 const input = readline.createInterface({ input: process.stdin, terminal: false });
 input.on("line", (line) => {

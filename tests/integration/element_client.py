@@ -8,11 +8,14 @@ reports a decryption failure, e.g. `UNSIGNED_SENDER_DEVICE`, instead).
 
     element = await ElementClient.open(homeserver, user_id, password, log_path)
     await element.login()                    # ElementError(errcode, status) when refused
-    await element.bootstrap_cross_signing()  # its own device, cross-signed by its owner
     await element.start_sync()
+    await element.bootstrap_cross_signing()  # its own device, cross-signed by its owner
+    await element.accept_invites()           # joins every room it is (and will be) invited to
     event_id = (await element.send_text(room_id, "hello")).event_id
     seen = await element.wait_for_message(room_id, body_contains="pong")
     await element.close()
+
+`open_element(...)` does the first five steps; the `make_element` fixture (conftest) calls it.
 """
 
 from __future__ import annotations
@@ -45,9 +48,10 @@ class ElementError(Exception):
         self.errcode: str | None = error.get("errcode")
         self.status: int | None = error.get("status")
         self.code: str | None = error.get("code")  # "timeout" for waits that ran out
+        self.name: str | None = error.get("name")  # the JavaScript error's class, if not Error
 
     def __str__(self) -> str:
-        what = " ".join(str(x) for x in (self.errcode, self.status, self.code) if x)
+        what = " ".join(str(x) for x in (self.errcode, self.status, self.code, self.name) if x)
         return (
             f"{self.op} refused ({what}): {self.message}" if what else f"{self.op}: {self.message}"
         )
@@ -256,11 +260,13 @@ class ElementClient:
         self.device_id = str(result["device_id"])
         return self.device_id
 
-    async def bootstrap_cross_signing(self) -> dict[str, Any]:
+    async def bootstrap_cross_signing(self, password: str | None = None) -> dict[str, Any]:
         """A new cross-signing identity for the account (password UIA when the homeserver asks),
         this device signed by it. On an account that already has one, this is an identity reset.
         """
-        result: dict[str, Any] = await self.request("bootstrap_cross_signing")
+        result: dict[str, Any] = await self.request(
+            "bootstrap_cross_signing", password=password or self.password or None
+        )
         return result
 
     async def start_sync(self) -> None:
