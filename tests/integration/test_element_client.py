@@ -118,6 +118,21 @@ async def test_two_cross_signed_element_clients_read_each_other(
     assert threaded.relates_to["rel_type"] == "m.thread"
     assert threaded.relates_to["event_id"] == sent.event_id
 
+    # The other operations the attack tests use.
+    trust = await bob.user_verification(alice.user_id)
+    assert not trust["verified"] and not trust["needs_user_approval"]
+    await bob.pin_identity(alice.user_id)
+    custom = await alice.send_event(room_id, "org.plenaria.test", {"n": 1})
+    seen_custom = await bob.wait_for_message(room_id, event_id=custom.event_id)
+    assert (seen_custom.type, seen_custom.content, seen_custom.encrypted) == (
+        "org.plenaria.test",
+        {"n": 1},
+        True,
+    )
+    assert (await alice.send_state(room_id, "m.room.topic", {"topic": "Tests"})).startswith("$")
+    assert (await bob.redact(room_id, answer.event_id)).startswith("$")
+    await bob.leave(room_id)
+
 
 async def test_exclude_insecure_devices_neither_shows_nor_encrypts_to_an_unsigned_device(
     make_element: MakeElement, uncross_signed: MatrixUser
