@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint types unit integration install office clean
+.PHONY: demo test lint types unit integration install office element clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ types: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
 
-integration: $(STAMP) office
+integration: $(STAMP) office element
 	$(PY) -m pytest tests/integration -q
 
 # LibreOffice (headless, Debian's writer without a GUI) opens the compiled documents in the
@@ -43,11 +43,24 @@ office:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    libreoffice-writer-nogui >/dev/null; }; }
 
-test: $(STAMP) office
+# Element's own crypto (matrix-js-sdk with its Rust crypto, WebAssembly) for the integration tests:
+# the exact versions of tests/element/package-lock.json, installed from the npm registry when
+# missing or when the lock file changed. Needs Node.js 20 or newer and npm.
+ELEMENT := tests/element
+$(ELEMENT)/node_modules/.installed: $(ELEMENT)/package-lock.json $(ELEMENT)/package.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Node.js 20 or newer and npm are needed for the Element client of the tests."; exit 1; }
+	@echo "installing matrix-js-sdk for the Element client of the tests …"
+	cd $(ELEMENT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+element: $(ELEMENT)/node_modules/.installed
+
+test: $(STAMP) office element
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) .demo .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .demo .mypy_cache .ruff_cache .pytest_cache $(ELEMENT)/node_modules

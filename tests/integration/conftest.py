@@ -22,6 +22,7 @@ from bot.app import App, build_app
 from bot.settings import Settings, load_settings
 from bot.synapse_server import LocalSynapse, free_port
 from commands.table import CommandTable
+from tests.integration.element_client import ElementClient, open_element
 from tests.integration.matrix_user import MatrixUser
 
 SERVER_NAME = "test.plenaria"
@@ -71,6 +72,33 @@ async def make_user(
     yield make
     for user in users:
         await user.close()
+
+
+MakeElement = Callable[..., Awaitable[ElementClient]]
+
+
+@pytest.fixture
+async def make_element(
+    synapse: LocalSynapse, make_account: MakeAccount, tmp_path: Path
+) -> AsyncIterator[MakeElement]:
+    """Element clients (matrix-js-sdk, "exclude insecure devices"): logged in, syncing, joining
+    every room they are invited to, each device cross-signed by its owner unless asked not to."""
+    clients: list[ElementClient] = []
+
+    async def make(
+        account: Account | None = None, *, cross_sign: bool = True, device_name: str = "Element"
+    ) -> ElementClient:
+        user_id, password = account if account is not None else await make_account("element")
+        log = tmp_path / "element" / f"{user_id[1:].split(':')[0]}-{len(clients)}.log"
+        element = await open_element(
+            synapse.url, user_id, password, log, cross_sign=cross_sign, device_name=device_name
+        )
+        clients.append(element)
+        return element
+
+    yield make
+    for element in clients:
+        await element.close()
 
 
 def write_bot_config(
