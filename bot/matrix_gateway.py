@@ -55,6 +55,19 @@ class HomeserverUnreachable(MatrixError):
     pass
 
 
+class NotEncrypted(MatrixError):
+    """The platform sends into a room only if it sees the room as end-to-end encrypted (SPEC §2):
+    a room whose `m.room.encryption` it has not seen, or sees redacted, gets no plaintext."""
+
+    def __init__(self, room_id: str) -> None:
+        super().__init__(
+            "send",
+            "not_encrypted",
+            f"{room_id} is not end-to-end encrypted as the platform sees it",
+        )
+        self.room_id = room_id
+
+
 def _check(response: object, expected: type[_T], what: str) -> _T:
     if isinstance(response, expected):
         return response
@@ -222,9 +235,19 @@ class Gateway:
             await self._guard(client.keys_claim(client.get_users_for_key_claiming()), "claim")
         await self._guard(client.send_to_device_messages(), "to-device")
 
+    def encrypted(self, room_id: str) -> bool:
+        """Does this account see the room as end-to-end encrypted (and can it encrypt)?"""
+        room = self.client.rooms.get(room_id)
+        return self.client.olm is not None and room is not None and bool(room.encrypted)
+
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str | None
     ) -> str:
+        """Send an event into a room, encrypted; raises `NotEncrypted` rather than send
+        plaintext (nio would send it as is into a room it does not see as encrypted)."""
+        if not self.encrypted(room_id):
+            log.error("not sending into %s: not end-to-end encrypted as the bot sees it", room_id)
+            raise NotEncrypted(room_id)
         async with self._room_locks[room_id]:
             resp = await self._guard(
                 self.client.room_send(
@@ -410,6 +433,18 @@ class Gateway:
         """The room's current state events (as the homeserver serves them)."""
         data = await self._call("room state", "GET", f"/rooms/{path_quote(room_id)}/state")
         return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+
+    async def room_event(self, room_id: str, event_id: str) -> dict[str, Any] | None:
+        """One event of the room as the homeserver serves it (redacted, if it was); None if the
+        homeserver does not show it."""
+        path = f"/_matrix/client/v3/rooms/{path_quote(room_id)}/event/{path_quote(event_id)}"
+        status, data = await self._request("GET", path)
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(data, dict):
+            errcode = data.get("errcode", str(status)) if isinstance(data, dict) else str(status)
+            raise MatrixError("read event", str(errcode))
+        return data
 
     async def put_state(
         self, room_id: str, event_type: str, state_key: str, content: dict[str, Any]
