@@ -157,6 +157,7 @@ class Gateway:
                 # device*, so the E2EE store stays valid.
                 log.warning("saved access token was rejected; logging in again as the same device")
                 creds = await self._login()
+                await self._forgotten_device_keys()
             else:
                 raise MatrixError("whoami", str(getattr(who, "status_code", "?")))
         else:
@@ -182,6 +183,23 @@ class Gateway:
         )
         log.info("logged in as %s, device %s", creds.user_id, creds.device_id)
         return creds
+
+    async def _forgotten_device_keys(self) -> None:
+        """After signing in again as the same device: a session revoked with its device (a
+        sign-out, a password reset, the admin API) took the device's keys off the homeserver,
+        and nio still believes them published. Publish them again (the same keys: the E2EE
+        store stays valid), or no client would encrypt to the platform again."""
+        olm = self.client.olm
+        if olm is None:
+            return
+        keys = await self.keys_of(self.user_id)
+        published = keys.get("device_keys", {}).get(self.user_id, {})
+        if self.device_id not in published:
+            log.warning(
+                "device %s had lost its keys on the homeserver; publishing them again",
+                self.device_id,
+            )
+            olm.account.shared = False
 
     def _load_credentials(self) -> Credentials | None:
         try:

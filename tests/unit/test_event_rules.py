@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -820,6 +821,16 @@ def test_the_module_names_the_platforms_accounts_or_none() -> None:
         parse({"bot": BOT, "warden": BOT})
     with pytest.raises(ValueError, match="mapping"):
         parse(["bot"])  # type: ignore[arg-type]
+
+
+def test_the_deployed_module_names_the_platforms_accounts() -> None:
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    homeserver = yaml.safe_load((deploy / "homeserver.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((deploy / "config.yaml").read_text(encoding="utf-8"))
+    [module] = homeserver["modules"]
+    parsed = synapse_module.RoomPolicyModule.parse_config(module["config"])
+    assert parsed.bot == config["bot"]["user_id"]
+    assert parsed.warden == config["warden"]["user_id"]
 
 
 def test_the_module_warns_when_sign_ins_are_not_guarded(caplog: pytest.LogCaptureFixture) -> None:
