@@ -94,9 +94,9 @@ class RoomPolicyModule:
         unnamed = [key for key in _ACCOUNT_KEYS if getattr(config, key) is None]
         if unnamed:
             logger.warning(
-                "room_policies.synapse_module: the config names no %s account, so its sign-ins "
-                "are not guarded (R37); add %s to the module's config",
-                " or ".join(unnamed),
+                "room_policies.synapse_module: sign-ins as the platform's %s are not guarded "
+                "(R37); add %s to the module's config",
+                " and ".join(unnamed),
                 ", ".join(f"{key}: <user id>" for key in unnamed),
             )
 
