@@ -182,6 +182,9 @@ async def _register_once(
         "password": password,
         "admin": admin,
         "mac": mac.hexdigest(),
+        # No device and no access token: the account's first sign-in is its owner's. (The
+        # Synapse module lets the platform's accounts sign in only while they have no device.)
+        "inhibit_login": True,
     }
     if displayname is not None:
         body["displayname"] = displayname

@@ -23,6 +23,7 @@ from bot.demo_documents import BASE_NAME, sample_base
 from bot.matrix_gateway import _write_private
 from bot.settings import Settings, load_settings
 from bot.synapse_server import LocalSynapse, SynapseError
+from room_policies.roles import Platform, UserId
 
 SERVER_NAME = "localhost"
 BOT, WARDEN = "plenaria", "plenaria-warden"
@@ -131,7 +132,8 @@ def run_demo(directory: Path, port: int, http_port: int, scenario: bool = False)
         return 1
     if not _port_free(http_port):
         http_port = 0
-    synapse = LocalSynapse(directory / "synapse", SERVER_NAME, port)
+    platform = Platform(UserId(f"@{BOT}:{SERVER_NAME}"), UserId(f"@{WARDEN}:{SERVER_NAME}"))
+    synapse = LocalSynapse(directory / "synapse", SERVER_NAME, port, platform=platform)
     print(f"Starting Synapse on {synapse.url} (data in {synapse.directory}) …", flush=True)
     try:
         synapse.write_config()

@@ -6,6 +6,11 @@ room_policies whether the event breaks a rule; if it does, the room is reconcile
 invite, remove the joiner, restore the state), the breach is reported — in the moderation room
 for the plenary, the folders, the space and the moderation room, in the focal point's desk for
 their experts room — and audited. The platform's own writes are recognised and left alone.
+
+A redaction names only the event it removes: the room's governing account fetches that event
+(its sender, and whether it was state) before the redaction is judged. A removed message cannot
+be brought back, so that breach is reported; a removed setting the rules need is written again
+by the reconciler.
 """
 
 from __future__ import annotations
@@ -21,9 +26,14 @@ from nio import SyncResponse
 
 from bot.matrix_gateway import Gateway, MatrixError
 from bot.metrics import Metrics
-from bot.reconciler import Reconciler
+from bot.reconciler import Reconciler, RoomsUnavailable
 from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
-from room_policies.breaches import Breach, expert_removed_by_focal_point, judge_event
+from room_policies.breaches import (
+    Breach,
+    expert_removed_by_focal_point,
+    judge_event,
+    redacted_event_id,
+)
 from room_policies.roles import Platform, RoomKind, UserId
 from room_policies.rooms import RoomRef, room_name
 from room_policies.roster import Roster
@@ -73,7 +83,10 @@ class Enforcer:
         for event in events:
             if event.get("event_id") in self.reconciler.own_events:
                 continue
-            breach = judge_event(roster, self.platform, ref, event, desired)
+            redacted = None
+            if event.get("type") == "m.room.redaction":
+                redacted = await self._redacted(room_id, ref, event)
+            breach = judge_event(roster, self.platform, ref, event, desired, redacted)
             if breach is not None:
                 breaches.append(breach)
                 continue
@@ -88,6 +101,20 @@ class Enforcer:
             for breach in breaches:
                 self.metrics.breaches.labels(rule=breach.decision.rule).inc()
         self._spawn(self._repair(roster, ref, breaches))
+
+    async def _redacted(
+        self, room_id: str, ref: RoomRef, redaction: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The event a redaction removes, as the room's governing account sees it; None if it
+        cannot be read (then the redaction is judged as one of state, R34)."""
+        target = redacted_event_id(redaction)
+        if target is None:
+            return None
+        try:
+            return await self.reconciler.gateway_for(ref).room_event(room_id, target)
+        except (MatrixError, RoomsUnavailable) as exc:
+            log.warning("could not read the event redacted in %s: %s", ref.key, exc)
+            return None
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)

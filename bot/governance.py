@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot import roster_service
 from bot.enforcer import report_room
-from bot.matrix_gateway import Gateway
+from bot.matrix_gateway import Gateway, NotEncrypted
 from bot.reconciler import Change, Reconciler
 from bot.settings import Settings
 from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository
@@ -165,8 +165,27 @@ class Governance:
 
     async def report(self, ref: RoomRef, text: str) -> None:
         """Tell the moderation room (or the delegation's desk) what the platform enforced."""
-        room_id = self.reconciler.room_id(report_room(ref))
+        where = report_room(ref)
+        room_id = self.reconciler.room_id(where)
         if room_id is None:
             log.warning("no room to report a breach in %s to", ref.key)
             return
-        await self.bot.send_notice(room_id, Reply.plain(text))
+        try:
+            await self.bot.send_notice(room_id, Reply.plain(text))
+        except NotEncrypted:
+            # SPEC §2: nothing goes out in plaintext; the audit log says what was not reported.
+            await self.audit.append(
+                AuditRecord(
+                    actor=self.platform.bot_id,
+                    action="report a breach",
+                    room=where.key,
+                    target=ref.key,
+                    decision="refused",
+                    rule="R27",
+                    reason=(
+                        "The platform did not send the report: it does not see the room as "
+                        "end-to-end encrypted, and it sends nothing in plaintext."
+                    ),
+                )
+            )
+            raise

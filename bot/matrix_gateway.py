@@ -56,6 +56,19 @@ class HomeserverUnreachable(MatrixError):
     pass
 
 
+class NotEncrypted(MatrixError):
+    """The platform sends into a room only if it sees the room as end-to-end encrypted (SPEC §2):
+    a room whose `m.room.encryption` it has not seen, or sees redacted, gets no plaintext."""
+
+    def __init__(self, room_id: str) -> None:
+        super().__init__(
+            "send",
+            "not_encrypted",
+            f"{room_id} is not end-to-end encrypted as the platform sees it",
+        )
+        self.room_id = room_id
+
+
 def _check(response: object, expected: type[_T], what: str) -> _T:
     if isinstance(response, expected):
         return response
@@ -148,6 +161,7 @@ class Gateway:
                 # device*, so the E2EE store stays valid.
                 log.warning("saved access token was rejected; logging in again as the same device")
                 creds = await self._login()
+                await self._forgotten_device_keys()
             else:
                 raise MatrixError("whoami", str(getattr(who, "status_code", "?")))
         else:
@@ -207,6 +221,23 @@ class Gateway:
             raise MatrixError("delete devices", str(status), str(answer.get("errcode", "")))
         log.info("signed out %d earlier session(s) of %s", len(others), self.user_id)
 
+    async def _forgotten_device_keys(self) -> None:
+        """After signing in again as the same device: a session revoked with its device (a
+        sign-out, a password reset, the admin API) took the device's keys off the homeserver,
+        and nio still believes them published. Publish them again (the same keys: the E2EE
+        store stays valid), or no client would encrypt to the platform again."""
+        olm = self.client.olm
+        if olm is None:
+            return
+        keys = await self.keys_of(self.user_id)
+        published = keys.get("device_keys", {}).get(self.user_id, {})
+        if self.device_id not in published:
+            log.warning(
+                "device %s had lost its keys on the homeserver; publishing them again",
+                self.device_id,
+            )
+            olm.account.shared = False
+
     def _load_credentials(self) -> Credentials | None:
         try:
             data = json.loads(self.credentials_path.read_text(encoding="utf-8"))
@@ -259,9 +290,19 @@ class Gateway:
             await self._guard(client.keys_claim(client.get_users_for_key_claiming()), "claim")
         await self._guard(client.send_to_device_messages(), "to-device")
 
+    def encrypted(self, room_id: str) -> bool:
+        """Does this account see the room as end-to-end encrypted (and can it encrypt)?"""
+        room = self.client.rooms.get(room_id)
+        return self.client.olm is not None and room is not None and bool(room.encrypted)
+
     async def send(
         self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str | None
     ) -> str:
+        """Send an event into a room, encrypted; raises `NotEncrypted` rather than send
+        plaintext (nio would send it as is into a room it does not see as encrypted)."""
+        if not self.encrypted(room_id):
+            log.error("not sending into %s: not end-to-end encrypted as the bot sees it", room_id)
+            raise NotEncrypted(room_id)
         async with self._room_locks[room_id]:
             if self.before_send is not None:
                 await self.before_send(room_id)
@@ -449,6 +490,18 @@ class Gateway:
         """The room's current state events (as the homeserver serves them)."""
         data = await self._call("room state", "GET", f"/rooms/{path_quote(room_id)}/state")
         return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+
+    async def room_event(self, room_id: str, event_id: str) -> dict[str, Any] | None:
+        """One event of the room as the homeserver serves it (redacted, if it was); None if the
+        homeserver does not show it."""
+        path = f"/_matrix/client/v3/rooms/{path_quote(room_id)}/event/{path_quote(event_id)}"
+        status, data = await self._request("GET", path)
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(data, dict):
+            errcode = data.get("errcode", str(status)) if isinstance(data, dict) else str(status)
+            raise MatrixError("read event", str(errcode))
+        return data
 
     async def put_state(
         self, room_id: str, event_type: str, state_key: str, content: dict[str, Any]

@@ -35,7 +35,7 @@ from bot.checkpoint import SyncCheckpoint
 from bot.e2ee import UndecryptedQueue
 from bot.enforcer import Enforcer, observed_events
 from bot.governance import Governance
-from bot.matrix_gateway import Gateway, MatrixError
+from bot.matrix_gateway import Gateway, MatrixError, NotEncrypted
 from bot.metrics import Metrics
 from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, AuditRecord, Database
 from bot.trust import TrustService
@@ -407,7 +407,19 @@ class Router:
         await self._audit(command, name, outcome, reason)
         try:
             if reply is not None:
-                await self._send_reply(command, reply)
+                try:
+                    await self._send_reply(command, reply)
+                except NotEncrypted:
+                    # SPEC §2: nothing goes out in plaintext. The command is handled; the audit
+                    # log says its answer was withheld, and why.
+                    outcome = "unanswered"
+                    await self._audit(
+                        command,
+                        name,
+                        outcome,
+                        "The platform did not send its answer: it does not see the room as "
+                        "end-to-end encrypted, and it sends nothing in plaintext.",
+                    )
             await self.db.mark_handled(command.event_id, command.room_id, outcome)
             await self.undecrypted.forget(command.event_id)
             self.metrics.events.labels(outcome=outcome).inc()
@@ -469,6 +481,8 @@ class Router:
                     txn_id=reply_txn_id(command.event_id),
                 )
                 return
+            except NotEncrypted:
+                raise
             except MatrixError:
                 if attempt == 7:
                     raise

@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from room_policies.roles import Platform
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -61,6 +63,7 @@ class LocalSynapse:
         *,
         extra_config: dict[str, Any] | None = None,
         policy_module: bool = True,
+        platform: Platform | None = None,
     ) -> None:
         self.directory = directory.resolve()
         self.server_name = server_name
@@ -69,6 +72,9 @@ class LocalSynapse:
         # The platform's own Synapse module (SPEC §2 "Prevent"), as deploy/homeserver.yaml has it.
         # Synapse runs from this interpreter, so it imports `room_policies` from this install.
         self.policy_module = policy_module
+        # The platform's two accounts, named in the module's config so that they sign in once
+        # (R37); None leaves sign-ins unguarded (several working groups share the tests' server).
+        self.platform = platform
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -177,8 +183,11 @@ class LocalSynapse:
             "rc_delayed_event_mgmt": unlimited,
         }
         if self.policy_module:
+            module_config: dict[str, str] = {}
+            if self.platform is not None:
+                module_config = {"bot": self.platform.bot_id, "warden": self.platform.warden_id}
             config["modules"] = [
-                {"module": "room_policies.synapse_module.RoomPolicyModule", "config": {}}
+                {"module": "room_policies.synapse_module.RoomPolicyModule", "config": module_config}
             ]
         config.update(self.extra_config)
         self._secret("registration_shared_secret")

@@ -12,8 +12,10 @@ functions and act on the answers. Modules:
   belongs, so rules can be checked from the room alone);
 - `event_rules`: `judge(event, state)`, the rules as the Synapse module applies them;
 - `breaches`: `judge_event`, whether an event already in a room broke a rule (the enforcer);
+- `sessions`: `may_sign_in` and `may_act_without_a_device`, the platform's own sessions (the
+  Synapse module);
 - `synapse_module`: `RoomPolicyModule`, loaded by Synapse (the only module importing synapse;
   not imported by this package).
 
-Rules are numbered R1–R32 in those modules, each traced to SPEC.md.
+Rules are numbered R1–R37 in those modules, each traced to SPEC.md.
 """

@@ -9,6 +9,13 @@ R32  An event already in a room is a breach when its sender had no right to it (
      server administrator's tools act through it, §2 "Prevent": "which server admins cannot
      bypass"). A focal point who removes one of their experts from the experts room exercises
      their moderation (§2): the roster follows, as `!experts remove` would.
+
+A redaction is judged with the event it removes, which the enforcer fetches from the homeserver
+(`redacted_event_id` says which; a real redaction names it in `content.redacts` from room
+version 11, at the top level before). Removing another person's message (R19, R33), anything in
+the plenary but the platform's own (R18), or any state (R34) is a breach; so is a redaction whose
+target the platform cannot read (R34, failing closed). A message removed stays removed; a
+setting the rules need is restored by the reconciler.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from room_policies.roles import Platform, RoomKind, UserId
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster
 
-__all__ = ["Breach", "expert_removed_by_focal_point", "judge_event"]
+__all__ = ["Breach", "expert_removed_by_focal_point", "judge_event", "redacted_event_id"]
 
 
 @dataclass(frozen=True)
@@ -45,14 +52,30 @@ class Breach:
     undoable: bool = True
 
 
+def redacted_event_id(event: Mapping[str, Any]) -> str | None:
+    """The id of the event a redaction removes: `content.redacts` (room version 11 and later)
+    or the top-level `redacts` (earlier versions); None if it names none."""
+    content = event.get("content")
+    for value in (
+        content.get("redacts") if isinstance(content, Mapping) else None,
+        event.get("redacts"),
+    ):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 def judge_event(
     roster: Roster,
     platform: Platform,
     ref: RoomRef,
     event: Mapping[str, Any],
     desired_state: Mapping[tuple[str, str], Any],
+    redacted: Mapping[str, Any] | None = None,
 ) -> Breach | None:
-    """Does this event (already in the room) break a rule (R32)? None if it is in order."""
+    """Does this event (already in the room) break a rule (R32)? None if it is in order.
+    For a redaction, `redacted` is the event it removes as the homeserver serves it (None if it
+    could not be read)."""
     etype = event.get("type")
     sender = UserId(str(event.get("sender", "")))
     event_id = str(event.get("event_id", ""))
@@ -60,11 +83,7 @@ def judge_event(
     key = event.get("state_key")
     governor = governing_account(platform, ref)
     if etype == "m.room.redaction":
-        target_sender = UserId(str(event.get("target_sender", "")))
-        redacting = may_redact(roster, platform, sender, ref, target_sender or sender)
-        if redacting.allowed:
-            return None
-        return Breach(event_id, sender, "removed a message", "", redacting, undoable=False)
+        return _judge_redaction(roster, platform, ref, event_id, sender, redacted, desired_state)
     if not isinstance(key, str) or not isinstance(etype, str):
         return None
     if etype == "m.room.member":
@@ -117,6 +136,38 @@ def judge_event(
     if decision.allowed:
         return None
     return Breach(event_id, sender, f"changed {etype}", etype, decision)
+
+
+def _judge_redaction(
+    roster: Roster,
+    platform: Platform,
+    ref: RoomRef,
+    event_id: str,
+    sender: UserId,
+    redacted: Mapping[str, Any] | None,
+    desired_state: Mapping[tuple[str, str], Any],
+) -> Breach | None:
+    author = redacted.get("sender") if redacted is not None else None
+    target_sender = UserId(author) if isinstance(author, str) and author else None
+    state_key = redacted.get("state_key") if redacted is not None else None
+    target_type = str(redacted.get("type", "")) if redacted is not None else ""
+    is_state = isinstance(state_key, str)
+    decision = may_redact(roster, platform, sender, ref, target_sender, target_is_state=is_state)
+    if decision.allowed:
+        return None
+    if target_sender is None:
+        return Breach(
+            event_id, sender, "removed an event the platform could not read", "", decision, False
+        )
+    if is_state:
+        # The reconciler writes a setting the rules need again; others stay removed.
+        restorable = (target_type, state_key) in desired_state
+        action = f"removed the room's {target_type}"
+        return Breach(event_id, sender, action, target_type, decision, undoable=restorable)
+    action = (
+        "removed a message" if target_sender == sender else f"removed a message by {target_sender}"
+    )
+    return Breach(event_id, sender, action, target_sender, decision, undoable=False)
 
 
 def expert_removed_by_focal_point(

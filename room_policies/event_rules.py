@@ -7,8 +7,9 @@ those two events from the state *before* an event and answers with a `Decision`,
 room the platform does not govern. `EventView` is the little of an event it needs, so that this
 module stays pure and `synapse_module` alone speaks Synapse.
 
-Membership follows R9, R10, R16, R21 and R27, redaction in the plenary R18, state changes R17;
-three more rules close what power levels cannot:
+Membership follows R9, R10, R16, R21 and R27, redaction R18, R20, R33 and R34, state changes
+R17, and the platform's own sessions R36 (`sessions`); four more rules close what power levels
+cannot:
 
 R29  The module reads the rules from the room's own state (§2 "Prevent": a Synapse module
      "refuses, inside the homeserver, invites, joins and state changes that break the rules").
@@ -25,11 +26,18 @@ R31  A members list is well formed: it names the governing account with the gove
      nobody else in that role (R15), gives everyone a role that has a place in this kind of
      room (§2 table, R9), and names at most one focal point in an experts room or a desk
      ("exactly 1 per delegation", §1; R2, R13).
+R35  Rooms are never upgraded: `m.room.tombstone` is refused, whoever sends it (§2: "Rooms are
+     never upgraded (`m.room.tombstone` is refused): a new room would be ungoverned"). Synapse
+     builds the tombstone before the new room, so a refused upgrade leaves nothing behind.
+
+A redaction is judged with the event it removes (`Redacted`, read by the module from Synapse's
+store): its sender, and whether it is state. If that event cannot be read, the redaction is
+refused (R34).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +51,9 @@ from room_policies.room_state import (
 )
 from room_policies.rooms import MARKER_EVENT_TYPE, RoomRef
 from room_policies.roster import country_name
+from room_policies.sessions import may_act_without_a_device
 
-__all__ = ["STATE_READ", "EventView", "judge"]
+__all__ = ["STATE_READ", "EventView", "Redacted", "judge"]
 
 # The only state `judge` reads: the caller may pass just these.
 STATE_READ: tuple[tuple[str, str], ...] = ((MARKER_EVENT_TYPE, ""), (MEMBERS_EVENT_TYPE, ""))
@@ -53,14 +62,30 @@ _PER_DELEGATION = frozenset({RoomKind.EXPERTS, RoomKind.DESK})
 
 
 @dataclass(frozen=True)
+class Redacted:
+    """What `judge` needs of the event a redaction removes."""
+
+    type: str
+    state_key: str | None
+    sender: str
+
+    @property
+    def is_state(self) -> bool:
+        return self.state_key is not None
+
+
+@dataclass(frozen=True)
 class EventView:
     """What `judge` needs of an event: its type, state key (None for a message), sender and
-    content."""
+    content; the device of the session that sent it (None for a session without one, such as
+    a token minted by the admin API); for a redaction, the event it removes (None if unknown)."""
 
     type: str
     state_key: str | None
     sender: str
     content: Mapping[str, Any] = field(default_factory=dict)
+    device_id: str | None = None
+    redacted: Redacted | None = None
 
     @property
     def membership(self) -> str | None:
@@ -89,29 +114,44 @@ class _Room:
         return ACCESS[self.ref.kind][self.roles[UserId(user)]]
 
 
-def judge(event: EventView, state: Mapping[tuple[str, str], EventView]) -> Decision | None:
+def judge(
+    event: EventView,
+    state: Mapping[tuple[str, str], EventView],
+    platform_accounts: Collection[str] = (),
+) -> Decision | None:
     """May this event enter the room whose state before it is `state`? None if the room is not
-    governed (it has no marker yet: the events that create a room come before its marker)."""
+    governed (it has no marker yet: the events that create a room come before its marker).
+    `platform_accounts` are the bot and the warden, when the module's config names them."""
     marker = state.get((MARKER_EVENT_TYPE, ""))
     if marker is None:
         return None
     room = _read_room(marker, state.get((MEMBERS_EVENT_TYPE, "")))
+    decision = _judge(event, room)
+    if decision.allowed and event.device_id is None:
+        # R36: whatever the other rules allow the platform, only its own session may do.
+        acting = may_act_without_a_device(event.sender, {room.governor, *platform_accounts})
+        if not acting.allowed:
+            return acting
+    return decision
+
+
+def _judge(event: EventView, room: _Room) -> Decision:
+    if event.type == "m.room.tombstone":
+        # R35: a new room would be ungoverned.
+        return Decision(
+            False,
+            f"{_capital(room.label)} is never upgraded or replaced: a new room would not be "
+            "governed by the working group's rules.",
+            "R35",
+        )
     if room.ref is None or room.roles is None:
         return _judge_closed(event, room)
     if event.type == "m.room.member":
         return _judge_membership(event, room)
     if event.state_key is not None:
         return _judge_state(event, room)
-    if event.type == "m.room.redaction" and room.ref.kind is RoomKind.PLENARY:
-        if event.sender != room.governor:
-            # R18: "Nobody but the platform may redact in the plenary."
-            return Decision(
-                False,
-                "Nobody but the platform may remove a message in the plenary: coordination "
-                "gives no right to alter what delegations wrote.",
-                "R18",
-            )
-        return Decision(True, "The platform may remove its own message in the plenary.", "R18")
+    if event.type == "m.room.redaction":
+        return _judge_redaction(event, room)
     # R24: who posts, and what, is the power levels' business.
     return Decision(True, f"Posting in {room.label} follows its power levels.", "R24")
 
@@ -155,6 +195,45 @@ def _judge_closed(event: EventView, room: _Room) -> Decision:
             "R29",
         )
     return _judge_state(event, room)
+
+
+# -- redaction (R18, R20, R33, R34) ------------------------------------------------------------
+
+
+def _judge_redaction(event: EventView, room: _Room) -> Decision:
+    assert room.ref is not None
+    where, target = room.label, event.redacted
+    if room.ref.kind is RoomKind.PLENARY and event.sender != room.governor:
+        # R18: "Nobody but the platform may redact in the plenary."
+        return Decision(
+            False,
+            "Nobody but the platform may remove a message in the plenary: coordination "
+            "gives no right to alter what delegations wrote.",
+            "R18",
+        )
+    if target is None:
+        # R34, failing closed (R29): what cannot be read may be state.
+        return Decision(
+            False,
+            f"The event to remove cannot be read in {where}, so it may not be removed.",
+            "R34",
+        )
+    if target.is_state:
+        return Decision(
+            False,
+            f"Nobody removes a setting of {where} ({target.type}): the room's settings stay "
+            "as the rules say.",
+            "R34",
+        )
+    if target.sender != event.sender:
+        return Decision(
+            False,
+            f"Nobody removes another person's message in {where}, not even a moderator or the "
+            "platform: coordination gives no right to alter what others wrote.",
+            "R33",
+        )
+    # R20: one's own message, where one may post (the power levels say who posts).
+    return Decision(True, f"Anyone may remove their own message in {where}.", "R20")
 
 
 # -- membership (R9, R10, R16, R21, R27) -------------------------------------------------------
@@ -204,7 +283,7 @@ def _judge_membership(event: EventView, room: _Room) -> Decision:
         # R27: invite-only; nobody asks their way in.
         return Decision(
             False,
-            f"{where.capitalize()} is invite-only: the platform invites the people the roster "
+            f"{_capital(where)} is invite-only: the platform invites the people the roster "
             "places in it, and nobody knocks.",
             "R27",
         )
@@ -289,12 +368,12 @@ def _held_to_the_rules(event: EventView, room: _Room) -> str | None:
                 "powers the rules do not give."
             )
     elif event.type == "m.room.join_rules" and content.get("join_rule") != "invite":
-        return f"{where.capitalize()} stays invite-only, as every room of the working group."
+        return f"{_capital(where)} stays invite-only, as every room of the working group."
     elif event.type == "m.room.guest_access" and content.get("guest_access") != "forbidden":
-        return f"{where.capitalize()} stays closed to guests, as every room of the working group."
+        return f"{_capital(where)} stays closed to guests, as every room of the working group."
     elif event.type == "m.room.encryption" and content.get("algorithm") != ENCRYPTION_ALGORITHM:
         return (
-            f"{where.capitalize()} stays end-to-end encrypted with {ENCRYPTION_ALGORITHM}, as "
+            f"{_capital(where)} stays end-to-end encrypted with {ENCRYPTION_ALGORITHM}, as "
             "every room of the working group."
         )
     elif (
@@ -308,7 +387,7 @@ def _held_to_the_rules(event: EventView, room: _Room) -> str | None:
             return "A room's marker (org.plenaria.room) must name a kind of room, as SPEC §7 says."
         if room.ref is not None and new != room.ref:
             return (
-                f"{where.capitalize()} stays what it was made for: its marker "
+                f"{_capital(where)} stays what it was made for: its marker "
                 "(org.plenaria.room) never changes."
             )
     elif event.type == MEMBERS_EVENT_TYPE:
@@ -369,6 +448,11 @@ def _label(ref: RoomRef) -> str:
         RoomKind.PLENARY: "the plenary",
         RoomKind.MODERATION: "the moderation room",
     }[ref.kind]
+
+
+def _capital(label: str) -> str:
+    """A room's label at the start of a sentence (`str.capitalize` would lower a country's name)."""
+    return label[:1].upper() + label[1:]
 
 
 def _role_words(role: Role) -> str:

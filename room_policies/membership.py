@@ -9,7 +9,8 @@ understands, the rule the R-number below. Nothing here acts; the reconciler, the
 Synapse module ask, and act on the answer.
 
 The rules, numbered as Synapse's event_auth.py numbers the spec's auth rules, each traced to the
-source (SPEC.md; R1–R6 are in roster.py, R7–R8 in rooms.py, R22–R25 in power_levels.py):
+source (SPEC.md; R1–R6 are in roster.py, R7–R8 in rooms.py, R22–R25 in power_levels.py, R26–R28
+in room_state.py, R29–R31 and R35 in event_rules.py, R32 in breaches.py, R36–R37 in sessions.py):
 
 R9   Who may be in a room, and as what, is SPEC §2's table (`ACCESS`).
 R10  Nobody outside the roster and the platform's two accounts has a place in any room (§2: all
@@ -33,13 +34,19 @@ R17  "State changes (power levels, join rules, history visibility, encryption,
 R18  "Nobody but the platform may redact in the plenary."
 R19  "The platform never redacts a delegation's message." In the plenary the platform redacts
      only its own messages: the roster cannot tell who wrote there as a delegation in the past.
-R20  Elsewhere a member who may post may redact their own messages, a moderator those of the
-     people below them in the rooms they moderate (§2: "The focal point moderates their experts
-     room"), and the governing account any message but a delegation's (R19).
+R20  Elsewhere a member who may post may redact their own messages; nobody redacts anyone
+     else's (R33).
 R21  Only the platform removes people from a room, following the roster, except that a focal
      point moderating their experts room may remove a member there (§2); in the plenary
      coordination gives no right to remove a delegation. Anyone may leave, except the
      governing account (a room without it could not be repaired).
+R33  Nobody redacts another person's message, not even a moderator or the platform's own
+     accounts (§2: "Coordination gives no right to alter what delegations wrote: in governed
+     rooms nobody redacts another person's message (the platform's own accounts included)").
+     A person may redact their own message where they may post (R20).
+R34  Nobody redacts state (§2: "and nobody redacts state"): a redacted `m.room.encryption`
+     reads as no encryption, a redacted marker or members list closes the room (R29). A
+     redaction whose target cannot be read is treated as one of state (fail closed, R29).
 """
 
 from __future__ import annotations
@@ -417,51 +424,62 @@ def may_send_state(
 
 
 def may_redact(
-    roster: Roster, platform: Platform, sender: UserId, room: RoomRef, target_sender: UserId
+    roster: Roster,
+    platform: Platform,
+    sender: UserId,
+    room: RoomRef,
+    target_sender: UserId | None,
+    *,
+    target_is_state: bool = False,
 ) -> Decision:
-    """May `sender` redact a message that `target_sender` sent in the room? (R18–R20)"""
+    """May `sender` redact an event that `target_sender` sent in the room? `target_is_state` if
+    that event is a state event; `target_sender` None if it cannot be read. (R18–R20, R33, R34)"""
     governor = governing_account(platform, room)
     where = _room_label(roster, room)
-    target_role = role_in(roster, platform, target_sender)
-    if room.kind is RoomKind.PLENARY:
-        if sender != governor:
+    if room.kind is RoomKind.PLENARY and sender != governor:
+        return Decision(
+            False,
+            "Nobody but the platform may remove a message in the plenary: coordination "
+            "gives no right to alter what delegations wrote.",
+            "R18",
+        )
+    if target_sender is None:
+        # R34: what cannot be read may be state; fail closed (R29).
+        return Decision(
+            False,
+            f"The event to remove cannot be read in {where}, so it may not be removed.",
+            "R34",
+        )
+    if target_is_state:
+        return Decision(
+            False,
+            f"Nobody removes a setting of {where}: the room's settings stay as the rules say.",
+            "R34",
+        )
+    if sender != target_sender:
+        if sender == governor and (
+            room.kind is RoomKind.PLENARY or role_in(roster, platform, target_sender) in _DELEGATES
+        ):
             return Decision(
                 False,
-                "Nobody but the platform may remove a message in the plenary: coordination "
-                "gives no right to alter what delegations wrote.",
-                "R18",
-            )
-        if target_sender != governor:
-            return Decision(
-                False,
-                "The platform removes only its own messages in the plenary; it never alters "
-                "what a delegation wrote.",
+                "The platform removes only its own messages; it never alters what a delegation "
+                f"wrote ({target_sender}).",
                 "R19",
             )
-        return Decision(True, "The platform may remove its own message in the plenary.", "R18")
+        return Decision(
+            False,
+            f"Nobody removes another person's message in {where}, not even a moderator or the "
+            "platform: coordination gives no right to alter what others wrote.",
+            "R33",
+        )
     if sender == governor:
-        if target_role in _DELEGATES:
-            return Decision(
-                False,
-                f"The platform never removes a message written by a delegation ({target_sender}).",
-                "R19",
-            )
-        return Decision(True, f"The platform keeps {where} in order.", "R20")
+        return Decision(True, "The platform may remove its own message.", "R20")
     mine = access(roster, platform, sender, room)
     if not mine.is_member:
         return Decision(False, f"{sender} is not a member of {where}.", "R20")
-    if sender == target_sender:
-        if not mine.posts:
-            return Decision(False, f"{sender} reads {where} and writes nothing there.", "R20")
-        return Decision(True, "Anyone may remove their own message here.", "R20")
-    theirs = access(roster, platform, target_sender, room)
-    if _outranks(mine, theirs):
-        return Decision(True, f"{sender} moderates {where}.", "R20")
-    return Decision(
-        False,
-        f"Only the author of a message, or a moderator of {where}, may remove it.",
-        "R20",
-    )
+    if not mine.posts:
+        return Decision(False, f"{sender} reads {where} and writes nothing there.", "R20")
+    return Decision(True, "Anyone may remove their own message here.", "R20")
 
 
 def may_kick(
@@ -503,7 +521,7 @@ _ORDER = tuple(Standing)  # lowest first
 
 
 def _outranks(mine: Access, theirs: Access) -> bool:
-    """A moderator acts on those below them (R20, R21); not a rule of its own."""
+    """A moderator removes those below them (R21); not a rule of its own."""
     return mine.standing is Standing.MODERATOR and _ORDER.index(theirs.standing) < _ORDER.index(
         mine.standing
     )

@@ -15,10 +15,12 @@ R23  State, invitations and bans take the governing account's level: "State chan
 R24  `events_default` is the lowest level of those who post (R9): in a folder room the Chair,
      the Secretariat and the platform post and focal points (and experts, R12) only read (§2,
      §3: folders are "published by the Chair and the Secretariat").
-R25  Kick, redact and @room notifications take the level of the room's moderators (the focal
-     point in their experts room, §2), or the governing account's where nobody moderates. In
-     the plenary redaction — even of one's own message — and removal are the platform's alone
-     (R18, R21): there the Chair's and the Secretariat's moderator level gives @room only.
+R25  Kick and @room notifications take the level of the room's moderators (the focal point in
+     their experts room, §2), or the governing account's where nobody moderates. Redacting
+     another person's event takes the governing account's level everywhere (R33, R34: nobody
+     does it, and the Synapse module refuses even the platform). In the plenary redaction —
+     even of one's own message — and removal are the platform's alone (R18, R21): there the
+     Chair's and the Secretariat's moderator level gives @room only.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def power_levels_for(kind: RoomKind, roles: Mapping[UserId, Role]) -> PowerLevel
         "invite": governing,
         "kick": removing,
         "ban": governing,
-        "redact": removing,
+        "redact": governing,  # R25 (R33, R34)
         # Synapse adds this (MSC2716 history import) to a new room's levels; the platform's alone.
         "historical": governing,
         "notifications": {"room": moderating},

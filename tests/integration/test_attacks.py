@@ -222,3 +222,69 @@ async def test_nobody_but_the_platform_sends_the_room_marker(group: WorkingGroup
             {"kind": "space"},
         )
         assert refused(status, data), (seat, data)
+
+
+async def test_the_bots_account_redacting_a_delegations_plenary_message(
+    group: WorkingGroup,
+) -> None:
+    """A token the server's admin mints for the bot (no device) removes a focal point's plenary
+    message. The module refuses it; without the module the bot judges the real redaction by the
+    event it removes (fetched from the homeserver: the redaction names only its id) and reports
+    it in the moderation room."""
+    room_id = group.room_id(PLENARY)
+    fp = await group.as_http("br.fp")
+    status, data = await fp.call(
+        "PUT",
+        f"/_matrix/client/v3/rooms/{quote(room_id)}/send/m.room.message/t-bot-redaction",
+        {"msgtype": "m.text", "body": "BR keeps its reservation on paragraph 7."},
+    )
+    assert status == 200, data
+    event_id = data["event_id"]
+    status, data = await (await group.as_http("sec")).call(
+        "POST", f"/_synapse/admin/v1/users/{quote(group.id('bot'))}/login", {}
+    )
+    assert status == 200, data
+    as_bot = Http(group.synapse.url, data["access_token"])
+    status, data = await as_bot.call(
+        "PUT",
+        f"/_matrix/client/v3/rooms/{quote(room_id)}/redact/{quote(event_id)}/r-bot",
+        {"reason": "off topic"},
+    )
+    if module_on(group):
+        assert refused(status, data), data
+        return
+    assert status == 200, data
+    await reported(group, "chair", MODERATION, f"removed a message by {group.id('br.fp')}")
+
+
+async def test_the_wardens_account_redacting_the_encryption_of_an_experts_room(
+    group: WorkingGroup,
+) -> None:
+    """A token minted for the warden removes the experts room's `m.room.encryption` (by nio's
+    reading, a room without encryption). The module refuses it; without the module the warden
+    sees the redaction, writes the setting again and the focal point's desk is told."""
+    room_id = group.room_id(AG_EXPERTS)
+    fp = await group.as_http("ag.fp")
+    before = {(e["type"], e["state_key"]): e for e in await fp.state(room_id)}
+    encryption = before[("m.room.encryption", "")]
+    status, data = await (await group.as_http("sec")).call(
+        "POST", f"/_synapse/admin/v1/users/{quote(group.id('warden'))}/login", {}
+    )
+    assert status == 200, data
+    as_warden = Http(group.synapse.url, data["access_token"])
+    status, data = await as_warden.call(
+        "PUT",
+        f"/_matrix/client/v3/rooms/{quote(room_id)}/redact/{quote(encryption['event_id'])}/r-enc",
+        {},
+    )
+    if module_on(group):
+        assert refused(status, data), data
+        return
+    assert status == 200, data
+
+    async def restored() -> bool:
+        now = {(e["type"], e["state_key"]): e for e in await fp.state(room_id)}
+        return now[("m.room.encryption", "")]["content"] == encryption["content"]
+
+    await wait_for(restored, 30, "the warden to write the room's encryption again")
+    await reported(group, "ag.fp", AG_DESK, "removed the room's m.room.encryption")

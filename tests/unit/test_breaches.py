@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from room_policies.breaches import Breach, expert_removed_by_focal_point, judge_event
+from room_policies.breaches import (
+    Breach,
+    expert_removed_by_focal_point,
+    judge_event,
+    redacted_event_id,
+)
 from room_policies.membership import governing_account, may_join, may_kick
 from room_policies.roles import DelegationCode, FolderKey, Platform, RoomKind, UserId
 from room_policies.room_state import desired_state
@@ -269,42 +274,121 @@ def test_the_governor_writing_another_join_rule_is_a_breach() -> None:
 # --- redactions and messages ---------------------------------------------------------------------
 
 
+def redaction(sender: str, redacts: str = "$message", *, v11: bool = True) -> dict[str, Any]:
+    """A real redaction: the removed event's id in `content.redacts` (room version 11) or at
+    the top level (earlier versions); never its sender."""
+    event: dict[str, Any] = {"type": "m.room.redaction", "event_id": "$r", "sender": sender}
+    if v11:
+        event["content"] = {"redacts": redacts, "reason": "x"}
+    else:
+        event["redacts"] = redacts
+        event["content"] = {}
+    return event
+
+
+def written(sender: str, event_id: str = "$message") -> dict[str, Any]:
+    """A message as the homeserver serves it to `GET /rooms/{id}/event/{id}`."""
+    return {"type": "m.room.encrypted", "event_id": event_id, "sender": sender, "content": {}}
+
+
+def judge_redaction(
+    room: RoomRef, event: dict[str, Any], redacted: dict[str, Any] | None
+) -> Breach | None:
+    return judge_event(ROSTER, PLATFORM, room, event, desired(room), redacted)
+
+
+def test_the_redacted_event_is_named_in_the_content_or_at_the_top_level() -> None:
+    assert redacted_event_id(redaction(CHAIR, "$a")) == "$a"
+    assert redacted_event_id(redaction(CHAIR, "$b", v11=False)) == "$b"
+    assert redacted_event_id({"type": "m.room.redaction", "content": {}}) is None
+    assert redacted_event_id({"type": "m.room.redaction", "content": {"redacts": 3}}) is None
+
+
 def test_the_chair_redacting_in_the_plenary_is_a_breach_that_cannot_be_undone() -> None:
-    event = {
-        "type": "m.room.redaction",
-        "event_id": "$redaction",
-        "sender": CHAIR,
-        "redacts": "$message",
-        "content": {"redacts": "$message"},
-        "target_sender": BR_FP,
-    }
-    found = breach(PLENARY, event)
+    found = judge_redaction(PLENARY, redaction(CHAIR), written(BR_FP))
+    assert found is not None
     assert found.decision.rule == "R18"
     assert found.undoable is False
-    assert found.action == "removed a message"
+    assert (found.action, found.target) == (f"removed a message by {BR_FP}", BR_FP)
 
 
 def test_a_focal_point_redacting_their_own_message_in_the_plenary_is_a_breach() -> None:
-    event = {"type": "m.room.redaction", "event_id": "$r", "sender": BR_FP, "redacts": "$m"}
-    assert breach(PLENARY, event).decision.rule == "R18"
+    found = judge_redaction(PLENARY, redaction(BR_FP, v11=False), written(BR_FP))
+    assert found is not None and found.decision.rule == "R18"
+    assert found.action == "removed a message"
 
 
 def test_an_expert_redacting_their_own_message_in_the_experts_room_is_in_order() -> None:
-    event = {"type": "m.room.redaction", "event_id": "$r", "sender": AG_EXP, "redacts": "$m"}
-    assert judge(AG_EXPERTS, event) is None
+    assert judge_redaction(AG_EXPERTS, redaction(AG_EXP), written(AG_EXP)) is None
+    assert judge_redaction(AG_EXPERTS, redaction(AG_FP, v11=False), written(AG_FP)) is None
 
 
 def test_the_bot_redacting_a_delegations_message_in_the_plenary_is_a_breach() -> None:
-    event = {
-        "type": "m.room.redaction",
-        "event_id": "$redaction",
-        "sender": BOT,
-        "redacts": "$message",
-        "target_sender": BR_FP,
-    }
-    found = breach(PLENARY, event)
+    found = judge_redaction(PLENARY, redaction(BOT), written(BR_FP))
+    assert found is not None
     assert found.decision.rule == "R19"
     assert found.undoable is False
+
+
+def test_the_bot_redacting_its_own_message_in_the_plenary_is_in_order() -> None:
+    assert judge_redaction(PLENARY, redaction(BOT), written(BOT)) is None
+
+
+@pytest.mark.parametrize(
+    ("room", "sender", "author", "rule"),
+    [
+        (AG_EXPERTS, AG_FP, AG_EXP, "R33"),  # the moderator does not alter an expert's words
+        (AG_EXPERTS, AG_EXP, AG_FP, "R33"),
+        (AG_EXPERTS, WARDEN, AG_EXP, "R19"),  # nor does the platform
+        (FOLDER, BOT, CHAIR, "R33"),
+        (FOLDER, CHAIR, SEC, "R33"),
+        (MODERATION, SEC, CHAIR, "R33"),
+        (AG_DESK, BOT, AG_FP, "R19"),
+    ],
+)
+def test_redacting_another_persons_message_is_a_breach_that_cannot_be_undone(
+    room: RoomRef, sender: UserId, author: UserId, rule: str
+) -> None:
+    found = judge_redaction(room, redaction(sender), written(author))
+    assert found is not None, (room, sender, author)
+    assert found.decision.rule == rule
+    assert found.undoable is False
+    assert found.action == f"removed a message by {author}"
+
+
+@pytest.mark.parametrize(
+    ("room", "sender", "event_type", "restored"),
+    [
+        (AG_EXPERTS, AG_FP, "m.room.encryption", True),
+        (AG_EXPERTS, WARDEN, "org.plenaria.room", True),
+        (PLENARY, BOT, "org.plenaria.members", True),
+        (AG_DESK, AG_FP, "m.room.topic", True),
+        (AG_EXPERTS, AG_FP, "m.room.pinned_events", False),  # nothing the rules need
+    ],
+)
+def test_redacting_state_is_a_breach_and_the_settings_the_rules_need_come_back(
+    room: RoomRef, sender: UserId, event_type: str, restored: bool
+) -> None:
+    governor = governing_account(PLATFORM, room)
+    found = judge_redaction(room, redaction(sender), state(governor, event_type, {}))
+    assert found is not None
+    assert found.decision.rule == "R34"
+    assert (found.action, found.target) == (f"removed the room's {event_type}", event_type)
+    assert found.undoable is restored
+
+
+def test_redacting_an_event_the_platform_cannot_read_is_a_breach() -> None:
+    found = judge_redaction(AG_EXPERTS, redaction(AG_EXP), None)
+    assert found is not None
+    assert (found.decision.rule, found.undoable) == ("R34", False)
+    assert found.action == "removed an event the platform could not read"
+
+
+def test_the_redactions_sender_never_comes_from_the_redaction_itself() -> None:
+    # A `target_sender` field is no part of a real redaction: it proves nothing.
+    forged = {**redaction(AG_FP), "target_sender": AG_FP}
+    found = judge_redaction(AG_EXPERTS, forged, written(AG_EXP))
+    assert found is not None and found.decision.rule == "R33"
 
 
 @pytest.mark.parametrize(

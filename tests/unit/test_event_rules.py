@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ with warnings.catch_warnings():
     import synapse.events as synapse_events
 
     import room_policies.synapse_module as synapse_module
-from room_policies.event_rules import STATE_READ, EventView, judge
+from room_policies.event_rules import STATE_READ, EventView, Redacted, judge
 from room_policies.membership import (
     GOVERNED_STATE_TYPES,
     Decision,
@@ -77,21 +78,39 @@ def state_of(room: RoomRef, roster: Roster = ROSTER, platform: Platform = PLATFO
     """A governed room's state as the platform writes it (every event by its governor)."""
     governor = governing_account(platform, room)
     return {
-        key: EventView(key[0], key[1], governor, content)
+        key: EventView(key[0], key[1], governor, content, DEVICE)
         for key, content in desired_state(roster, platform, room, server_name=SERVER).items()
     }
 
 
-def member(sender: str, target: str, membership: str) -> EventView:
-    return EventView("m.room.member", target, sender, {"membership": membership})
+# The events judged below come from a session with a device (a client, or the platform's own
+# session) unless a test says otherwise: device-less sessions have rules of their own (R36).
+DEVICE = "PLENARIADEVICE"
 
 
-def state_event(sender: str, event_type: str, content: Mapping[str, Any]) -> EventView:
-    return EventView(event_type, "", sender, content)
+def member(sender: str, target: str, membership: str, device_id: str | None = DEVICE) -> EventView:
+    return EventView("m.room.member", target, sender, {"membership": membership}, device_id)
 
 
-def message(sender: str) -> EventView:
-    return EventView("m.room.message", None, sender, {"msgtype": "m.text", "body": "hello"})
+def state_event(
+    sender: str, event_type: str, content: Mapping[str, Any], device_id: str | None = DEVICE
+) -> EventView:
+    return EventView(event_type, "", sender, content, device_id)
+
+
+def message(sender: str, device_id: str | None = DEVICE) -> EventView:
+    return EventView(
+        "m.room.message", None, sender, {"msgtype": "m.text", "body": "hello"}, device_id
+    )
+
+
+def redaction(sender: str, redacted: Redacted | None, device_id: str | None = DEVICE) -> EventView:
+    return EventView("m.room.redaction", None, sender, {"redacts": "$event"}, device_id, redacted)
+
+
+def written_by(sender: str) -> Redacted:
+    """A message, as the event a redaction removes."""
+    return Redacted("m.room.message", None, sender)
 
 
 def decide(event: EventView, state: State) -> Decision:
@@ -267,7 +286,8 @@ def test_only_the_governor_changes_state(event_type: str) -> None:
         current = state.get((event_type, ""))
         content = current.content if current is not None else {}
         for user in users:
-            assert refused_by(state_event(user, event_type, content), state) == "R17"
+            rule = "R35" if event_type == "m.room.tombstone" else "R17"
+            assert refused_by(state_event(user, event_type, content), state) == rule
 
 
 def test_the_governor_rewrites_the_state_it_keeps() -> None:
@@ -408,18 +428,128 @@ def test_several_focal_points_are_fine_where_delegations_meet() -> None:
     assert allowed(state_event(BOT, MEMBERS_EVENT_TYPE, members), state_of(PLENARY))
 
 
-# -- redaction and messages (R18) ---------------------------------------------------------------
+# -- redaction and messages (R18, R20, R33, R34) ------------------------------------------------
 
 
 def test_nobody_but_the_platform_redacts_in_the_plenary() -> None:
     state = state_of(PLENARY)
-    redaction = {"redacts": "$event"}
     for user in (CHAIR, SEC, AG_FP):
-        event = EventView("m.room.redaction", None, user, redaction)
-        assert refused_by(event, state) == "R18"
-    assert allowed(EventView("m.room.redaction", None, BOT, redaction), state)
-    # Elsewhere power levels decide.
-    assert allowed(EventView("m.room.redaction", None, AG_FP, redaction), state_of(AG_EXPERTS))
+        for author in (user, BOT, BR_FP):
+            assert refused_by(redaction(user, written_by(author)), state) == "R18"
+    assert allowed(redaction(BOT, written_by(BOT)), state)
+
+
+def test_one_removes_only_ones_own_message() -> None:
+    experts = state_of(AG_EXPERTS)
+    assert allowed(redaction(AG_EXP, written_by(AG_EXP)), experts)
+    assert allowed(redaction(AG_FP, written_by(AG_FP)), experts)
+    assert allowed(redaction(WARDEN, written_by(WARDEN)), experts)
+    assert allowed(redaction(SEC, written_by(SEC)), state_of(FOLDER))
+
+
+@pytest.mark.parametrize(
+    ("room", "sender", "author"),
+    [
+        (AG_EXPERTS, AG_FP, AG_EXP),  # the moderator does not alter an expert's words
+        (AG_EXPERTS, AG_EXP, AG_FP),
+        (AG_EXPERTS, WARDEN, AG_EXP),  # nor does the platform
+        (AG_EXPERTS, WARDEN, AG_FP),
+        (PLENARY, BOT, BR_FP),
+        (PLENARY, BOT, CHAIR),
+        (FOLDER, BOT, CHAIR),
+        (FOLDER, CHAIR, SEC),
+        (AG_DESK, BOT, AG_FP),
+        (AG_DESK, AG_FP, BOT),
+    ],
+)
+def test_nobody_removes_another_persons_message(room: RoomRef, sender: str, author: str) -> None:
+    rule = refused_by(redaction(sender, written_by(author)), state_of(room))
+    # In the plenary only the platform redacts at all (R18); elsewhere R33 says why.
+    assert rule == ("R18" if room == PLENARY and sender != BOT else "R33")
+
+
+@pytest.mark.parametrize("event_type", ["m.room.encryption", MARKER_EVENT_TYPE, MEMBERS_EVENT_TYPE])
+@pytest.mark.parametrize("room", [AG_EXPERTS, AG_DESK, FOLDER])
+def test_nobody_removes_state(room: RoomRef, event_type: str) -> None:
+    governor = governing_account(PLATFORM, room)
+    target = Redacted(event_type, "", governor)
+    state = state_of(room)
+    for sender in (governor, AG_FP):
+        assert refused_by(redaction(sender, target), state) == "R34"
+
+
+def test_a_redaction_of_what_cannot_be_read_is_refused() -> None:
+    for room, sender in ((AG_EXPERTS, AG_EXP), (AG_EXPERTS, WARDEN), (PLENARY, BOT)):
+        assert refused_by(redaction(sender, None), state_of(room)) == "R34"
+
+
+def test_nobody_upgrades_a_room() -> None:
+    tombstone = {"body": "This room has been replaced", "replacement_room": "!new:example.org"}
+    for room in (PLENARY, AG_EXPERTS, AG_DESK, RoomRef(RoomKind.SPACE)):
+        state = state_of(room)
+        governor = governing_account(PLATFORM, room)
+        for sender in (governor, AG_FP, CHAIR):
+            event = state_event(sender, "m.room.tombstone", tombstone)
+            decision = decide(event, state)
+            assert (decision.allowed, decision.rule) == (False, "R35")
+            assert "never upgraded" in decision.reason
+    # Also where the rules cannot be read.
+    closed = state_of(AG_EXPERTS)
+    del closed[(MEMBERS_EVENT_TYPE, "")]
+    assert refused_by(state_event(WARDEN, "m.room.tombstone", tombstone), closed) == "R35"
+
+
+def test_a_refusal_names_the_country_as_written() -> None:
+    decision = decide(
+        state_event(WARDEN, "m.room.join_rules", {"join_rule": "public"}), state_of(AG_EXPERTS)
+    )
+    assert decision.reason.startswith("The experts room of Antigua and Barbuda")
+
+
+# -- the platform's own sessions (R36) -----------------------------------------------------------
+
+
+def test_the_platform_acts_only_from_a_session_with_a_device() -> None:
+    experts, plenary = state_of(AG_EXPERTS), state_of(PLENARY)
+    listed = dict(members_content(ROSTER, PLATFORM, AG_EXPERTS))
+    listed["members"] = {**listed["members"], SEC: "expert"}
+    # What the rules would let the governing account do, a session without a device may not.
+    for event, state in (
+        (
+            state_event(
+                WARDEN, MEMBERS_EVENT_TYPE, members_content(ROSTER, PLATFORM, AG_EXPERTS), None
+            ),
+            experts,
+        ),
+        (member(WARDEN, AG_EXP, "invite", None), experts),
+        (message(WARDEN, None), experts),
+        (redaction(WARDEN, written_by(WARDEN), None), experts),
+        (state_event(BOT, "m.room.topic", {"topic": "x"}, None), plenary),
+        (message(BOT, None), plenary),
+    ):
+        assert refused_by(event, state) == "R36", event
+    # The Secretariat listed as an expert: the list is well formed, and the session has none.
+    rewrite = state_event(WARDEN, MEMBERS_EVENT_TYPE, listed, None)
+    assert refused_by(rewrite, experts) == "R36"
+    assert allowed(state_event(WARDEN, MEMBERS_EVENT_TYPE, listed), experts)
+    # What the rules refuse anyway keeps its own reason.
+    assert refused_by(member(WARDEN, CHAIR, "invite", None), experts) == "R10"
+
+
+def test_the_platforms_accounts_named_in_the_config_are_held_to_it_everywhere() -> None:
+    # The warden is not the plenary's governor: only the module's config says it is the
+    # platform's. (Its events there are refused by the rules anyway but for leaving.)
+    plenary = state_of(PLENARY)
+    leaving = member(WARDEN, WARDEN, "leave", None)
+    assert allowed(leaving, plenary)
+    decision = judge(leaving, plenary, frozenset({BOT, WARDEN}))
+    assert decision is not None and (decision.allowed, decision.rule) == (False, "R36")
+
+
+def test_people_act_from_any_session() -> None:
+    # Display names set through the admin API reach the rooms as device-less member events.
+    assert allowed(member(AG_EXP, AG_EXP, "join", None), state_of(AG_EXPERTS))
+    assert allowed(message(CHAIR, None), state_of(PLENARY))
 
 
 def test_messages_are_left_to_power_levels() -> None:
@@ -524,7 +654,7 @@ def test_the_platform_can_always_build_its_rooms(roster: Roster) -> None:
         governor = governing_account(PLATFORM, room)
         state: State = {("m.room.create", ""): state_event(governor, "m.room.create", {})}
         for key, content in desired_state(roster, PLATFORM, room, server_name=SERVER).items():
-            event = EventView(key[0], key[1], governor, content)
+            event = EventView(key[0], key[1], governor, content, DEVICE)
             decision = judge(event, state)
             if key[0] == MARKER_EVENT_TYPE:
                 assert decision is None  # the room is governed from its marker on
@@ -555,10 +685,10 @@ def test_no_state_change_but_the_governors_is_ever_allowed(
     everyone = [*roster.participants(), *_PEOPLE]
     sender = data.draw(st.sampled_from([u for u in everyone if u != governor]))
     state_key = data.draw(st.sampled_from(["", sender, "!child:example.org"]))
-    event = EventView(event_type, state_key, sender, content)
+    event = EventView(event_type, state_key, sender, content, DEVICE)
     decision = judge(event, state_of(room, roster))
     assert decision is not None and not decision.allowed
-    assert decision.rule == "R17"
+    assert decision.rule == ("R35" if event_type == "m.room.tombstone" else "R17")
 
 
 @settings(max_examples=80, deadline=None)
@@ -596,19 +726,58 @@ def test_only_the_tables_power_levels_are_allowed(roster: Roster, data: st.DataO
 # -- the Synapse module around `judge` ----------------------------------------------------------
 
 
+class _FakeDatabase:
+    """The one query the module makes itself: which devices hold an access token."""
+
+    def __init__(self, store: _FakeStore) -> None:
+        self.store = store
+
+    async def simple_select_list(
+        self, table: str, keyvalues: dict[str, Any], retcols: tuple[str, ...], desc: str
+    ) -> list[tuple[Any, ...]]:
+        assert (table, retcols) == ("access_tokens", ("device_id",))
+        return [(device,) for device in self.store.tokens.get(keyvalues["user_id"], [])]
+
+
+class _FakeStore:
+    """Synapse's store, as far as the module reads it: events, devices and access tokens."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, Any] = {}
+        self.devices: dict[str, list[str]] = {}
+        self.tokens: dict[str, list[str | None]] = {}
+        self.db_pool = _FakeDatabase(self)
+
+    async def get_event(
+        self, event_id: str, *, allow_none: bool, check_room_id: str | None = None
+    ) -> Any:
+        assert allow_none
+        event = self.events.get(event_id)
+        if event is None or (check_room_id is not None and event.room_id != check_room_id):
+            return None
+        return event
+
+    async def get_devices_by_user(self, user_id: str) -> dict[str, dict[str, Any]]:
+        return {d: {"device_id": d, "user_id": user_id} for d in self.devices.get(user_id, [])}
+
+
 class _FakeModuleApi:
     def __init__(self) -> None:
         self.callbacks: dict[str, Any] = {}
+        self._store = _FakeStore()
 
     def register_third_party_rules_callbacks(self, **callbacks: Any) -> None:
         self.callbacks.update(callbacks)
 
+    def register_spam_checker_callbacks(self, **callbacks: Any) -> None:
+        self.callbacks.update(callbacks)
 
-def _synapse_event(view: EventView) -> Any:
+
+def _synapse_event(view: EventView, room_id: str = "!room:example.org") -> Any:
     event: dict[str, Any] = {
         "type": view.type,
         "sender": view.sender,
-        "room_id": "!room:example.org",
+        "room_id": room_id,
         "content": dict(view.content),
         "prev_events": [],
         "auth_events": [],
@@ -619,21 +788,160 @@ def _synapse_event(view: EventView) -> Any:
     }
     if view.state_key is not None:
         event["state_key"] = view.state_key
-    return synapse_events.make_event_from_dict(event, room_versions.RoomVersions.V11)
+    metadata = {"device_id": view.device_id} if view.device_id is not None else {}
+    return synapse_events.make_event_from_dict(event, room_versions.RoomVersions.V11, metadata)
 
 
-def _module() -> tuple[Any, _FakeModuleApi]:
+def _module(config: Mapping[str, Any] | None = None) -> tuple[Any, _FakeModuleApi]:
     api = _FakeModuleApi()
-    module = synapse_module.RoomPolicyModule(synapse_module.RoomPolicyModule.parse_config({}), api)
-    assert api.callbacks == {"check_event_allowed": module.check_event_allowed}
+    named = {"bot": BOT, "warden": WARDEN} if config is None else config
+    parsed = synapse_module.RoomPolicyModule.parse_config(named)
+    module = synapse_module.RoomPolicyModule(parsed, api)
+    assert api.callbacks == {
+        "check_event_allowed": module.check_event_allowed,
+        "check_login_for_spam": module.check_login_for_spam,
+    }
     return module, api
 
 
-def test_the_module_takes_no_settings() -> None:
+def test_the_module_names_the_platforms_accounts_or_none() -> None:
     parse = synapse_module.RoomPolicyModule.parse_config
-    assert parse({}) == {} and parse(None) == {}
+    assert parse({}) == parse(None) == synapse_module.ModuleConfig()
+    assert parse({}).platform_accounts == frozenset()
+    named = parse({"bot": BOT, "warden": WARDEN})
+    assert named.platform_accounts == {BOT, WARDEN}
+    assert parse({"warden": WARDEN}).platform_accounts == {WARDEN}
     with pytest.raises(ValueError, match="unknown config keys: strict"):
         parse({"strict": True})
+    with pytest.raises(ValueError, match="bot must be a user id"):
+        parse({"bot": "plenaria"})
+    with pytest.raises(ValueError, match="warden must be a user id"):
+        parse({"warden": ["@w:example.org"]})
+    with pytest.raises(ValueError, match="two accounts"):
+        parse({"bot": BOT, "warden": BOT})
+    with pytest.raises(ValueError, match="mapping"):
+        parse(["bot"])  # type: ignore[arg-type]
+
+
+def test_the_deployed_module_names_the_platforms_accounts() -> None:
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    homeserver = yaml.safe_load((deploy / "homeserver.yaml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((deploy / "config.yaml").read_text(encoding="utf-8"))
+    [module] = homeserver["modules"]
+    parsed = synapse_module.RoomPolicyModule.parse_config(module["config"])
+    assert parsed.bot == config["bot"]["user_id"]
+    assert parsed.warden == config["warden"]["user_id"]
+
+
+def test_the_module_warns_when_sign_ins_are_not_guarded(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="room_policies.synapse_module"):
+        _module({})
+    [record] = caplog.records
+    assert "sign-ins as the platform's bot and warden are not guarded" in record.getMessage()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="room_policies.synapse_module"):
+        _module({"bot": BOT})
+    [record] = caplog.records
+    assert "the platform's warden are not guarded" in record.getMessage()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="room_policies.synapse_module"):
+        _module({"bot": BOT, "warden": WARDEN})
+    assert not caplog.records
+
+
+async def test_the_module_refuses_a_second_session_of_the_platforms_accounts(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    module, api = _module({"bot": BOT, "warden": WARDEN})
+    store = api._store
+
+    async def sign_in(user: str, device_id: str | None) -> Any:
+        return await module.check_login_for_spam(user, device_id, None, [("ua", "127.0.0.1")], None)
+
+    # Anyone else, and the platform's first sign-in.
+    store.devices[CHAIR] = ["PHONE"]
+    assert await sign_in(CHAIR, None) == "NOT_SPAM"
+    assert await sign_in(WARDEN, None) == "NOT_SPAM"
+    store.devices[WARDEN], store.tokens[WARDEN] = ["WARDENDEV"], ["WARDENDEV", None]
+    with caplog.at_level("WARNING", logger="room_policies.synapse_module"):
+        code, fields = await sign_in(WARDEN, None)
+    assert code == errors.Codes.FORBIDDEN
+    assert (
+        fields["org.plenaria.rule"] == "R37" and "second session" in fields["org.plenaria.reason"]
+    )
+    assert caplog.records[-1].args == (WARDEN, "R37")
+    # Not even as the platform's own device while it is signed in.
+    code, fields = await sign_in(WARDEN, "WARDENDEV")
+    assert code == errors.Codes.FORBIDDEN and "signed in already" in fields["org.plenaria.reason"]
+    # Once its token is revoked, the platform signs in again as the same device.
+    store.tokens[WARDEN] = [None]  # only a token minted by the admin API, without a device
+    assert await sign_in(WARDEN, "WARDENDEV") == "NOT_SPAM"
+    assert (await sign_in(WARDEN, "OTHER"))[0] == errors.Codes.FORBIDDEN
+
+
+async def test_the_module_refuses_a_sign_in_it_cannot_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module, api = _module({"bot": BOT, "warden": WARDEN})
+
+    async def broken(user_id: str) -> dict[str, Any]:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(api._store, "get_devices_by_user", broken)
+    code, fields = await module.check_login_for_spam(BOT, None, None, [], None)
+    assert code == errors.Codes.FORBIDDEN and fields["org.plenaria.rule"] == "R37"
+    assert await module.check_login_for_spam(CHAIR, None, None, [], None) == "NOT_SPAM"
+
+
+async def test_the_module_reads_the_device_of_each_event() -> None:
+    module, _ = _module({"bot": BOT, "warden": WARDEN})
+    state = {key: _synapse_event(view) for key, view in state_of(AG_EXPERTS).items()}
+    listed = dict(members_content(ROSTER, PLATFORM, AG_EXPERTS))
+    listed["members"] = {**listed["members"], SEC: "expert"}
+    rewrite = state_event(WARDEN, MEMBERS_EVENT_TYPE, listed)
+    assert await module.check_event_allowed(_synapse_event(rewrite), state) == (True, None)
+    minted = state_event(WARDEN, MEMBERS_EVENT_TYPE, listed, device_id=None)
+    with pytest.raises(errors.SynapseError) as raised:
+        await module.check_event_allowed(_synapse_event(minted), state)
+    assert raised.value.msg == decide(minted, state_of(AG_EXPERTS)).reason
+
+
+async def test_the_module_judges_a_redaction_with_the_event_it_removes() -> None:
+    module, api = _module({"bot": BOT, "warden": WARDEN})
+    state = {key: _synapse_event(view) for key, view in state_of(AG_EXPERTS).items()}
+    api._store.events["$expert"] = _synapse_event(message(AG_EXP))
+    api._store.events["$encryption"] = state[("m.room.encryption", "")]
+    api._store.events["$elsewhere"] = _synapse_event(message(AG_FP), "!other:example.org")
+
+    def redacting(sender: str, target: str) -> Any:
+        return _synapse_event(
+            EventView("m.room.redaction", None, sender, {"redacts": target}, DEVICE)
+        )
+
+    assert await module.check_event_allowed(redacting(AG_EXP, "$expert"), state) == (True, None)
+    for sender, target, rule in (
+        (AG_FP, "$expert", "R33"),
+        (WARDEN, "$expert", "R33"),
+        (AG_FP, "$encryption", "R34"),
+        (AG_FP, "$elsewhere", "R34"),  # not this room's: cannot be read here
+        (AG_FP, "$unknown", "R34"),
+    ):
+        with pytest.raises(errors.SynapseError) as raised:
+            await module.check_event_allowed(redacting(sender, target), state)
+        expected = decide(
+            redaction(
+                sender,
+                None
+                if target in ("$elsewhere", "$unknown")
+                else Redacted(
+                    str(api._store.events[target].type),
+                    api._store.events[target].get_state_key(),
+                    str(api._store.events[target].sender),
+                ),
+            ),
+            state_of(AG_EXPERTS),
+        )
+        assert (expected.rule, raised.value.msg) == (rule, expected.reason), (sender, target)
 
 
 async def test_the_module_allows_what_judge_allows_and_refuses_with_the_reason(
@@ -671,7 +979,9 @@ async def test_the_module_fails_closed_in_a_governed_room(
 ) -> None:
     module, _ = _module()
 
-    def broken(event: EventView, state: Mapping[tuple[str, str], EventView]) -> Decision:
+    def broken(
+        event: EventView, state: Mapping[tuple[str, str], EventView], accounts: object
+    ) -> Decision:
         raise RuntimeError(f"boom {event.content}")
 
     monkeypatch.setattr(synapse_module, "judge", broken)

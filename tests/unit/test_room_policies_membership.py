@@ -259,19 +259,41 @@ def test_the_platform_never_redacts_a_delegations_message() -> None:  # R19
         governor = governing_account(PLATFORM, room)
         decision = may_redact(ROSTER, PLATFORM, governor, room, target)
         assert (decision.allowed, decision.rule) == (False, "R19")
-    assert may_redact(ROSTER, PLATFORM, BOT, FOLDER, CHAIR).allowed
 
 
-def test_redaction_elsewhere() -> None:  # R20
-    assert may_redact(ROSTER, PLATFORM, CHAIR, FOLDER, CHAIR).allowed  # one's own
-    assert may_redact(ROSTER, PLATFORM, AG_EXP, AG_EXPERTS, AG_EXP).allowed
-    assert may_redact(ROSTER, PLATFORM, AG_FP, AG_EXPERTS, AG_EXP).allowed  # the moderator
-    refused = [
-        (CHAIR, FOLDER, SEC),  # a poster, not a moderator
+def test_nobody_redacts_another_persons_message() -> None:  # R33
+    for sender, room, target in [
+        (BOT, FOLDER, CHAIR),  # the platform, of someone who is no delegation
+        (CHAIR, FOLDER, SEC),
+        (AG_FP, AG_EXPERTS, AG_EXP),  # the moderator
         (AG_EXP, AG_EXPERTS, AG_FP),
-        (AG_FP, AG_EXPERTS, WARDEN),  # not above the governing account
+        (AG_FP, AG_EXPERTS, WARDEN),
+        (SEC, MODERATION, CHAIR),
+    ]:
+        decision = may_redact(ROSTER, PLATFORM, sender, room, target)
+        assert (decision.allowed, decision.rule) == (False, "R33"), (sender, room, target)
+
+
+def test_nobody_redacts_state_or_what_cannot_be_read() -> None:  # R34
+    for sender, room in [(WARDEN, AG_EXPERTS), (AG_FP, AG_EXPERTS), (BOT, FOLDER), (CHAIR, FOLDER)]:
+        own = may_redact(ROSTER, PLATFORM, sender, room, sender, target_is_state=True)
+        assert (own.allowed, own.rule) == (False, "R34"), (sender, room)
+        unknown = may_redact(ROSTER, PLATFORM, sender, room, None)
+        assert (unknown.allowed, unknown.rule) == (False, "R34"), (sender, room)
+    # In the plenary R18 answers first for anyone but the platform.
+    assert may_redact(ROSTER, PLATFORM, CHAIR, PLENARY, None).rule == "R18"
+    assert may_redact(ROSTER, PLATFORM, BOT, PLENARY, BOT, target_is_state=True).rule == "R34"
+
+
+def test_redaction_of_ones_own_message() -> None:  # R20
+    assert may_redact(ROSTER, PLATFORM, CHAIR, FOLDER, CHAIR).allowed
+    assert may_redact(ROSTER, PLATFORM, AG_EXP, AG_EXPERTS, AG_EXP).allowed
+    assert may_redact(ROSTER, PLATFORM, AG_FP, AG_EXPERTS, AG_FP).allowed
+    assert may_redact(ROSTER, PLATFORM, BOT, FOLDER, BOT).allowed
+    refused = [
         (BR_FP, AG_EXPERTS, BR_FP),  # not a member
         (AG_FP, MODERATION, AG_FP),
+        (AG_FP, FOLDER, AG_FP),  # reads only
     ]
     for sender, room, target in refused:
         decision = may_redact(ROSTER, PLATFORM, sender, room, target)

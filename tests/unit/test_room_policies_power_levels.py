@@ -83,7 +83,7 @@ def test_experts_room_content() -> None:
         "invite": 100,
         "kick": 50,
         "ban": 100,
-        "redact": 50,
+        "redact": 100,  # nobody redacts another's message, not even the moderator (R33)
         "historical": 100,
         "notifications": {"room": 50},
     }

@@ -8,6 +8,7 @@ room the platform has ever had (rooms of removed delegations included).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Iterable, Mapping
@@ -24,6 +25,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from room_policies.event_rules import EventView, Redacted, judge
 from room_policies.membership import (
     GOVERNED_STATE_TYPES,
     Decision,
@@ -39,6 +41,7 @@ from room_policies.membership import (
 )
 from room_policies.power_levels import POWER_LEVELS, power_levels_content
 from room_policies.roles import DelegationCode, Platform, Role, RoomKind, UserId
+from room_policies.room_state import desired_state
 from room_policies.rooms import RoomRef, desired_rooms
 from room_policies.roster import Delegation, Roster, dump_roster, load_roster, validate
 
@@ -244,6 +247,79 @@ def check_power_levels(
 
 
 # -- properties over random rosters ------------------------------------------------------------
+
+
+def governed_state(roster: Roster, room: RoomRef) -> dict[tuple[str, str], EventView]:
+    """The room's state as the platform writes it, as the Synapse module sees it."""
+    governor = governing_account(PLATFORM, room)
+    return {
+        key: EventView(key[0], key[1], governor, content, "PLATFORMDEVICE")
+        for key, content in desired_state(roster, PLATFORM, room, server_name=SERVER).items()
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(rosters(), st.data())
+def test_no_redaction_of_another_persons_message_is_ever_allowed(
+    roster: Roster, data: st.DataObject
+) -> None:
+    """SPEC §2: "in governed rooms nobody redacts another person's message (the platform's own
+    accounts included), and nobody redacts state" — by the rules and by the module."""
+    room = data.draw(st.sampled_from(desired_rooms(roster)))
+    everyone = [*roster.participants(), PLATFORM.bot_id, PLATFORM.warden_id, STRANGER]
+    sender = data.draw(st.sampled_from(everyone))
+    author = data.draw(st.sampled_from([u for u in everyone if u != sender]))
+    state = governed_state(roster, room)
+    for target, is_state in ((author, False), (author, True), (sender, True)):
+        decision = may_redact(roster, PLATFORM, sender, room, target, target_is_state=is_state)
+        check_decision(decision)
+        assert not decision.allowed, (sender, target, is_state, room)
+        redacted = Redacted(
+            "m.room.encryption" if is_state else "m.room.message", "" if is_state else None, target
+        )
+        event = EventView("m.room.redaction", None, sender, {"redacts": "$e"}, "DEVICE", redacted)
+        judged = judge(event, state, {PLATFORM.bot_id, PLATFORM.warden_id})
+        assert judged is not None and not judged.allowed, (sender, target, is_state, room)
+        check_decision(judged)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rosters(), st.data())
+def test_no_device_less_event_of_the_platform_is_ever_allowed(
+    roster: Roster, data: st.DataObject
+) -> None:
+    """SPEC §2 "The server operator": governed state written from a session without a device
+    (a token minted by the admin API) is refused by the module; so is anything else the
+    platform's accounts would send from such a session."""
+    room = data.draw(st.sampled_from(desired_rooms(roster)))
+    governor = governing_account(PLATFORM, room)
+    sender = data.draw(st.sampled_from([PLATFORM.bot_id, PLATFORM.warden_id]))
+    state = governed_state(roster, room)
+    listed = [u for u in members_of(roster, PLATFORM, room) if u != governor]
+    candidates = [
+        EventView(etype, key, sender, dict(view.content)) for (etype, key), view in state.items()
+    ]
+    candidates += [EventView("m.room.member", u, sender, {"membership": "invite"}) for u in listed]
+    candidates += [
+        EventView("m.room.member", sender, sender, {"membership": m}) for m in ("join", "leave")
+    ]
+    candidates += [
+        EventView("m.room.message", None, sender, {"body": "x"}),
+        EventView(
+            "m.room.redaction", None, sender, {}, None, Redacted("m.room.message", None, sender)
+        ),
+    ]
+    event = data.draw(st.sampled_from(candidates))
+    assert event.device_id is None
+    decision = judge(event, state, {PLATFORM.bot_id, PLATFORM.warden_id})
+    assert decision is not None and not decision.allowed, (event, room)
+    check_decision(decision)
+    if sender == governor:
+        # With the platform's own device, whatever the rules allow is allowed again.
+        with_device = dataclasses.replace(event, device_id="PLATFORMDEVICE")
+        again = judge(with_device, state, {PLATFORM.bot_id, PLATFORM.warden_id})
+        assert again is not None
+        assert again.allowed or again.rule != "R36", (event, room, again)
 
 
 @settings(max_examples=40, deadline=None)
