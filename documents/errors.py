@@ -33,6 +33,8 @@ class RefusalCode(StrEnum):
     SUB_DOCUMENT = "sub_document"
     EXTERNAL_RELATIONSHIP = "external_relationship"
     EXTERNAL_TEMPLATE = "external_template"
+    DANGEROUS_LINK = "dangerous_link"
+    EXTERNAL_FIELD = "external_field"
     TOO_MANY_PARAGRAPHS = "too_many_paragraphs"
     TIMEOUT = "timeout"
     TOO_MUCH_MEMORY = "too_much_memory"

@@ -19,6 +19,7 @@ gets past the gate and still overloads the parser costs one child process, never
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import multiprocessing
 import posixpath
@@ -41,6 +42,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from documents.errors import DocumentRefused, RefusalCode
+from documents.links import judge_field, judge_link
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -138,12 +140,24 @@ def check_package(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
     Bounded work: the checks stop at the first problem, every entry is inflated in chunks under
     its declared size, and the only XML parsed is the small `[Content_Types].xml` and `.rels`.
     """
+    _check_package(data, limits, depth=0, main_types=_MAIN_TYPES)
+
+
+def _check_package(data: bytes, limits: Limits, *, depth: int, main_types: frozenset[str]) -> None:
+    """The gate for a package: the document itself (depth 0), or a package embedded in it."""
     _check_envelope(data, limits)
     _check_directory_size(data, limits)
     archive = _open_zip(data)
     infos = archive.infolist()
-    _check_entries(infos, data, limits)
-    package = _Package(data, limits, {info.filename: info for info in infos})
+    uncompressed = _check_entries(infos, data, limits)
+    package = _Package(
+        data,
+        limits,
+        {info.filename: info for info in infos},
+        depth=depth,
+        main_types=main_types,
+        uncompressed=uncompressed,
+    )
     package.check()
 
 
@@ -239,7 +253,8 @@ def _extension(name: str) -> str:
     return posixpath.splitext(name)[1].lower()
 
 
-def _check_entries(infos: list[zipfile.ZipInfo], data: bytes, limits: Limits) -> None:
+def _check_entries(infos: list[zipfile.ZipInfo], data: bytes, limits: Limits) -> int:
+    """Check every entry's name, flags and declared sizes; return their declared total."""
     if len(infos) > limits.max_entries:
         raise _too_many_entries(limits)
     seen: set[str] = set()
@@ -282,6 +297,7 @@ def _check_entries(infos: list[zipfile.ZipInfo], data: bytes, limits: Limits) ->
             raise _xml_too_large(name, limits.max_xml_part_bytes)
         _check_name_kind(name)
     _check_overlaps(infos, data)
+    return total
 
 
 def _check_name(name: str) -> None:
@@ -465,7 +481,14 @@ class _XmlScanner:
     an exotic encoding (UTF-7, EBCDIC, UCS-4) would hide a DOCTYPE from a byte scan.
     """
 
-    def __init__(self, part: str, *, count: bool = False, max_paragraphs: int | None = None):
+    def __init__(
+        self,
+        part: str,
+        *,
+        count: bool = False,
+        max_paragraphs: int | None = None,
+        content: _ContentScanner | None = None,
+    ):
         self.part = part
         self.paragraphs = 0
         self._count = count or max_paragraphs is not None
@@ -474,6 +497,9 @@ class _XmlScanner:
         self._decoder: codecs.IncrementalDecoder | None = None
         self._carry = ""
         self._raw_carry = b""
+        # The bytes go on to the content scanner (a real XML parser) only once this scan has
+        # passed them: the encoding decided, no markup declaration in them.
+        self._content = content
 
     def feed(self, chunk: bytes) -> None:
         self._scan_raw(chunk)
@@ -484,13 +510,19 @@ class _XmlScanner:
             chunk, self._head = self._head, b""
             self._decoder = self._start(chunk)
         self._scan(self._decoder.decode(chunk))
+        if self._content is not None:
+            self._content.feed(chunk)
 
     def close(self) -> None:
         if self._decoder is None:
             chunk, self._head = self._head, b""
             self._decoder = self._start(chunk)
             self._scan(self._decoder.decode(chunk))
+            if self._content is not None:
+                self._content.feed(chunk)
         self._scan(self._decoder.decode(b"", True))
+        if self._content is not None:
+            self._content.close()
 
     def _start(self, head: bytes) -> codecs.IncrementalDecoder:
         if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, b"<\x00\x00\x00")):
@@ -558,6 +590,247 @@ def _too_many_paragraphs(limit: int) -> DocumentRefused:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Links, fields and other outside content in the XML parts
+
+_VML = "urn:schemas-microsoft-com:vml"
+_OFFICE = "urn:schemas-microsoft-com:office:office"
+# The only elements the content scanner is told about. Paragraphs are there so that what has been
+# read can be freed as the parser goes: the scan holds one paragraph at a time, not the part.
+_CONTENT_TAGS = (
+    "{*}p", "{*}fldChar", "{*}instrText", "{*}delInstrText", "{*}fldSimple", "{*}ins",
+    "{*}moveTo", "{*}del", "{*}moveFrom", "{*}mailMerge", "{*}ddeLink", "{*}oleLink",
+    f"{{{_VML}}}*", f"{{{_OFFICE}}}*",
+)  # fmt: skip
+
+
+@dataclass
+class _Field:
+    """A complex field being read: its instruction as it reads with every tracked change
+    accepted (inserted and kept text) and rejected (deleted and kept text)."""
+
+    accepted: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    judged: bool = False
+
+
+class _ContentScanner:
+    """Reads one XML part with lxml's pull parser, after `_XmlScanner` has passed its bytes, and
+    refuses what would fetch or run outside content: a field such as `INCLUDETEXT` or `DDE`, a
+    `HYPERLINK` field or a VML shape link that `judge_link` refuses, a VML picture fetched from
+    outside (`src`), a mail-merge data source, a DDE or OLE link of a workbook.
+
+    A complex field's instruction is the text of its `w:instrText` (and `w:delInstrText`) runs
+    between its `begin` and `separate` characters, which Word may split over many runs; it is
+    judged as it reads with every tracked change accepted and with every one rejected. Fields may
+    nest. `strict` parts (WordprocessingML) must be well-formed, as Word requires; others (VML,
+    which Office writes loosely) are read the forgiving way, as Office reads them.
+    """
+
+    def __init__(self, part: str, where: str, *, strict: bool) -> None:
+        self.part = part
+        self.where = where
+        self.strict = strict
+        self._parser: Any = etree.XMLPullParser(
+            events=("start", "end"),
+            tag=_CONTENT_TAGS,
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            load_dtd=False,
+            remove_comments=True,
+            remove_pis=True,
+            recover=not strict,
+        )
+        self._fields: list[_Field] = []
+        self._inserted = 0
+        self._deleted = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if self._parser is None:
+            return
+        try:
+            self._parser.feed(chunk)
+        except etree.XMLSyntaxError as error:
+            self._malformed(error)
+        self._drain()
+
+    def close(self) -> None:
+        if self._parser is not None:
+            try:
+                self._parser.close()
+            except etree.XMLSyntaxError as error:
+                self._malformed(error)
+            self._drain()
+            self._parser = None
+        for open_field in self._fields:  # a field never closed is judged as it stands
+            if not open_field.judged:
+                self._judge(open_field)
+
+    def _malformed(self, error: etree.XMLSyntaxError) -> None:
+        self._drain()  # what was read before the damage is judged first
+        if self.strict:
+            raise _refuse(
+                RefusalCode.CORRUPT,
+                f"The internal part {_show(self.part)} of the file is damaged (it is not "
+                f"well-formed XML); {_RESAVE}.",
+                detail=str(error)[:200],
+            )
+        self._parser = None  # a loose part's scan ends where even a forgiving reader stops
+
+    def _drain(self) -> None:
+        if self._parser is None:
+            return
+        for event, element in self._parser.read_events():
+            tag = element.tag
+            if not isinstance(tag, str):
+                continue
+            namespace, _, local = tag[1:].partition("}") if tag[:1] == "{" else ("", "", tag)
+            if event == "start":
+                self._start(namespace, local, element)
+            else:
+                self._end(namespace, local, element)
+
+    def _start(self, namespace: str, local: str, element: Any) -> None:
+        if namespace in (_VML, _OFFICE):
+            self._shape(element)
+        elif local in ("ins", "moveTo"):
+            self._inserted += 1
+        elif local in ("del", "moveFrom"):
+            self._deleted += 1
+        elif local == "fldChar":
+            self._field_char(_attribute(element, "fldCharType"))
+        elif local == "fldSimple":
+            self._judge_instruction(_attribute(element, "instr"))
+        elif local == "mailMerge":
+            raise _mail_merge()
+        elif local in ("ddeLink", "oleLink"):
+            raise _external_link(self.where)
+
+    def _end(self, namespace: str, local: str, element: Any) -> None:
+        if namespace in (_VML, _OFFICE):
+            pass
+        elif local in ("ins", "moveTo"):
+            self._inserted -= 1
+        elif local in ("del", "moveFrom"):
+            self._deleted -= 1
+        elif local in ("instrText", "delInstrText"):
+            text = etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+            self._instruction(text, deleted=local == "delInstrText" or self._deleted > 0)
+        elif local == "p":
+            # Free what has been read: this paragraph's content and the paragraphs before it.
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
+
+    def _field_char(self, kind: str) -> None:
+        kind = kind.strip().lower()
+        if kind == "begin":
+            self._fields.append(_Field())
+        elif kind == "separate" and self._fields:
+            current = self._fields[-1]
+            if not current.judged:
+                self._judge(current)
+        elif kind == "end" and self._fields:
+            current = self._fields.pop()
+            if not current.judged:
+                self._judge(current)
+
+    def _instruction(self, text: str, *, deleted: bool) -> None:
+        if not self._fields or self._fields[-1].judged:
+            # Instruction text outside a field's code: judged on its own, in case a reader
+            # takes it for a field.
+            self._judge_instruction(text)
+            return
+        current = self._fields[-1]
+        if not deleted:
+            current.accepted.append(text)
+        if not self._inserted:
+            current.rejected.append(text)
+
+    def _judge(self, current: _Field) -> None:
+        current.judged = True
+        self._judge_instruction("".join(current.accepted))
+        self._judge_instruction("".join(current.rejected))
+
+    def _judge_instruction(self, instruction: str) -> None:
+        verdict = judge_field(instruction)
+        if verdict is None:
+            return
+        if verdict.link is not None:
+            detail = f"HYPERLINK field in {self.part}"
+            raise _dangerous_link(verdict.link, self.where, detail=detail)
+        raise _external_field(verdict.keyword, self.where, self.part)
+
+    def _shape(self, element: Any) -> None:
+        for name, value in element.attrib.items():
+            local = name.rsplit("}", 1)[-1]
+            if local == "href":
+                problem = judge_link(value)
+                if problem is not None:
+                    raise _dangerous_link(problem, self.where, detail=f"VML href in {self.part}")
+            elif local == "src" and value.strip():
+                raise _linked_picture(self.where, self.part)
+
+
+def _attribute(element: Any, local: str) -> str:
+    """An attribute by its local name, in whatever namespace (transitional or strict OOXML)."""
+    for name, value in element.attrib.items():
+        if name.rsplit("}", 1)[-1] == local:
+            return str(value)
+    return ""
+
+
+def _dangerous_link(what: str, where: str, detail: str | None = None) -> DocumentRefused:
+    return _refuse(
+        RefusalCode.DANGEROUS_LINK,
+        f"The document contains a link {where} to {what}, which could open a program or send "
+        "the reader's credentials when it is clicked; only web (http, https) and e-mail (mailto) "
+        "links are allowed, so remove or correct the link and send the document again.",
+        detail,
+    )
+
+
+def _external_field(keyword: str, where: str, part: str) -> DocumentRefused:
+    return _refuse(
+        RefusalCode.EXTERNAL_FIELD,
+        f"The document contains a field {where} ({keyword}) that fetches or runs content from "
+        "outside the document when it is opened or updated; replace the field by its result "
+        "(select it and press Ctrl+Shift+F9) and send the document again.",
+        detail=f"{keyword} field in {part}",
+    )
+
+
+def _linked_picture(where: str, part: str) -> DocumentRefused:
+    return _refuse(
+        RefusalCode.EXTERNAL_RELATIONSHIP,
+        f"The document contains a picture or shape {where} that Word would fetch from outside "
+        "the document when it is opened; insert the picture itself rather than a link to it, "
+        "and send the document again.",
+        detail=f"VML src in {part}",
+    )
+
+
+def _mail_merge() -> DocumentRefused:
+    return _refuse(
+        RefusalCode.EXTERNAL_RELATIONSHIP,
+        "The document is a mail-merge main document, which reads data from an outside source "
+        "when it is opened; make it a normal Word document again (Mailings ▸ Start Mail Merge ▸ "
+        "Normal Word Document) and send it again.",
+    )
+
+
+def _external_link(where: str) -> DocumentRefused:
+    return _refuse(
+        RefusalCode.EXTERNAL_RELATIONSHIP,
+        f"The document contains a link {where} to another file or program (a DDE or OLE link) "
+        "whose data would be fetched when it is opened; paste the values instead and send the "
+        "document again.",
+    )
+
+
 def count_paragraphs(xml: bytes) -> int:
     """The number of paragraph start tags in one XML part, by a streaming scan that builds no
     tree (so a part with a million empty paragraphs costs a regular-expression pass, not a parse).
@@ -588,8 +861,30 @@ _HYPERLINK_TYPES = frozenset(
         "http://purl.oclc.org/ooxml/officeDocument/relationships/hyperlink",
     }
 )
-_CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+_CHART_TYPES = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+        "application/vnd.ms-office.chartex+xml",  # Word 2016's newer charts (waterfall, …)
+    }
+)
 _WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_WORKBOOK_MAIN_TYPES = frozenset(
+    {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"}
+)
+# A document's chart (1) may itself hold a chart whose data is a workbook (2); no deeper.
+_MAX_EMBEDDING_DEPTH = 2
+_WORDPROCESSINGML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_UNTYPED = frozenset({"", "application/xml", "text/xml"})
+_PLACES = {
+    "document.main": "in the text",
+    "header": "in a header",
+    "footer": "in a footer",
+    "footnotes": "in a footnote",
+    "endnotes": "in an endnote",
+    "comments": "in a comment",
+    "document.glossary": "in a building block (the document's glossary)",
+    "settings": "in the document's settings",
+}
 _MACRO_MARKERS = ("macroenabled", "vbaproject", "vbadata", "keymapcustomizations", "toolbars")
 _MACRO_RELATIONSHIPS = frozenset(
     {"vbaproject", "wordvbadata", "keymapcustomizations", "attachedtoolbars", "vbaprojectsignature"}
@@ -601,11 +896,15 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 @dataclass
 class _Package:
     """One pass over an opened archive: content types and relationships first (so the most
-    specific reason wins), then every other entry inflated and scanned."""
+    specific reason wins), then the embedded packages, each through the whole gate, then every
+    other entry inflated and scanned."""
 
     data: bytes
     limits: Limits
     infos: dict[str, zipfile.ZipInfo]
+    depth: int = 0  # 0 for the document, 1 for a package embedded in it, …
+    main_types: frozenset[str] = _MAIN_TYPES
+    uncompressed: int = 0  # the entries' declared total, which embedded packages share
     defaults: dict[str, str] = field(default_factory=dict)
     overrides: dict[str, str] = field(default_factory=dict)
     done: set[str] = field(default_factory=set)
@@ -686,10 +985,34 @@ class _Package:
             self.paragraphs += scanner.paragraphs
 
     def _scanner(self, name: str, counts: bool) -> _XmlScanner:
+        content = self._content_scanner(name)
         if not counts:
-            return _XmlScanner(name)
+            return _XmlScanner(name, content=content)
         # The limit is on the whole document: what the parts already scanned hold counts too.
-        return _XmlScanner(name, max_paragraphs=self.limits.max_paragraphs - self.paragraphs)
+        return _XmlScanner(
+            name, max_paragraphs=self.limits.max_paragraphs - self.paragraphs, content=content
+        )
+
+    def _content_scanner(self, name: str) -> _ContentScanner | None:
+        """Which parts are read for links and fields: WordprocessingML (where fields live), VML
+        (shapes with links), and parts of no particular type, which a reader might still take
+        for either. Pictures, charts, spreadsheets' cells and the like hold neither."""
+        content_type = self.content_type(name)
+        if content_type.startswith(_WORDPROCESSINGML):
+            return _ContentScanner(name, self._place(name), strict=True)
+        if "vmldrawing" in content_type or content_type in _UNTYPED:
+            return _ContentScanner(name, self._place(name), strict=False)
+        return None
+
+    def _place(self, name: str) -> str:
+        """Where a part is, as a delegate knows it: "in a footnote", "in a header"."""
+        content_type = self.content_type(name)
+        if content_type.startswith(_WORDPROCESSINGML):
+            kind = content_type.removeprefix(_WORDPROCESSINGML).removesuffix("+xml")
+            place = _PLACES.get(kind)
+            if place is not None:
+                return place
+        return f"in its internal part {_show(name)}"
 
     # -- content types ------------------------------------------------------------------------
 
@@ -710,6 +1033,8 @@ class _Package:
                 raise _activex()
             if "oleobject" in content_type:
                 raise _ole_object(unquote(element.get("PartName") or "").lstrip("/") or None)
+            if "externallink" in content_type:
+                raise _external_link("in an embedded workbook")
 
     def content_type(self, name: str) -> str:
         found = self.overrides.get(name.lower())
@@ -753,6 +1078,13 @@ class _Package:
                     "The file is a master document that pulls in sub-documents; merge them into "
                     "one self-contained document and send it again.",
                 )
+            if kind == "externallink":
+                raise _external_link("in an embedded workbook")
+            if full_type in _HYPERLINK_TYPES:
+                problem = judge_link(element.get("Target") or "")
+                if problem is not None:
+                    where = self._place(source) if rels_file != ".rels" else "in the package"
+                    raise _dangerous_link(problem, where, detail=f"hyperlink from {source}")
             if kind == "attachedtemplate" and external:
                 raise _refuse(
                     RefusalCode.EXTERNAL_TEMPLATE,
@@ -772,9 +1104,9 @@ class _Package:
                 )
             if kind == "package" and not external:
                 part = _resolve(source_folder, target)
-                if source_type == _CHART_TYPE and self.content_type(part) == _WORKBOOK_TYPE:
-                    # A Word chart keeps its data in an embedded workbook; an .xlsx cannot hold
-                    # macros (Excel refuses one that does), so charts are allowed.
+                if source_type in _CHART_TYPES and self.content_type(part) == _WORKBOOK_TYPE:
+                    # A Word chart keeps its data in an embedded workbook, which goes through
+                    # this same gate (`_check_embedded`) before the chart is allowed.
                     self.allowed_embeddings.add(part.lower())
                 else:
                     raise _ole_object(part)
@@ -793,7 +1125,7 @@ class _Package:
         if part not in self.infos:
             raise self._no_main_part()
         content_type = self.content_type(part)
-        if content_type in _MAIN_TYPES:
+        if content_type in self.main_types:
             return
         if "spreadsheetml" in content_type:
             what = "an Excel workbook renamed .docx"
@@ -823,6 +1155,64 @@ class _Package:
             if _extension(lower) in _IMAGE_EXTENSIONS or lower in self.allowed_embeddings:
                 continue
             raise _ole_object(name)
+        for name in self.infos:  # a chart's workbook, wherever it is
+            if name.lower() in self.allowed_embeddings:
+                self._check_embedded(name)
+
+    def _check_embedded(self, name: str) -> None:
+        """An embedded package goes through the whole gate, with what is left of the budget of
+        inflated bytes; what it holds (a chart of its own) is checked the same way, a few levels
+        deep at most."""
+        info = self.infos[name]
+        if self.depth + 1 > _MAX_EMBEDDING_DEPTH:
+            raise _refuse(
+                RefusalCode.OLE_OBJECT,
+                "The document embeds files inside embedded files more deeply than the platform "
+                "checks; paste the chart as a picture or remove it, and send the document again.",
+                detail=f"{name} at depth {self.depth + 1}",
+            )
+        if info.file_size > self.limits.max_bytes:
+            raise _embedded(
+                name, _refuse(RefusalCode.TOO_LARGE, "too large", f"{info.file_size} bytes")
+            )
+        data = b"".join(_inflate(self.data, info))
+        self.done.add(name)
+        budget = self.limits.max_uncompressed_total - self.uncompressed
+        limits = dataclasses.replace(self.limits, max_uncompressed_total=max(1, budget))
+        try:
+            _check_package(data, limits, depth=self.depth + 1, main_types=_WORKBOOK_MAIN_TYPES)
+        except DocumentRefused as refusal:
+            raise _embedded(name, refusal) from None
+
+
+# What an embedded package was refused for, said after "that contains".
+_EMBEDDED_WHAT = {
+    RefusalCode.MACROS: "macros (program code)",
+    RefusalCode.ACTIVEX: "ActiveX controls, which can run program code",
+    RefusalCode.OLE_OBJECT: "an embedded object that could run code",
+    RefusalCode.DOCTYPE: "a DOCTYPE declaration, on which attacks against the reader rely",
+    RefusalCode.EXTERNAL_RELATIONSHIP: "a link to an outside resource that would be fetched",
+    RefusalCode.EXTERNAL_TEMPLATE: "a link to an outside resource that would be fetched",
+    RefusalCode.DANGEROUS_LINK: "a link to a file, a network share, a script or a program",
+    RefusalCode.EXTERNAL_FIELD: "a field that fetches or runs outside content",
+    RefusalCode.ZIP_BOMB: "a “zip bomb”",
+    RefusalCode.ENCRYPTED: "encrypted content",
+    RefusalCode.TOO_LARGE: "more data than the platform reads",
+    RefusalCode.TOO_MANY_ENTRIES: "more data than the platform reads",
+}
+
+
+def _embedded(name: str, refusal: DocumentRefused) -> DocumentRefused:
+    """An embedded package's refusal, said of the document that embeds it; the code stays that
+    of the reason (macros are counted as macros wherever they are)."""
+    what = _EMBEDDED_WHAT.get(refusal.code, "content the platform cannot check")
+    return _refuse(
+        refusal.code,
+        f"The document embeds a file ({_show(name)}, such as the data of a chart) that contains "
+        f"{what}, so the file is not read; paste the chart as a picture or remove it, and send "
+        "the document again.",
+        detail=f"{name}: {refusal.code.value}: {refusal.detail or refusal.reason}"[:400],
+    )
 
 
 def _resolve(source_folder: str, target: str) -> str:
