@@ -1,5 +1,5 @@
 """The safety gate for untrusted `.docx` files: check the package before anything parses it, then
-parse it in a child process with time and memory limits.
+parse it in a sandboxed child process with time and memory limits.
 
 `check_package(data)` reads the zip structure itself and refuses, with a `DocumentRefused` that
 says why in a delegate's words, anything a Word document never is: too big, not a zip, damaged,
@@ -7,13 +7,21 @@ a zip bomb (declared sizes are checked, then every entry is inflated under a byt
 declared sizes can lie), encrypted, duplicate or unsafe entry names, a DOCTYPE in any XML part
 (billion laughs and XXE both need one), macros, ActiveX, OLE embeddings, `altChunk`, `subDoc`,
 an external relationship other than a hyperlink (an external `attachedTemplate` is its own case),
-or more paragraphs than the engine reads. Only `[Content_Types].xml` and the `.rels` parts are
-parsed here, after their DOCTYPE scan, with `parse_xml`, the one XML parser configuration the
-rest of `documents/` uses too.
+a link other than a web or e-mail one (`documents.links`) in any part's relationships, in a
+`HYPERLINK` field or on a VML shape, a field that fetches or runs outside content (`INCLUDETEXT`,
+`DDE`, …), a mail merge, a workbook's DDE or OLE link, or more paragraphs than the engine reads.
+A chart's embedded workbook goes through this same gate, recursively (two levels at most);
+anything else embedded is refused. Only `[Content_Types].xml` and the `.rels` parts are parsed
+into trees here, after their DOCTYPE scan, with `parse_xml`, the one XML parser configuration the
+rest of `documents/` uses too; the WordprocessingML and VML parts are streamed, after the same
+scan, through lxml's pull parser, which holds one paragraph at a time.
 
 `parse_with_limits(fn, data)` then runs the real reader (python-docx and lxml, a module-level
-function) in a fresh child process under `RLIMIT_AS` and a wall-clock timeout, so a file that
-gets past the gate and still overloads the parser costs one child process, never the bot.
+function) in a fresh child process under `RLIMIT_AS` and a wall-clock timeout, in a sandbox
+(`documents.sandbox`: no inherited descriptors, no environment, an empty working directory, an
+unprivileged user), and reads its answer as JSON (`documents.wire`), never as a pickle: a file
+that gets past the gate and still overloads, or even takes over, the parser costs one child
+process, never the bot nor its secrets.
 """
 
 from __future__ import annotations
@@ -21,13 +29,19 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import functools
+import json
+import logging
 import multiprocessing
+import multiprocessing.connection
+import os
 import posixpath
 import re
 import resource
 import signal
 import struct
 import sys
+import time
+import traceback
 import warnings
 import zipfile
 import zlib
@@ -41,8 +55,10 @@ from urllib.parse import unquote
 
 from lxml import etree
 
-from documents.errors import DocumentRefused, RefusalCode
+from documents import sandbox, wire
+from documents.errors import DocumentRefused, EngineFault, RefusalCode
 from documents.links import judge_field, judge_link
+from documents.wire import WireError
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -54,6 +70,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -1284,51 +1302,109 @@ def parse_with_limits(
     """Run `fn(*args, **kwargs)` in a fresh child process limited to `limits.parse_memory_bytes`
     of address space and `limits.parse_seconds` of wall-clock time, and return its result.
 
-    `fn` must be picklable (a module-level function) and so must its arguments and its result.
+    The child starts in a sandbox (`documents.sandbox`: no inherited descriptors, no
+    environment, an empty working directory, an unprivileged user when the parent is root). `fn`
+    must be a module-level function; its arguments go to the child as the parent's own data,
+    and its result comes back as JSON, never a pickle (`documents.wire`: a result type of its
+    own is declared with `@wire.returns`, anything else must be plain JSON).
+
     A `DocumentRefused` raised by `fn` comes back as it is; running out of time or memory becomes
-    "timeout" or "too_much_memory"; any other failure "corrupt", with a plain sentence (the
-    exception's type and message go to `detail`, never a traceback). Blocking: call it from a
-    worker thread in asynchronous code.
+    "timeout" or "too_much_memory"; another failure of reading "corrupt", with a plain sentence
+    (the exception's type and message go to `detail`, never a traceback). A failure that is a
+    bug of the platform rather than a damaged file (see `_FAULTS`) is logged, where it happened
+    but never its message, and raised as `EngineFault`. Blocking: call it from a worker thread
+    in asynchronous code.
     """
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
+    box = sandbox.sandbox_for_child()
     process = context.Process(
         target=_child,
-        args=(sender, limits.parse_memory_bytes, limits.parse_seconds, fn, args, kwargs),
+        args=(sender, box, limits.parse_memory_bytes, limits.parse_seconds, fn, args, kwargs),
         name="plenaria-parse",
         daemon=True,
     )
-    message: tuple[str, Any] | None = None
+    answer = b""
+    timed_out = False
     started = False
     try:
         process.start()
         started = True
         sender.close()
-        if receiver.poll(limits.parse_seconds):
-            try:
-                message = receiver.recv()
-            except EOFError:  # the child died without a word
-                message = None
-        else:
-            message = ("timeout", None)
+        answer, timed_out = _read_answer(receiver, limits)
     finally:
         sender.close()
         receiver.close()
         exitcode = None
         if started:
-            process.join(1.0 if message is not None and message[0] != "timeout" else 0.0)
+            process.join(1.0 if answer and not timed_out else 0.0)
             if process.exitcode is None:
                 process.kill()
                 process.join()
             exitcode = process.exitcode
             process.close()
-    if message is None:
+        sandbox.remove_workdir(box)
+    if timed_out:
+        message: dict[str, Any] = {"kind": "timeout"}
+    elif not answer:
         message = _message_for_exit(exitcode)
-    kind, payload = message
-    if kind == "ok":
-        return cast(T, payload)
-    if kind == "refused" and isinstance(payload, DocumentRefused):
-        raise payload
+    else:
+        message = _parse_answer(answer)
+    return cast(T, _outcome(message, fn, limits))
+
+
+def _read_answer(receiver: Connection, limits: Limits) -> tuple[bytes, bool]:
+    """Everything the child writes until it closes its end: (the bytes, whether time ran out).
+    The child may be hostile: it gets `limits.parse_seconds` for the whole answer, not per
+    read, and no more than it could have built in its own memory."""
+    deadline = time.monotonic() + limits.parse_seconds
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not multiprocessing.connection.wait([receiver], remaining):
+            return b"", True
+        chunk = os.read(receiver.fileno(), 1 << 20)
+        if not chunk:
+            return b"".join(chunks), False
+        size += len(chunk)
+        if size > limits.parse_memory_bytes:
+            return (
+                b'{"kind": "damaged", "detail": "an answer larger than the child\'s memory"}',
+                False,
+            )
+        chunks.append(chunk)
+
+
+_KINDS = frozenset({"ok", "refused", "timeout", "memory", "damaged", "fault", "unencodable"})
+
+
+def _parse_answer(answer: bytes) -> dict[str, Any]:
+    try:
+        message = json.loads(answer)
+    except (ValueError, RecursionError):
+        message = None
+    if not isinstance(message, dict) or message.get("kind") not in _KINDS:
+        log.warning("the parsing child answered with something other than its JSON message")
+        return {"kind": "damaged", "detail": "a malformed answer from the parsing child"}
+    return message
+
+
+def _outcome(message: dict[str, Any], fn: Callable[..., Any], limits: Limits) -> Any:
+    """The child's message as a result, or the refusal or error it stands for."""
+    kind = message["kind"]
+    try:
+        if kind == "ok":
+            return wire.decode_result(fn, message.get("result"))
+        if kind == "refused":
+            raise DocumentRefused(
+                RefusalCode(wire.field(message, "code", str)),
+                wire.field(message, "reason", str)[:_MAX_REASON],
+                (wire.optional(message, "detail", str) or "")[:300] or None,
+            )
+    except (WireError, ValueError) as error:  # ValueError: a refusal code that does not exist
+        log.warning("the parsing child's answer is malformed: %s", str(error)[:200])
+        kind, message = "damaged", {"detail": "a malformed answer from the parsing child"}
     if kind == "timeout":
         raise _refuse(
             RefusalCode.TIMEOUT,
@@ -1342,27 +1418,45 @@ def parse_with_limits(
             "it was stopped; a document this heavy to read is damaged or built to overload the "
             "platform.",
         )
-    if kind == "unpicklable":
-        raise TypeError(f"parse_with_limits: the result of {fn!r} cannot be pickled: {payload}")
+    if kind == "fault":
+        name = str(message.get("error"))[:100]
+        where = [str(frame)[:200] for frame in message.get("where") or []][-_MAX_FRAMES:]
+        log.error(
+            "the documents engine failed in the parsing child (%s); traceback, innermost last: %s",
+            name,
+            " | ".join(where) or "none",
+        )
+        at = f" at {where[-1]}" if where else ""
+        raise EngineFault(f"{name}{at}: a fault of the platform, not of the file")
+    if kind == "unencodable":
+        raise TypeError(
+            f"parse_with_limits: the result of {fn!r} cannot be sent as JSON: "
+            f"{str(message.get('detail'))[:300]}"
+        )
     raise _refuse(
         RefusalCode.CORRUPT,
         f"The file could not be read as a Word document and may be damaged; {_RESAVE}.",
-        detail=str(payload)[:300],
+        detail=str(message.get("detail"))[:300],
     )
 
 
-def _message_for_exit(exitcode: int | None) -> tuple[str, Any]:
+_MAX_REASON = 20_000  # a compilation's refusal lists every proposal's reason
+_MAX_FRAMES = 12
+
+
+def _message_for_exit(exitcode: int | None) -> dict[str, Any]:
     if exitcode == -signal.SIGXCPU:
-        return ("timeout", None)
+        return {"kind": "timeout"}
     if exitcode == -signal.SIGKILL:  # the kernel's out-of-memory killer
-        return ("memory", None)
-    return ("error", f"the parsing process ended with exit code {exitcode}")
+        return {"kind": "memory"}
+    return {"kind": "damaged", "detail": f"the parsing process ended with exit code {exitcode}"}
 
 
 # A worker re-runs the parent's main module as `__mp_main__` to unpickle its job; when that
 # module was preloaded in the fork server (see `_context`), runpy warns that it is already
 # imported. Harmless, and said on standard error of every `python -m bot.cli` command: quiet it.
-# This module is the fork server's first preload, so its workers inherit the filter.
+# This module is the fork server's first preload (through `documents.preload`), so its workers
+# inherit the filter.
 warnings.filterwarnings(
     "ignore",
     message=r".* found in sys\.modules after import of package .*",
@@ -1374,10 +1468,11 @@ warnings.filterwarnings(
 def _context() -> ForkServerContext | SpawnContext:
     # Never "fork": the parent may hold threads (the bot's event loop, its executors) and a
     # forked copy of their locks. The fork server starts once, with the parser libraries
-    # preloaded, and forks each child from that clean process in a few milliseconds.
+    # preloaded (`documents.preload`), and forks each child from that clean process in a few
+    # milliseconds; each child then enters its sandbox (`_child`).
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        preload = ["documents.safety", "documents.jobs", "docx"]
+        preload = ["documents.preload"]
         # A child unpickles its job by first importing the parent's main module: when that is
         # a module run with -m (`python -m bot.cli`), preloading it by name saves every child
         # re-importing the whole program (measured: 370 ms → 5 ms a child).
@@ -1389,8 +1484,22 @@ def _context() -> ForkServerContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
+# Exceptions that mean the engine itself is wrong (a bug), whatever the file: a damaged file
+# makes the readers raise their own errors, `ValueError`, `KeyError`, lxml's and zipfile's.
+_FAULTS = (
+    AssertionError,
+    AttributeError,
+    ImportError,
+    NameError,
+    NotImplementedError,
+    SyntaxError,
+    TypeError,
+)
+
+
 def _child(
     connection: Connection,
+    box: sandbox.Sandbox,
     memory_bytes: int,
     seconds: float,
     fn: Callable[..., Any],
@@ -1398,27 +1507,74 @@ def _child(
     kwargs: dict[str, Any],
 ) -> None:
     try:
-        _limit_resources(memory_bytes, seconds)
-        message: tuple[str, Any]
         try:
-            message = ("ok", fn(*args, **kwargs))
-        except DocumentRefused as refusal:
-            message = ("refused", refusal)
-        except MemoryError:
-            message = ("memory", None)
-        except BaseException as error:  # the child reports every failure, and then it ends
-            text = f"{type(error).__name__}: {error}"
-            # libxml2 reports a failed allocation as a parse error, not a MemoryError.
-            out_of_memory = "memory allocation failed" in text.lower()
-            message = ("memory", None) if out_of_memory else ("error", text[:300])
-        try:
-            connection.send(message)
-        except MemoryError:
-            connection.send(("memory", None))
-        except Exception as error:  # the result would not pickle: a programming error
-            connection.send(("unpicklable", f"{type(error).__name__}: {error}"[:300]))
+            from documents import preload  # here: it imports this module
+
+            preload.warm_up()  # a no-op in a child of the fork server, which did it
+            _limit_resources(memory_bytes, seconds)
+            sandbox.enter(box, keep=connection.fileno())
+        except BaseException as error:  # the job never runs outside its sandbox
+            message = _fault(error)
+        else:
+            message = _run(fn, args, kwargs)
+        _send(connection, message)
     finally:
         connection.close()
+
+
+def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    try:
+        result = fn(*args, **kwargs)
+    except DocumentRefused as refusal:
+        return {
+            "kind": "refused",
+            "code": refusal.code.value,
+            "reason": refusal.reason,
+            "detail": refusal.detail,
+        }
+    except MemoryError:
+        return {"kind": "memory"}
+    except _FAULTS as error:
+        return _fault(error)
+    except BaseException as error:  # the child reports every failure, and then it ends
+        text = f"{type(error).__name__}: {error}"
+        # libxml2 reports a failed allocation as a parse error, not a MemoryError.
+        if "memory allocation failed" in text.lower():
+            return {"kind": "memory"}
+        return {"kind": "damaged", "detail": text[:300]}
+    try:
+        return {"kind": "ok", "result": wire.encode_result(fn, result)}
+    except MemoryError:
+        return {"kind": "memory"}
+    except TypeError as error:  # the result has no JSON form: a programming error
+        return {"kind": "unencodable", "detail": str(error)[:300]}
+
+
+def _fault(error: BaseException) -> dict[str, Any]:
+    """A bug's report: its type and where it was raised (file, line, function), never its
+    message, which could quote the document."""
+    frames = traceback.extract_tb(error.__traceback__)[-_MAX_FRAMES:]
+    where = [f"{_short(frame.filename)}:{frame.lineno} in {frame.name}" for frame in frames]
+    return {"kind": "fault", "error": type(error).__name__, "where": where}
+
+
+def _short(filename: str) -> str:
+    parts = filename.replace("\\", "/").split("/")
+    return "/".join(parts[-2:])
+
+
+def _send(connection: Connection, message: dict[str, Any]) -> None:
+    try:
+        data = json.dumps(message, allow_nan=False).encode()
+    except MemoryError:
+        data = b'{"kind": "memory"}'
+    except ValueError as error:  # NaN or infinity in a plain result
+        data = json.dumps({"kind": "unencodable", "detail": str(error)[:300]}).encode()
+    view = memoryview(data)
+    fd = connection.fileno()
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
 
 
 def _limit_resources(memory_bytes: int, seconds: float) -> None:
@@ -1426,9 +1582,15 @@ def _limit_resources(memory_bytes: int, seconds: float) -> None:
     memory = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     # A backstop should the parent die before it can kill the child: CPU time cannot exceed
-    # wall-clock time, so this never fires before the parent's timeout does.
+    # wall-clock time, so this never fires before the parent's timeout does. The hard limit
+    # follows, so that the child cannot raise it once it is no longer root.
     _, hard_cpu = resource.getrlimit(resource.RLIMIT_CPU)
     cpu = int(seconds) + 2
     if hard_cpu != resource.RLIM_INFINITY:
         cpu = min(cpu, hard_cpu)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard_cpu))
+    resource.setrlimit(
+        resource.RLIMIT_CPU,
+        (cpu, cpu + 1 if hard_cpu == resource.RLIM_INFINITY else min(cpu + 1, hard_cpu)),
+    )
+    # No core dump: it would write the document (and the child's memory) to disk.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

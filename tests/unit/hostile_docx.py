@@ -9,6 +9,8 @@ dependencies, because the child process imports them by name.
 
 from __future__ import annotations
 
+import os
+import pickle
 import struct
 import time
 import warnings
@@ -963,3 +965,99 @@ def paragraph_texts(data: bytes) -> list[str]:
 
 def count_with_offset(data: bytes, offset: int, *, scale: int = 1) -> int:
     return (len(data) + offset) * scale
+
+
+def raise_a_bug(data: bytes) -> None:
+    """A bug of the engine, whose message quotes the document (as a KeyError of a style name
+    would)."""
+    raise AttributeError("'NoneType' has no attribute 'text' near «Article 7, confidential»")
+
+
+def return_a_tuple(data: bytes) -> tuple[int, int]:
+    return (1, 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the parsing child sees of the platform (issue #9): probes run inside it
+
+
+def sandbox_probe(data: bytes, secret_file: str, canary: str) -> dict[str, object]:
+    """Who and where the child is, what it holds open, what its environment says, and whether it
+    can read a file only root may read: all of it JSON, as the child's answer must be."""
+    import ctypes
+    import stat
+
+    listed = [int(name) for name in os.listdir("/proc/self/fd")]
+    descriptors = {}
+    for fd in listed:
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+        descriptors[str(fd)] = (
+            "pipe" if stat.S_ISFIFO(mode) else "character device" if stat.S_ISCHR(mode) else "other"
+        )
+    try:
+        with open(secret_file, "rb") as secret:
+            secret.read()
+        read_the_secret = True
+    except OSError:
+        read_the_secret = False
+    try:
+        os.setuid(0)
+        became_root = os.getuid() == 0
+    except OSError:
+        became_root = False
+    with open("/proc/self/stat", "rb") as file:
+        fields = file.read().rsplit(b")", 1)[1].split()
+    start, end = int(fields[47]), int(fields[48])
+    block = ctypes.string_at(start, end - start) if 0 < start < end else b""
+    with open("/proc/self/status") as file:
+        status = dict(line.split(":", 1) for line in file.read().splitlines() if ":" in line)
+    return {
+        "uid": os.getuid(),
+        "euid": os.geteuid(),
+        "gid": os.getgid(),
+        "groups": os.getgroups(),
+        "cwd": os.getcwd(),
+        "cwd_entries": os.listdir("."),
+        "environment": dict(os.environ),
+        "descriptors": descriptors,
+        "read_the_secret": read_the_secret,
+        "became_root": became_root,
+        "canary_in_environment_block": canary.encode() in block,
+        "environment_block_is_blank": not block.strip(b"\x00"),
+        "no_new_privileges": status.get("NoNewPrivs", "").strip() == "1",
+    }
+
+
+class _Planted:
+    """Unpickling this calls `os.mkdir(path)`: what a hostile child could send the parent if the
+    parent unpickled its answer."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (self.path,))
+
+
+def planted_pickle(path: str) -> bytes:
+    return pickle.dumps(("ok", _Planted(path)))
+
+
+def answer_with_a_pickle(data: bytes, path: str, framed: bool) -> None:
+    """A child taken over: it writes a pickle on its answer's descriptor (the only one it holds
+    besides the standard ones), bare or framed as `multiprocessing`'s `Connection.send` frames
+    it, and ends before the platform's code can answer."""
+    payload = planted_pickle(path)
+    if framed:
+        payload = struct.pack("!i", len(payload)) + payload
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2:
+            try:
+                os.write(fd, payload)
+            except OSError:
+                continue
+    os._exit(0)
