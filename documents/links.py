@@ -13,7 +13,9 @@ without a scheme is a path next to the document, so a file: it is refused too.
 `judge_field(instruction)` reads a field's instruction the way Word does (the keyword first,
 in any case) and refuses the fields that include or link outside content (`INCLUDETEXT`,
 `INCLUDEPICTURE`, `INCLUDE`, `IMPORT`, `LINK`, `DDE`, `DDEAUTO`, `DATABASE`, `RD`), and a
-`HYPERLINK` field whose target `judge_link` refuses. Pure functions; the gate
+`HYPERLINK` field whose target `judge_link` refuses or is built by a nested field. A field whose
+keyword a nested field could supply or complete (`keyword_settled`) is refused by the gate,
+since Word reads a nested field's result as code. Pure functions; the gate
 (`documents.safety`) finds the links and fields in the package and words the refusals.
 """
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 __all__ = [
+    "BUILT",
     "DATA",
     "EXTERNAL_FIELDS",
     "FILE",
@@ -35,6 +38,7 @@ __all__ = [
     "hyperlink_targets",
     "judge_field",
     "judge_link",
+    "keyword_settled",
 ]
 
 # What a refused target points to, in a delegate's words ("a link to …").
@@ -43,6 +47,7 @@ SCRIPT = "a script"
 DATA = "content written into the link itself"
 PROGRAM = "a program on the reader's computer"
 MAIL_ATTACHMENT = "an e-mail that attaches a file from the reader's computer"
+BUILT = "an address built by another field, which could be anything"
 
 _SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "jscript", "livescript", "ecmascript"})
 # Schemes that Windows hands to an installed program: Office's own (ms-word:, ms-excel:, …),
@@ -194,12 +199,30 @@ def hyperlink_targets(instruction: str) -> list[str]:
     return targets
 
 
-def judge_field(instruction: str) -> FieldVerdict | None:
-    """None if a field with this instruction may stay in a document, otherwise why not."""
+def keyword_settled(code: str) -> bool:
+    """Whether a field's keyword is complete in `code`, its instruction read so far, so that a
+    field nested at this point can neither stand for it nor lengthen it. Word puts a nested
+    field's result into the code before it reads the keyword, which is how `DDE` is hidden as
+    `{ {QUOTE 68 68 69} … }`, or as `DD` followed by a field whose result is `E`."""
+    for text in (code, "".join(c for c in code if c.isspace() or not _invisible(c))):
+        rest = text.lstrip()
+        if not rest:
+            return False
+        match = _KEYWORD.match(rest)
+        if match is not None and match.end() == len(rest):
+            return False
+    return True
+
+
+def judge_field(instruction: str, *, nested: bool = False) -> FieldVerdict | None:
+    """None if a field with this instruction may stay in a document, otherwise why not.
+    `nested`: other fields were nested in its code, whose results Word puts into it."""
     keywords = _keywords(instruction)
     external = sorted(keywords & EXTERNAL_FIELDS)
     if external:
         return FieldVerdict(external[0])
+    if "HYPERLINK" in keywords and nested:
+        return FieldVerdict("HYPERLINK", BUILT)
     if "HYPERLINK" in keywords:
         for target in hyperlink_targets(instruction):
             problem = judge_link(target)

@@ -57,7 +57,7 @@ from lxml import etree
 
 from documents import sandbox, wire
 from documents.errors import DocumentRefused, EngineFault, RefusalCode
-from documents.links import judge_field, judge_link
+from documents.links import judge_field, judge_link, keyword_settled
 from documents.wire import WireError
 
 __all__ = [
@@ -630,6 +630,7 @@ class _Field:
     accepted: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     judged: bool = False
+    nested: bool = False  # another field begins in its code
 
 
 class _ContentScanner:
@@ -746,6 +747,8 @@ class _ContentScanner:
     def _field_char(self, kind: str) -> None:
         kind = kind.strip().lower()
         if kind == "begin":
+            if self._fields and not self._fields[-1].judged:
+                self._nested_in(self._fields[-1])
             self._fields.append(_Field())
         elif kind == "separate" and self._fields:
             current = self._fields[-1]
@@ -768,13 +771,27 @@ class _ContentScanner:
         if not self._inserted:
             current.rejected.append(text)
 
+    def _nested_in(self, outer: _Field) -> None:
+        """A field begins in another's code, where its result will be read as code."""
+        outer.nested = True
+        for code in ("".join(outer.accepted), "".join(outer.rejected)):
+            if not keyword_settled(code):
+                raise _refuse(
+                    RefusalCode.EXTERNAL_FIELD,
+                    f"The document contains a field {self.where} whose instruction is assembled "
+                    "from other fields, a way of hiding a field that fetches or runs outside "
+                    "content; replace the field by its result (select it and press "
+                    "Ctrl+Shift+F9) and send the document again.",
+                    detail=f"a field's keyword built by a nested field in {self.part}",
+                )
+
     def _judge(self, current: _Field) -> None:
         current.judged = True
-        self._judge_instruction("".join(current.accepted))
-        self._judge_instruction("".join(current.rejected))
+        self._judge_instruction("".join(current.accepted), nested=current.nested)
+        self._judge_instruction("".join(current.rejected), nested=current.nested)
 
-    def _judge_instruction(self, instruction: str) -> None:
-        verdict = judge_field(instruction)
+    def _judge_instruction(self, instruction: str, *, nested: bool = False) -> None:
+        verdict = judge_field(instruction, nested=nested)
         if verdict is None:
             return
         if verdict.link is not None:
@@ -1098,7 +1115,7 @@ class _Package:
                 )
             if kind == "externallink":
                 raise _external_link("in an embedded workbook")
-            if full_type in _HYPERLINK_TYPES:
+            if kind == "hyperlink":  # whatever the namespace or the case of its type
                 problem = judge_link(element.get("Target") or "")
                 if problem is not None:
                     where = self._place(source) if rels_file != ".rels" else "in the package"
@@ -1337,7 +1354,8 @@ def parse_with_limits(
         receiver.close()
         exitcode = None
         if started:
-            process.join(1.0 if answer and not timed_out else 0.0)
+            # The end of the answer is the child's end: give it a moment to be reaped.
+            process.join(0.0 if timed_out else 1.0)
             if process.exitcode is None:
                 process.kill()
                 process.join()
@@ -1346,10 +1364,8 @@ def parse_with_limits(
         sandbox.remove_workdir(box)
     if timed_out:
         message: dict[str, Any] = {"kind": "timeout"}
-    elif not answer:
-        message = _message_for_exit(exitcode)
     else:
-        message = _parse_answer(answer)
+        message = _parse_answer(answer, exitcode)
     return cast(T, _outcome(message, fn, limits))
 
 
@@ -1379,15 +1395,21 @@ def _read_answer(receiver: Connection, limits: Limits) -> tuple[bytes, bool]:
 _KINDS = frozenset({"ok", "refused", "timeout", "memory", "damaged", "fault", "unencodable"})
 
 
-def _parse_answer(answer: bytes) -> dict[str, Any]:
+def _parse_answer(answer: bytes, exitcode: int | None) -> dict[str, Any]:
+    """The child's JSON message; if there is none, what its end says (killed for its memory or
+    its CPU time, or a crash), and if what it wrote is not its message, a hostile child."""
+    if not answer:
+        return _message_for_exit(exitcode)
     try:
         message = json.loads(answer)
     except (ValueError, RecursionError):
         message = None
-    if not isinstance(message, dict) or message.get("kind") not in _KINDS:
-        log.warning("the parsing child answered with something other than its JSON message")
-        return {"kind": "damaged", "detail": "a malformed answer from the parsing child"}
-    return message
+    if isinstance(message, dict) and message.get("kind") in _KINDS:
+        return message
+    if exitcode is not None and exitcode < 0:  # cut short by a signal while it answered
+        return _message_for_exit(exitcode)
+    log.warning("the parsing child answered with something other than its JSON message")
+    return {"kind": "damaged", "detail": "a malformed answer from the parsing child"}
 
 
 def _outcome(message: dict[str, Any], fn: Callable[..., Any], limits: Limits) -> Any:
@@ -1553,8 +1575,12 @@ def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) 
 def _fault(error: BaseException) -> dict[str, Any]:
     """A bug's report: its type and where it was raised (file, line, function), never its
     message, which could quote the document."""
-    frames = traceback.extract_tb(error.__traceback__)[-_MAX_FRAMES:]
+    # Without the source lines, which would be read from disk.
+    frames = traceback.StackSummary.extract(
+        traceback.walk_tb(error.__traceback__), lookup_lines=False
+    )
     where = [f"{_short(frame.filename)}:{frame.lineno} in {frame.name}" for frame in frames]
+    where = where[-_MAX_FRAMES:]
     return {"kind": "fault", "error": type(error).__name__, "where": where}
 
 

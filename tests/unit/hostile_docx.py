@@ -759,6 +759,24 @@ def field_nested_in_if() -> bytes:
     return minimal_docx(body)
 
 
+def field_with_nested(*pieces: str) -> bytes:
+    """A field whose code mixes instruction text and nested fields: each piece is instruction
+    text, or, written `{…}`, a nested field with that code (and a result of its own)."""
+    runs = []
+    for piece in pieces:
+        if piece.startswith("{") and piece.endswith("}"):
+            runs.append(complex_field(piece[1:-1], result="x"))
+        else:
+            runs.append(f'<w:r><w:instrText xml:space="preserve">{piece}</w:instrText></w:r>')
+    body = (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        + "".join(runs)
+        + '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+    return minimal_docx(body)
+
+
 def field_in_tracked_deletion() -> bytes:
     """The field's code is deleted with Track Changes: rejecting the change brings it back."""
     body = (

@@ -21,6 +21,7 @@ from documents.links import (
     hyperlink_targets,
     judge_field,
     judge_link,
+    keyword_settled,
 )
 
 INVISIBLE = st.text(
@@ -113,3 +114,15 @@ def test_the_targets_of_a_hyperlink_field() -> None:
     assert hyperlink_targets('HYPERLINK"x"') == ["x"]
     verdict = judge_field(' HYPERLINK "file:///C:/x" ')
     assert verdict is not None and verdict.keyword == "HYPERLINK" and verdict.link is not None
+
+
+def test_a_keyword_is_settled_once_something_follows_it() -> None:
+    assert not keyword_settled("")
+    assert not keyword_settled("   ")
+    assert not keyword_settled(" DD")
+    assert not keyword_settled(" DD\u200b")
+    assert keyword_settled(" IF ")
+    assert keyword_settled(" = ")
+    assert keyword_settled(' QUOTE "')
+    verdict = judge_field(' HYPERLINK "" ', nested=True)
+    assert verdict is not None and verdict.link is not None

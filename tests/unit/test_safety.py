@@ -253,6 +253,14 @@ EXTERNAL_FIELDS: list[tuple[str, Callable[[], bytes]]] = [
     ("simple-field", lambda: hostile.with_simple_field("DDEAUTO cmd &quot;/c calc&quot;")),
     ("simple-field-includepicture", lambda: hostile.with_simple_field(" INCLUDEPICTURE x.png")),
     ("nested-in-if", hostile.field_nested_in_if),
+    (
+        "keyword-built-by-quote",
+        lambda: hostile.field_with_nested(" ", "{ QUOTE 68 68 69 65 85 84 79 }", ' cmd "/c x" '),
+    ),
+    (
+        "keyword-completed-by-a-field",
+        lambda: hostile.field_with_nested(" DD", '{ QUOTE "E" }', ' cmd "/c calc" '),
+    ),
     ("in-a-tracked-deletion", hostile.field_in_tracked_deletion),
     ("hidden-by-tracked-changes", hostile.field_hidden_by_a_tracked_insertion),
     ("in-a-header", hostile.field_in_header),
@@ -285,6 +293,11 @@ def test_a_hyperlink_field_other_than_web_or_mail_is_refused(instruction: str) -
     assert refused(hostile.with_field(instruction)).code is RefusalCode.DANGEROUS_LINK
     escaped = instruction.replace('"', "&quot;")
     assert refused(hostile.with_simple_field(escaped)).code is RefusalCode.DANGEROUS_LINK
+
+
+def test_a_hyperlink_field_whose_target_another_field_builds_is_refused() -> None:
+    data = hostile.field_with_nested(' HYPERLINK "', '{ QUOTE "file:///C:/x.hta" }', '" ')
+    assert refused(data).code is RefusalCode.DANGEROUS_LINK
 
 
 def test_a_mail_merge_and_a_picture_fetched_from_outside_are_refused() -> None:
@@ -371,6 +384,8 @@ BENIGN_LINKS_AND_FIELDS: list[tuple[str, Callable[[], bytes]]] = [
         lambda: hostile.with_simple_field("HYPERLINK &quot;mailto:c@oas.org&quot;"),
     ),
     ("simple-field-page", lambda: hostile.with_simple_field(" PAGE ")),
+    ("if-with-a-nested-ref", lambda: hostile.field_with_nested(" IF ", "{ REF x }", ' = "1" "a" ')),
+    ("quote-with-a-nested-date", lambda: hostile.field_with_nested(" QUOTE ", "{ DATE }")),
     ("chart-with-its-workbook", hostile.with_chart),
 ]
 
