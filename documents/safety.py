@@ -486,6 +486,12 @@ _RAW_DECLARATION = re.compile(rb"<![A-Za-z]|<\x00!\x00[A-Za-z]\x00|\x00<\x00!\x0
 # `<w:pPr>` or `<w:proofErr>`.
 _PARAGRAPH = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?p[\s/>]")
 _ENCODING_DECLARATION = re.compile(r"<\?xml[^>]*?\sencoding\s*=\s*[\"']([^\"']*)[\"']")
+# The names the content scanner reacts to, as they must be written: XML names are case sensitive
+# and cannot be spelled with character references (unlike namespaces and values), so a part in
+# which none of these appears holds nothing the scanner would refuse. Shortened to what is
+# common to several, to search the text fewer times: (del)InstrText, fldChar and fldSimple,
+# ddeLink and oleLink, mailMerge, href, src.
+_CONTENT_MARKERS = ("nstrText", "fld", "eLink", "ilMerge", "href", "src")
 _CARRY = 256  # longer than any match above can usefully be; see `_XmlScanner._scan`
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 _UTF16_NAMES = frozenset({"utf-16", "utf16", "utf-16le", "utf-16be"})
@@ -516,8 +522,12 @@ class _XmlScanner:
         self._carry = ""
         self._raw_carry = b""
         # The bytes go on to the content scanner (a real XML parser) only once this scan has
-        # passed them: the encoding decided, no markup declaration in them.
+        # passed them (the encoding decided, no markup declaration in them), and only if the part
+        # names anything it looks for (`_CONTENT_MARKERS`): until then they wait in `_pending`.
+        # Most parts name none, and are not parsed at all.
         self._content = content
+        self._marked = False
+        self._pending: list[bytes] = []
 
     def feed(self, chunk: bytes) -> None:
         self._scan_raw(chunk)
@@ -528,19 +538,31 @@ class _XmlScanner:
             chunk, self._head = self._head, b""
             self._decoder = self._start(chunk)
         self._scan(self._decoder.decode(chunk))
-        if self._content is not None:
-            self._content.feed(chunk)
+        self._pass_on(chunk)
 
     def close(self) -> None:
         if self._decoder is None:
             chunk, self._head = self._head, b""
             self._decoder = self._start(chunk)
             self._scan(self._decoder.decode(chunk))
-            if self._content is not None:
-                self._content.feed(chunk)
+            self._pass_on(chunk)
         self._scan(self._decoder.decode(b"", True))
-        if self._content is not None:
+        if self._content is not None and self._marked:
+            self._pass_on(b"")
             self._content.close()
+
+    def _pass_on(self, chunk: bytes) -> None:
+        if self._content is None:
+            return
+        if not self._marked:
+            self._pending.append(chunk)
+            return
+        if self._pending:
+            for pending in self._pending:
+                self._content.feed(pending)
+            self._pending = []
+        if chunk:
+            self._content.feed(chunk)
 
     def _start(self, head: bytes) -> codecs.IncrementalDecoder:
         if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, b"<\x00\x00\x00")):
@@ -580,6 +602,8 @@ class _XmlScanner:
         window = self._carry + text
         if _DECLARATION.search(window):
             raise _doctype(self.part)
+        if self._content is not None and not self._marked:
+            self._marked = any(marker in window for marker in _CONTENT_MARKERS)
         if self._count:
             carried = len(self._carry)
             # A match wholly inside the carried tail was counted with the previous chunk. A tag
@@ -616,10 +640,10 @@ _OFFICE = "urn:schemas-microsoft-com:office:office"
 # The only elements the content scanner is told about. Paragraphs are there so that what has been
 # read can be freed as the parser goes: the scan holds one paragraph at a time, not the part.
 _CONTENT_TAGS = (
-    "{*}p", "{*}fldChar", "{*}instrText", "{*}delInstrText", "{*}fldSimple", "{*}ins",
-    "{*}moveTo", "{*}del", "{*}moveFrom", "{*}mailMerge", "{*}ddeLink", "{*}oleLink",
-    f"{{{_VML}}}*", f"{{{_OFFICE}}}*",
+    "{*}p", "{*}fldChar", "{*}instrText", "{*}delInstrText", "{*}fldSimple", "{*}mailMerge",
+    "{*}ddeLink", "{*}oleLink", f"{{{_VML}}}*", f"{{{_OFFICE}}}*",
 )  # fmt: skip
+_CHANGES = frozenset({"ins", "moveTo", "del", "moveFrom"})
 
 
 @dataclass
@@ -650,24 +674,25 @@ class _ContentScanner:
         self.part = part
         self.where = where
         self.strict = strict
-        self._parser: Any = etree.XMLPullParser(
-            events=("start", "end"),
-            tag=_CONTENT_TAGS,
-            resolve_entities=False,
-            no_network=True,
-            huge_tree=False,
-            load_dtd=False,
-            remove_comments=True,
-            remove_pis=True,
-            recover=not strict,
-        )
+        self._parser: Any = None  # made when the first bytes come
+        self._stopped = False
         self._fields: list[_Field] = []
-        self._inserted = 0
-        self._deleted = 0
 
     def feed(self, chunk: bytes) -> None:
-        if self._parser is None:
+        if self._stopped:
             return
+        if self._parser is None:
+            self._parser = etree.XMLPullParser(
+                events=("start", "end"),
+                tag=_CONTENT_TAGS,
+                resolve_entities=False,
+                no_network=True,
+                huge_tree=False,
+                load_dtd=False,
+                remove_comments=True,
+                remove_pis=True,
+                recover=not self.strict,
+            )
         try:
             self._parser.feed(chunk)
         except etree.XMLSyntaxError as error:
@@ -682,6 +707,7 @@ class _ContentScanner:
                 self._malformed(error)
             self._drain()
             self._parser = None
+        self._stopped = True
         for open_field in self._fields:  # a field never closed is judged as it stands
             if not open_field.judged:
                 self._judge(open_field)
@@ -696,6 +722,7 @@ class _ContentScanner:
                 detail=str(error)[:200],
             )
         self._parser = None  # a loose part's scan ends where even a forgiving reader stops
+        self._stopped = True
 
     def _drain(self) -> None:
         if self._parser is None:
@@ -713,10 +740,6 @@ class _ContentScanner:
     def _start(self, namespace: str, local: str, element: Any) -> None:
         if namespace in (_VML, _OFFICE):
             self._shape(element)
-        elif local in ("ins", "moveTo"):
-            self._inserted += 1
-        elif local in ("del", "moveFrom"):
-            self._deleted += 1
         elif local == "fldChar":
             self._field_char(_attribute(element, "fldCharType"))
         elif local == "fldSimple":
@@ -729,13 +752,13 @@ class _ContentScanner:
     def _end(self, namespace: str, local: str, element: Any) -> None:
         if namespace in (_VML, _OFFICE):
             pass
-        elif local in ("ins", "moveTo"):
-            self._inserted -= 1
-        elif local in ("del", "moveFrom"):
-            self._deleted -= 1
         elif local in ("instrText", "delInstrText"):
             text = etree.tostring(element, method="text", encoding="unicode", with_tail=False)
-            self._instruction(text, deleted=local == "delInstrText" or self._deleted > 0)
+            # In a tracked insertion or deletion: its run's ancestors say (a paragraph, which
+            # holds them, is only freed at its end).
+            changes = {etree.QName(a).localname for a in element.iterancestors()} & _CHANGES
+            deleted = local == "delInstrText" or bool(changes & {"del", "moveFrom"})
+            self._instruction(text, deleted=deleted, inserted=bool(changes & {"ins", "moveTo"}))
         elif local == "p":
             # Free what has been read: this paragraph's content and the paragraphs before it.
             element.clear(keep_tail=False)
@@ -759,7 +782,7 @@ class _ContentScanner:
             if not current.judged:
                 self._judge(current)
 
-    def _instruction(self, text: str, *, deleted: bool) -> None:
+    def _instruction(self, text: str, *, deleted: bool, inserted: bool) -> None:
         if not self._fields or self._fields[-1].judged:
             # Instruction text outside a field's code: judged on its own, in case a reader
             # takes it for a field.
@@ -768,7 +791,7 @@ class _ContentScanner:
         current = self._fields[-1]
         if not deleted:
             current.accepted.append(text)
-        if not self._inserted:
+        if not inserted:
             current.rejected.append(text)
 
     def _nested_in(self, outer: _Field) -> None:
@@ -1034,7 +1057,10 @@ class _Package:
         for either. Pictures, charts, spreadsheets' cells and the like hold neither."""
         content_type = self.content_type(name)
         if content_type.startswith(_WORDPROCESSINGML):
-            return _ContentScanner(name, self._place(name), strict=True)
+            # Word requires its XML parts to be well-formed; its binary ones (printer settings)
+            # reach here only if they look like XML, and are read the forgiving way.
+            strict = content_type.endswith("+xml")
+            return _ContentScanner(name, self._place(name), strict=strict)
         if "vmldrawing" in content_type or content_type in _UNTYPED:
             return _ContentScanner(name, self._place(name), strict=False)
         return None

@@ -252,6 +252,15 @@ EXTERNAL_FIELDS: list[tuple[str, Callable[[], bytes]]] = [
     ("zero-width-inside", lambda: hostile.with_field(' DDE&#x200B;AUTO cmd "/c calc" ')),
     ("simple-field", lambda: hostile.with_simple_field("DDEAUTO cmd &quot;/c calc&quot;")),
     ("simple-field-includepicture", lambda: hostile.with_simple_field(" INCLUDEPICTURE x.png")),
+    (
+        "after-200-KiB-of-text",
+        lambda: hostile.minimal_docx(
+            hostile.paragraphs(f"Article {i}. " + "word " * 30 for i in range(1200))
+            + "<w:p>"
+            + hostile.complex_field(' DDEAUTO cmd "/c calc" ')
+            + "</w:p>"
+        ),
+    ),
     ("nested-in-if", hostile.field_nested_in_if),
     (
         "keyword-built-by-quote",
