@@ -156,7 +156,10 @@ def check_package(data: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
     """Return if `data` is safe to hand to the parser; raise `DocumentRefused` otherwise.
 
     Bounded work: the checks stop at the first problem, every entry is inflated in chunks under
-    its declared size, and the only XML parsed is the small `[Content_Types].xml` and `.rels`.
+    its declared size, the only XML parsed into trees is the small `[Content_Types].xml` and
+    `.rels`, and a part that may hold fields or links is streamed through a parser that holds one
+    paragraph at a time (and only if it names a field, a link or a shape at all). An embedded
+    workbook shares the document's budget of inflated bytes.
     """
     _check_package(data, limits, depth=0, main_types=_MAIN_TYPES)
 

@@ -2,9 +2,10 @@
 
 Every builder is a pure function returning bytes. The packages are written by hand (a few parts
 with `zipfile`, or raw zip records where the attack lives in the zip structure itself), so each
-file contains exactly the one thing under test. The last section holds parsing functions that
-misbehave on purpose, for `parse_with_limits`; they live here, in a module without test
-dependencies, because the child process imports them by name.
+file contains exactly the one thing under test. The last sections hold parsing functions that
+misbehave on purpose, for `parse_with_limits`, and probes that report what the parsing child
+sees of the platform; they live here, in a module without test dependencies, because the child
+process imports them by name.
 """
 
 from __future__ import annotations

@@ -10,8 +10,11 @@ become).
 from __future__ import annotations
 
 import logging
+import multiprocessing.connection
 import multiprocessing.forkserver
+import multiprocessing.reduction
 import os
+import pickle
 import pwd
 import secrets
 from collections.abc import Iterator
@@ -100,15 +103,23 @@ def test_a_pickle_from_the_child_is_never_unpickled(tmp_path: Path) -> None:
         assert caught.value.code is RefusalCode.CORRUPT
         assert not planted.exists()
     # The payload is real: unpickled, it would have run.
-    import pickle
-
     proof = tmp_path / "proof"
     pickle.loads(hostile.planted_pickle(str(proof)))
     assert proof.is_dir()
 
 
-def test_results_travel_as_json() -> None:
+def test_results_travel_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_unpickling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the parent unpickled something")
+
+    # Whatever the parent would use to unpickle an answer fails the test if it is called.
+    monkeypatch.setattr(pickle, "loads", no_unpickling)
+    monkeypatch.setattr(multiprocessing.reduction.ForkingPickler, "loads", no_unpickling)
+    monkeypatch.setattr(multiprocessing.connection.Connection, "recv", no_unpickling)
     assert parse_with_limits(hostile.count_with_offset, b"abc", 2, scale=10) == 50
+    base, data = build(*BASE), proposal("Antigua and Barbuda (AG)")
+    checked = parse_with_limits(check_job, "Matriz.docx", base, "AG_Matriz.docx", data, "AG")
+    assert isinstance(checked, CheckResult) and checked.report is not None
     with pytest.raises(TypeError, match="cannot be sent as JSON"):
         parse_with_limits(hostile.return_a_tuple, b"data")
 
