@@ -11,7 +11,7 @@ reads a byte of the job, the child, in `enter(sandbox, keep)`:
    overwritten in memory, then the environment block the kernel gave the fork server, and only
    a fixed, minimal environment is set;
 3. moves into an empty working directory made for it alone (the parent makes it and removes
-   it), which is also its `TMPDIR`;
+   it), which is also its `TMPDIR`, its import path made absolute first;
 4. when started as root, drops for good to an unprivileged user (`nobody`): no supplementary
    groups, its group, then its user, then no way back (`PR_SET_NO_NEW_PRIVS`) and no way in for
    another process of that user (`PR_SET_DUMPABLE` 0). Whatever only root may read — the
@@ -31,6 +31,7 @@ import os
 import pwd
 import resource
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 
@@ -95,6 +96,10 @@ def enter(sandbox: Sandbox, keep: int) -> None:
     of the answer."""
     os.umask(0o077)
     _close_descriptors(keep)
+    # The fork server runs `python -c`, so "" (the working directory) leads its import path: it
+    # must not come to mean the sandbox's directory, where another process of the same user
+    # could put a module.
+    sys.path[:] = [os.path.abspath(entry) for entry in sys.path]
     os.chdir(sandbox.workdir)
     _empty_environment()
     os.environ.update(MINIMAL_ENVIRONMENT)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import struct
+import sys
 import time
 import warnings
 import zipfile
@@ -1047,6 +1048,7 @@ def sandbox_probe(data: bytes, secret_file: str, canary: str) -> dict[str, objec
         "canary_in_environment_block": canary.encode() in block,
         "environment_block_is_blank": not block.strip(b"\x00"),
         "no_new_privileges": status.get("NoNewPrivs", "").strip() == "1",
+        "relative_import_paths": [entry for entry in sys.path if not os.path.isabs(entry)],
     }
 
 

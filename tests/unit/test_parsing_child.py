@@ -78,7 +78,7 @@ def test_the_child_is_unprivileged_in_an_empty_directory_without_the_environment
     assert seen["became_root"] is False
     assert seen["read_the_secret"] is (os.geteuid() != 0)
     # An empty working directory of its own, removed once the child has ended.
-    assert seen["cwd_entries"] == []
+    assert seen["cwd_entries"] == [] and seen["relative_import_paths"] == []
     assert seen["cwd"] != os.getcwd() and not Path(str(seen["cwd"])).exists()
     # Only a fixed, minimal environment; the secrets are gone from memory too.
     environment = seen["environment"]
