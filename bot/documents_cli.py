@@ -1,8 +1,9 @@
 """`plenaria compile` and `plenaria check-proposal`: the documents engine offline (SPEC §7).
 
-Files are read here; the engine runs in a worker process with time and memory limits, so a
-hostile file costs a refusal, never the command. Exit codes: 0 done, 1 refused (one line per
-reason on standard error), 2 usage (a file that cannot be read).
+Files are read here; the engine runs in a sandboxed worker process with time and memory limits,
+so a hostile file costs a refusal, never the command. Exit codes: 0 done, 1 refused (one line per
+reason on standard error), 2 usage (a file that cannot be read), 3 a fault of the engine itself
+(a bug, not the files': said on standard error and logged where it happened).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from pathlib import Path
 
 import yaml
 
-from documents.errors import DocumentRefused
+from documents.errors import DocumentRefused, EngineFault
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job, output_names
 from documents.safety import Limits, parse_with_limits
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 
 # The whole job (every proposal read, compiled, rendered) within one worker's limits.
 _JOB_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
@@ -46,6 +47,12 @@ def _names(roster: Path | None) -> dict[str, str] | None:
     return names
 
 
+def _fault(fault: EngineFault) -> int:
+    print(f"plenaria: internal error of the documents engine, not of the files: {fault}",
+          file=sys.stderr)  # fmt: skip
+    return EXIT_FAULT
+
+
 def compile_files(
     base: Path, proposals: list[Path], output: Path, revision: int, roster: Path | None
 ) -> int:
@@ -66,6 +73,8 @@ def compile_files(
         for line in refused.reason.splitlines():  # one line per reason (SPEC §7)
             print(f"plenaria: {line}", file=sys.stderr)
         return EXIT_REFUSED
+    except EngineFault as fault:
+        return _fault(fault)
     output.mkdir(parents=True, exist_ok=True)
     revision_name, matrix_name = output_names(base.name, revision)
     (output / revision_name).write_bytes(result.revision)
@@ -89,6 +98,8 @@ def check_file(proposal: Path, base: Path, delegation: str | None) -> int:
     except DocumentRefused as refused:
         print(f"plenaria: {refused.reason}", file=sys.stderr)
         return EXIT_REFUSED
+    except EngineFault as fault:
+        return _fault(fault)
     if result.report is None:
         print(f"plenaria: {result.refused}", file=sys.stderr)
         return EXIT_REFUSED

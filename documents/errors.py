@@ -4,13 +4,16 @@
 stable: add codes, don't rename them). `reason` is one plain sentence the platform sends back to
 the delegate in the upload's thread, saying what is wrong and, where it helps, what to do. Neither
 ever carries a traceback; `detail` may carry a technical note for the operator's log only.
+
+`EngineFault` is the other failure: the engine's own bug while reading a file, which is not the
+delegate's to fix and is never worded as if the file were damaged.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["DocumentRefused", "RefusalCode"]
+__all__ = ["DocumentRefused", "EngineFault", "RefusalCode"]
 
 
 class RefusalCode(StrEnum):
@@ -33,6 +36,8 @@ class RefusalCode(StrEnum):
     SUB_DOCUMENT = "sub_document"
     EXTERNAL_RELATIONSHIP = "external_relationship"
     EXTERNAL_TEMPLATE = "external_template"
+    DANGEROUS_LINK = "dangerous_link"
+    EXTERNAL_FIELD = "external_field"
     TOO_MANY_PARAGRAPHS = "too_many_paragraphs"
     TIMEOUT = "timeout"
     TOO_MUCH_MEMORY = "too_much_memory"
@@ -61,3 +66,10 @@ class DocumentRefused(Exception):
 
     def __repr__(self) -> str:
         return f"DocumentRefused({self.code.value!r}, {self.reason!r})"
+
+
+class EngineFault(RuntimeError):
+    """The engine failed while reading a file because of a fault of its own (a bug), not because
+    the file is damaged: the operator's problem, never the delegate's. Its message names the
+    exception's type and where it was raised, never the exception's text, which could quote the
+    document."""

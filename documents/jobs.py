@@ -1,7 +1,9 @@
 """The engine's two jobs, whole, files in and files out: check one proposal, compile a document.
 
-Each is one picklable function of bytes, so that the shell runs it in a worker process with time
-and memory limits (`safety.parse_with_limits`) — the CLI does, and the bot does for `!compile`.
+Each is one module-level function of bytes, so that the shell runs it in the parsing child with
+time and memory limits (`safety.parse_with_limits`) — the CLI does, and the bot does for
+`!check`, proposals and `!compile`. Its result comes back as JSON (`documents.wire`): each
+result type writes itself with `to_json()` and is read back, strictly, with `from_json()`.
 A proposal that fails its check is left out of a compilation and named in the summary with its
 reason; the others are compiled.
 """
@@ -13,21 +15,93 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 
+from documents import wire
 from documents.accept import accept_all
-from documents.compile import Compilation, Submission, compile_revision
+from documents.compile import (
+    Compilation,
+    DelegationSummary,
+    ParagraphReport,
+    Submission,
+    compile_revision,
+)
 from documents.errors import DocumentRefused, RefusalCode
 from documents.matrix import Status, compilation_matrix
 from documents.proposals import ProposalReport, check_proposal, read_base
 from documents.safety import Limits
+from documents.wire import Json
 
-__all__ = ["CheckResult", "CompileResult", "check_job", "compile_job", "output_names"]
+__all__ = [
+    "CheckResult",
+    "CheckedProposal",
+    "CompileResult",
+    "check_job",
+    "compile_job",
+    "output_names",
+]
+
+
+@dataclass(frozen=True)
+class CheckedProposal:
+    """What the shell needs of an accepted proposal (`ProposalReport` without the document as
+    read, which stays in the child)."""
+
+    delegation: str
+    file_name: str
+    changes: int
+    paragraphs_touched: tuple[int, ...]
+    formatting_changes: int
+
+    @classmethod
+    def of(cls, report: ProposalReport) -> CheckedProposal:
+        return cls(
+            report.delegation,
+            report.file_name,
+            report.changes,
+            report.paragraphs_touched,
+            report.formatting_changes,
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "delegation": self.delegation,
+            "file_name": self.file_name,
+            "changes": self.changes,
+            "paragraphs_touched": list(self.paragraphs_touched),
+            "formatting_changes": self.formatting_changes,
+        }
+
+    @classmethod
+    def from_json(cls, data: Json) -> CheckedProposal:
+        return cls(
+            wire.field(data, "delegation", str),
+            wire.field(data, "file_name", str),
+            wire.field(data, "changes", int),
+            tuple(wire.integers(data, "paragraphs_touched")),
+            wire.field(data, "formatting_changes", int),
+        )
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    report: ProposalReport | None
+    report: CheckedProposal | None
     refused: str | None = None
     code: str | None = None
+
+    def to_json(self) -> Json:
+        return {
+            "report": None if self.report is None else self.report.to_json(),
+            "refused": self.refused,
+            "code": self.code,
+        }
+
+    @classmethod
+    def from_json(cls, data: Json) -> CheckResult:
+        report = wire.optional(data, "report", dict)
+        return cls(
+            None if report is None else CheckedProposal.from_json(report),
+            wire.optional(data, "refused", str),
+            wire.optional(data, "code", str),
+        )
 
     def lines(self) -> list[str]:
         if self.report is None:
@@ -56,6 +130,84 @@ class CompileResult:
             f"left out {name}: {reason}" for name, reason in self.refused
         ]
 
+    def to_json(self) -> Json:
+        c = self.compilation
+        return {
+            "revision": wire.b64(self.revision),
+            "matrix": wire.b64(self.matrix),
+            "clean": wire.b64(self.clean),
+            "refused": [{"file_name": name, "reason": reason} for name, reason in self.refused],
+            # The compilation's own revision is `revision`: written once.
+            "compilation": {
+                "paragraphs": [
+                    {
+                        "number": p.number,
+                        "changes": p.changes,
+                        "delegations": list(p.delegations),
+                        "conflicts": p.conflicts,
+                        "in_conflict": list(p.in_conflict),
+                    }
+                    for p in c.paragraphs
+                ],
+                "delegations": [
+                    {
+                        "code": d.code,
+                        "name": d.name,
+                        "changes": d.changes,
+                        "paragraphs": d.paragraphs,
+                        "in_conflict": d.in_conflict,
+                    }
+                    for d in c.delegations
+                ],
+                "conflicts": c.conflicts,
+                "new_paragraphs": list(c.new_paragraphs),
+                "revisions": c.revisions,
+                "notes": list(c.notes),
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Json) -> CompileResult:
+        revision = wire.from_b64(data, "revision")
+        c = wire.field(data, "compilation", dict)
+        compilation = Compilation(
+            revision=revision,
+            paragraphs=[
+                ParagraphReport(
+                    wire.field(p, "number", str),
+                    wire.field(p, "changes", int),
+                    tuple(wire.strings(p, "delegations")),
+                    wire.field(p, "conflicts", int),
+                    tuple(wire.strings(p, "in_conflict")),
+                )
+                for p in wire.objects(c, "paragraphs")
+            ],
+            delegations=[
+                DelegationSummary(
+                    wire.field(d, "code", str),
+                    wire.field(d, "name", str),
+                    wire.field(d, "changes", int),
+                    wire.field(d, "paragraphs", int),
+                    wire.field(d, "in_conflict", int),
+                )
+                for d in wire.objects(c, "delegations")
+            ],
+            conflicts=wire.field(c, "conflicts", int),
+            new_paragraphs=wire.strings(c, "new_paragraphs"),
+            revisions=wire.field(c, "revisions", int),
+            notes=wire.strings(c, "notes"),
+        )
+        return cls(
+            revision,
+            wire.from_b64(data, "matrix"),
+            compilation,
+            [
+                (wire.field(r, "file_name", str), wire.field(r, "reason", str))
+                for r in wire.objects(data, "refused")
+            ],
+            wire.from_b64(data, "clean"),
+        )
+
 
 def output_names(base_name: str, revision: int) -> tuple[str, str]:
     """`Matriz.docx`, 2 → (`Matriz_rev2.docx`, `Matriz_compilation.docx`)."""
@@ -63,6 +215,7 @@ def output_names(base_name: str, revision: int) -> tuple[str, str]:
     return f"{stem}_rev{revision}.docx", f"{stem}_compilation.docx"
 
 
+@wire.returns(CheckResult)
 def check_job(
     base_name: str,
     base_data: bytes,
@@ -76,9 +229,10 @@ def check_job(
         report = check_proposal(base, base_name, data, file_name, delegation, limits)
     except DocumentRefused as refused:
         return CheckResult(None, refused.reason, refused.code.value)
-    return CheckResult(report)
+    return CheckResult(CheckedProposal.of(report))
 
 
+@wire.returns(CompileResult)
 def compile_job(
     base_name: str,
     base_data: bytes,

