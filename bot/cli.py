@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -152,6 +153,13 @@ def check_paths(settings: Settings) -> None:
         raise ConfigError(f"data_dir {settings.data_dir} is not writable: {exc.strerror}") from None
 
 
+def forget_secret_environment() -> None:
+    """Once the settings hold them, the platform's secrets leave the environment, so that no
+    process started later (the documents engine's workers) inherits them."""
+    for name in [n for n in os.environ if n.startswith("PLENARIA_")]:
+        del os.environ[name]
+
+
 async def serve(settings: Settings) -> None:
     from bot.app import build_app
 
@@ -194,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.verb == "run":
             settings = load_settings(args.config)
+            forget_secret_environment()
             check_paths(settings)
             log.info("configuration: %s", settings.redacted())
             asyncio.run(serve(settings))

@@ -33,7 +33,14 @@ from commands.documents_deps import CompileOutcome, ProposalInfo, PublishedInfo
 from commands.reply import Reply
 from commands.table import Attachment, Invocation, Refusal
 from documents.errors import DocumentRefused
-from documents.jobs import CheckResult, CompileResult, check_job, compile_job, output_names
+from documents.jobs import (
+    CheckResult,
+    CompileResult,
+    check_job,
+    compile_job,
+    gate_job,
+    output_names,
+)
 from documents.proposals import delegation_of
 from documents.safety import Limits, parse_with_limits
 from room_policies.roles import DelegationCode, FolderKey, Role, RoomKind, UserId
@@ -306,6 +313,7 @@ class DocumentsService:
         if not invocation.delegation:
             raise Refusal("only a delegation's focal point suggests reference documents.")
         data = await self._download(attachment)
+        await self._gate(PurePath(attachment.file_name).name or "document", data)
         digest = self.files.put(data)
         suggestion = await self.registry.suggest(
             delegation=invocation.delegation,
@@ -550,6 +558,18 @@ class DocumentsService:
         names = ", ".join(d.file_name for d in with_proposals)
         raise Refusal(f"say which document to compile: {names}.")
 
+    async def _gate(self, file_name: str, data: bytes) -> None:
+        """Every Office package the platform re-posts to the delegations passes the same gate as a
+        proposal (links, fields, macros, embedded packages…), checked in a worker."""
+        if not data.startswith(b"PK\x03\x04"):
+            return  # not an Office Open XML package (a PDF, say): nothing of it is parsed
+        try:
+            reason = await self._run(gate_job, data)
+        except DocumentRefused as refused:
+            reason = refused.reason
+        if reason:
+            raise Refusal(_named(file_name, reason))
+
     async def _run(self, job: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
         """An engine job in a worker process with limits, off the event loop."""
         call = functools.partial(parse_with_limits, job, *args, limits=_ENGINE_LIMITS, **kwargs)
@@ -608,8 +628,9 @@ class DocumentsService:
         language: str | None,
         repost: bool = True,
     ) -> Published:
-        digest = self.files.put(data)
         file_name = PurePath(attachment.file_name).name or "document"
+        await self._gate(file_name, data)
+        digest = self.files.put(data)
         published = await self.registry.publish(
             folder=folder,
             title=title or PurePath(file_name).stem,

@@ -27,7 +27,7 @@ from documents.compile import (
 from documents.errors import DocumentRefused, RefusalCode
 from documents.matrix import Status, compilation_matrix
 from documents.proposals import ProposalReport, check_proposal, read_base
-from documents.safety import Limits
+from documents.safety import DEFAULT_LIMITS, Limits, check_package
 from documents.wire import Json
 
 __all__ = [
@@ -230,6 +230,16 @@ def check_job(
     except DocumentRefused as refused:
         return CheckResult(None, refused.reason, refused.code.value)
     return CheckResult(CheckedProposal.of(report))
+
+
+def gate_job(data: bytes, limits: Limits | None = None) -> str | None:
+    """The safety gate alone, for a file the platform re-posts to every delegation (a published
+    document, a suggested reference): None if it passes, else the reason, in one sentence."""
+    try:
+        check_package(data, limits or DEFAULT_LIMITS)
+    except DocumentRefused as refused:
+        return refused.reason
+    return None
 
 
 @wire.returns(CompileResult)

@@ -15,7 +15,7 @@ from room_policies.rooms import RoomRef
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import WorkingGroup
 from tests.unit.docx_builder import build, dele, ins, p, r
-from tests.unit.hostile_docx import billion_laughs
+from tests.unit.hostile_docx import billion_laughs, linked, with_chart, workbook_with_macros
 
 MODERATION = RoomRef(RoomKind.MODERATION)
 PLENARY = RoomRef(RoomKind.PLENARY)
@@ -230,6 +230,30 @@ async def test_reference_suggestions(group: WorkingGroup) -> None:
         lambda rid, ev: rid == desk and "not within the mandate" in getattr(ev, "body", ""),
         timeout=60,
     )
+
+
+async def test_a_document_with_a_dangerous_link_or_workbook_is_neither_published_nor_suggested(
+    group: WorkingGroup,
+) -> None:
+    """Documents the platform re-posts to every delegation pass the proposals' gate (issue #9)."""
+    chair, ag = user(group, "chair"), user(group, "ag.fp")
+    moderation = group.room_id(MODERATION)
+    registry = group.bot.app.router.deps.documents.registry  # type: ignore[union-attr]
+    before = len(await registry.current(None))
+    unc = linked("\\\\attacker.example\\share\\x.docx")
+    answer = await reply_to(
+        chair, await chair.send_file(moderation, unc, "Note.docx", "!publish reference")
+    )
+    assert answer.startswith("Refused: Note.docx"), answer
+    assert "attacker" not in answer
+    macro_book = with_chart(workbook_with_macros())
+    suggested = await reply_to(
+        ag, await ag.send_file(group.room_id(PLENARY), macro_book, "Chart.docx", "!suggest")
+    )
+    assert suggested.startswith("Refused: Chart.docx"), suggested
+    assert len(await registry.current(None)) == before
+    listing = await reply_to(chair, await chair.send_text(moderation, "!references"))
+    assert "Chart.docx" not in listing
 
 
 async def test_the_homeserver_holds_no_plaintext_of_files_or_messages(group: WorkingGroup) -> None:

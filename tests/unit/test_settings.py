@@ -338,3 +338,18 @@ def test_default_data_dir_is_beside_the_config_file(
     del config["data_dir"]
     settings = load_settings(_write(folder, config))
     assert settings.data_dir == folder / "data"
+
+
+def test_plenaria_run_forgets_the_secrets_in_its_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Once loaded, PLENARIA_* secrets leave the environment: the document engine's workers,
+    started later, inherit none of them (issue #9)."""
+    from bot.cli import forget_secret_environment
+
+    monkeypatch.setenv("PLENARIA_BOT__PASSWORD", "env-secret-value")
+    monkeypatch.setenv("PLENARIA_WARDEN__PASSWORD", "another")
+    monkeypatch.setenv("UNRELATED_SETTING", "kept")
+    forget_secret_environment()
+    assert not [n for n in os.environ if n.startswith("PLENARIA_")]
+    assert os.environ["UNRELATED_SETTING"] == "kept"
