@@ -60,7 +60,18 @@ const {
     KnownMembership,
     createClient,
 } = sdk;
-const { OnlySignedDevicesIsolationMode } = cryptoApi;
+const { AllDevicesIsolationMode, OnlySignedDevicesIsolationMode } = cryptoApi;
+
+// Whom the client encrypts to: "exclude_insecure" (the tests' default: Element's "exclude
+// insecure devices", devices cross-signed by their owner only) or "all_devices" (the SDK's
+// default, Element's with that setting off: every device of every member, unless blacklisted).
+function isolationMode(name) {
+    if (name === undefined || name === null || name === "exclude_insecure") {
+        return new OnlySignedDevicesIsolationMode();
+    }
+    if (name === "all_devices") return new AllDevicesIsolationMode(false);
+    throw new BridgeError(`unknown isolation mode ${name}`);
+}
 
 const state = {
     homeserver: null,
@@ -98,6 +109,8 @@ function errorOf(err) {
     if (err?.httpStatus) out.status = err.httpStatus;
     if (err?.status) out.status = err.status;
     if (err?.code && typeof err.code === "string") out.code = err.code;
+    // A Matrix error's whole body (e.g. a module's reason and rule beside errcode and error).
+    if (err?.data && typeof err.data === "object" && !Array.isArray(err.data)) out.data = err.data;
     return out;
 }
 
@@ -217,8 +230,9 @@ function findSeen(matches) {
 // ---- operations ------------------------------------------------------------------------------
 
 const OPS = {
-    async login({ homeserver, user, password, device_name }) {
+    async login({ homeserver, user, password, device_name, isolation = null }) {
         if (state.client) throw new BridgeError("already logged in");
+        const mode = isolationMode(isolation);
         const anonymous = createClient({ baseUrl: homeserver, fetchFn: recordingFetch });
         const response = await anonymous.loginRequest({
             type: "m.login.password",
@@ -228,13 +242,14 @@ const OPS = {
         });
         anonymous.stopClient();
         state.password = password;
-        return await startSession(homeserver, response);
+        return await startSession(homeserver, response, mode);
     },
 
     // A session from an access token someone else obtained (e.g. the admin login API); the
     // crypto needs the token to belong to a device.
-    async use_token({ homeserver, access_token }) {
+    async use_token({ homeserver, access_token, isolation = null }) {
         if (state.client) throw new BridgeError("already logged in");
+        const mode = isolationMode(isolation);
         const anonymous = createClient({
             baseUrl: homeserver,
             accessToken: access_token,
@@ -245,7 +260,7 @@ const OPS = {
         if (!who.device_id) {
             throw new BridgeError("the token belongs to no device", { code: "no_device" });
         }
-        return await startSession(homeserver, { ...who, access_token });
+        return await startSession(homeserver, { ...who, access_token }, mode);
     },
 
     async bootstrap_cross_signing({ password = null }) {
@@ -483,7 +498,7 @@ const OPS = {
     },
 };
 
-async function startSession(homeserver, { user_id, device_id, access_token }) {
+async function startSession(homeserver, { user_id, device_id, access_token }, mode) {
     state.homeserver = homeserver;
     state.userId = user_id;
     state.deviceId = device_id;
@@ -495,7 +510,7 @@ async function startSession(homeserver, { user_id, device_id, access_token }) {
         fetchFn: recordingFetch,
     });
     await c.initRustCrypto({ useIndexedDB: false });
-    c.getCrypto().setDeviceIsolationMode(new OnlySignedDevicesIsolationMode());
+    c.getCrypto().setDeviceIsolationMode(mode);
     c.on(ClientEvent.Event, consider);
     c.on(MatrixEventEvent.Decrypted, consider);
     c.on(RoomMemberEvent.Membership, (_event, member) => {

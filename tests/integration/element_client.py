@@ -4,7 +4,9 @@
 one answer a line on stdout, the bridge's logs in a file. The client behaves as Element does in
 its "exclude insecure devices" mode (`OnlySignedDevicesIsolationMode`): it shares room keys only
 with devices cross-signed by their owner, and shows no message sent from any other device (it
-reports a decryption failure, e.g. `UNSIGNED_SENDER_DEVICE`, instead).
+reports a decryption failure, e.g. `UNSIGNED_SENDER_DEVICE`, instead). `isolation=ALL_DEVICES`
+gives matrix-js-sdk's default instead, Element's when "exclude insecure devices" is off: every
+device of every member gets the room keys.
 
     element = await ElementClient.open(homeserver, user_id, password, log_path)
     await element.login()                    # ElementError(errcode, status) when refused
@@ -37,6 +39,10 @@ UNSIGNED_SENDER_DEVICE = "UNSIGNED_SENDER_DEVICE"
 UNKNOWN_SENDER_DEVICE = "UNKNOWN_SENDER_DEVICE"
 UNKNOWN_SESSION = "MEGOLM_UNKNOWN_INBOUND_SESSION_ID"
 
+# Whom the client encrypts to (matrix-js-sdk's device isolation modes, as Element names them).
+EXCLUDE_INSECURE = "exclude_insecure"  # "exclude insecure devices": owner-signed devices only
+ALL_DEVICES = "all_devices"  # the SDK's default (the setting off): every device of every member
+
 
 class ElementError(Exception):
     """An operation the bridge refused or that failed (a Matrix error keeps errcode and status)."""
@@ -49,6 +55,7 @@ class ElementError(Exception):
         self.status: int | None = error.get("status")
         self.code: str | None = error.get("code")  # "timeout" for waits that ran out
         self.name: str | None = error.get("name")  # the JavaScript error's class, if not Error
+        self.data: dict[str, Any] = dict(error.get("data") or {})  # a Matrix error's whole body
 
     def __str__(self) -> str:
         what = " ".join(str(x) for x in (self.errcode, self.status, self.code, self.name) if x)
@@ -153,8 +160,10 @@ class ElementClient:
         user_id: str,
         password: str,
         log_path: Path,
+        isolation: str = EXCLUDE_INSECURE,
     ) -> None:
         self.process = process
+        self.isolation = isolation
         self.homeserver = homeserver
         self.user_id = user_id
         self.password = password
@@ -168,9 +177,18 @@ class ElementClient:
 
     @classmethod
     async def open(
-        cls, homeserver: str, user_id: str, password: str, log_path: Path, timeout: float = 60.0
+        cls,
+        homeserver: str,
+        user_id: str,
+        password: str,
+        log_path: Path,
+        timeout: float = 60.0,
+        *,
+        isolation: str = EXCLUDE_INSECURE,
     ) -> ElementClient:
-        """Start the bridge (node_modules must be installed: `make element`)."""
+        """Start the bridge (node_modules must be installed: `make element`). `isolation` is
+        whom the session will encrypt to: EXCLUDE_INSECURE (the tests' default) or ALL_DEVICES
+        (matrix-js-sdk's default, Element's with "exclude insecure devices" off)."""
         node = shutil.which("node")
         if node is None:
             raise RuntimeError("Node.js is needed for the Element client (see `make element`)")
@@ -187,7 +205,7 @@ class ElementClient:
                 cwd=ELEMENT_DIR,
                 limit=16 * 1024 * 1024,
             )
-        client = cls(process, homeserver, user_id, password, log_path)
+        client = cls(process, homeserver, user_id, password, log_path, isolation)
         client._reader = asyncio.create_task(client._read())
         try:
             ready = await asyncio.wait_for(asyncio.shield(client._ready), timeout)
@@ -248,6 +266,7 @@ class ElementClient:
             user=self.user_id,
             password=self.password,
             device_name=device_name,
+            isolation=self.isolation,
         )
         self.device_id = str(result["device_id"])
         return self.device_id
@@ -255,7 +274,10 @@ class ElementClient:
     async def use_token(self, access_token: str) -> str:
         """A session from a token obtained elsewhere (e.g. the admin login API, with a device)."""
         result = await self.request(
-            "use_token", homeserver=self.homeserver, access_token=access_token
+            "use_token",
+            homeserver=self.homeserver,
+            access_token=access_token,
+            isolation=self.isolation,
         )
         self.device_id = str(result["device_id"])
         return self.device_id
@@ -441,9 +463,10 @@ async def open_element(
     cross_sign: bool = True,
     accept_invites: bool = True,
     device_name: str = "Element (tests)",
+    isolation: str = EXCLUDE_INSECURE,
 ) -> ElementClient:
     """A logged-in, syncing Element client; its device cross-signed by its owner unless asked."""
-    element = await ElementClient.open(homeserver, user_id, password, log_path)
+    element = await ElementClient.open(homeserver, user_id, password, log_path, isolation=isolation)
     try:
         await element.login(device_name)
         # Syncing first, as Element does, lets the crypto's own key queries finish (bootstrapping
