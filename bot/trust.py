@@ -180,18 +180,22 @@ class TrustService:
         """Check these people's identities now (their devices changed, or the bot starts):
         pin at first sight, report a change at once."""
         roster = await self.roster()
-        for user_id in user_ids:
-            if roster is not None and role_in(roster, self.platform, UserId(user_id)) in (
-                Role.OUTSIDER,
-                Role.BOT,
-                Role.WARDEN,
-            ):
-                continue
+        if roster is None:
+            return
+        people = [
+            u
+            for u in dict.fromkeys(user_ids)
+            if role_in(roster, self.platform, UserId(u))
+            not in (Role.OUTSIDER, Role.BOT, Role.WARDEN)
+        ]
+        self.devices_changed(people)
+        published: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(people), 100):  # one /keys/query per hundred people
             try:
-                keys = await self.keys(user_id, fresh=True)
+                published.update(await self.keys_of_many(people[start : start + 100]))
             except Exception as exc:  # best effort: the next change or command asks again
-                log.warning("could not check the identity of %s: %s", user_id, exc)
-                continue
+                log.warning("could not check %d people's identities: %s", len(people), exc)
+        for user_id, keys in published.items():
             current = identity_of(user_id, keys)
             record = await self.identities.get(user_id)
             if record is None:
