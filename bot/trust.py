@@ -230,7 +230,7 @@ class TrustService:
 
     async def _pin(self, user_id: str, identity: Identity) -> None:
         await self.identities.pin(user_id, identity, FIRST_SIGHT)
-        await self._audit(user_id, "identity", user_id, "pinned", "T4", "first sight")
+        await self._audit(self.gateway.user_id, "identity", user_id, "pinned", "T4", "first sight")
         log.info("pinned the identity of %s at first sight", user_id)
 
     async def _changed(self, user_id: str, current: Identity | None) -> None:
@@ -240,7 +240,12 @@ class TrustService:
         if self.metrics is not None:
             self.metrics.identity_changes.inc()
         await self._audit(
-            user_id, "identity", user_id, "changed", "T5", "identity changed; awaiting re-trust"
+            self.gateway.user_id,
+            "identity",
+            user_id,
+            "changed",
+            "T5",
+            "identity changed; awaiting re-trust",
         )
         moderation = RoomRef(RoomKind.MODERATION)
         await self._safe_report(moderation, trust_words.identity_changed_chair(user_id, current))

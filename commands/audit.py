@@ -49,5 +49,6 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
         when = e.at.strftime("%Y-%m-%d %H:%M UTC") if e.at else "?"
         target = f" {e.target}" if e.target else ""
         rule = f" [{e.rule}]" if e.rule else ""
-        lines.append(f"{when} {e.actor}: {e.action}{target} in {e.room} → {e.decision}{rule}")
+        where = f" in {e.room}" if e.room else ""
+        lines.append(f"{when} {e.actor}: {e.action}{target}{where} → {e.decision}{rule}")
     return Reply.titled(f"The latest {len(entries)} audit entries, newest first:", lines)
