@@ -72,6 +72,7 @@ class TrustService:
         self.metrics = metrics
         self._keys: dict[str, tuple[float, dict[str, Any]]] = {}
         self._allowed: dict[str, tuple[float, Identity | None, set[str]]] = {}
+        self._pinned: dict[str, PinnedRecord | None] = {}
 
     # -- what the bot's crypto knows of a message -------------------------------------------
 
@@ -150,7 +151,7 @@ class TrustService:
 
     async def _allowed_devices(self, user_id: str, keys: dict[str, Any]) -> set[str]:
         stamp = self._keys.get(user_id, (0.0, {}))[0]
-        record = await self.identities.get(user_id)
+        record = await self._record(user_id)
         identity = record.pinned if record is not None else identity_of(user_id, keys)
         cached = self._allowed.get(user_id)
         if cached is not None and cached[0] == stamp and cached[1] == identity:
@@ -164,7 +165,7 @@ class TrustService:
     async def judge(self, sender: str, proof: SenderProof) -> TrustVerdict:
         """May the platform act on what `sender` sent with `proof`? Pins at first sight and
         records (and reports) an identity change."""
-        record = await self.identities.get(sender)
+        record = await self._record(sender)
         pinned = record.pinned if record is not None else None
         verdict = judge_sender(sender, proof, await self.keys(sender), pinned)
         if verdict.trust in (Trust.UNKNOWN_DEVICE, Trust.UNSIGNED_DEVICE, Trust.IDENTITY_CHANGED):
@@ -197,7 +198,7 @@ class TrustService:
                 log.warning("could not check %d people's identities: %s", len(people), exc)
         for user_id, keys in published.items():
             current = identity_of(user_id, keys)
-            record = await self.identities.get(user_id)
+            record = await self._record(user_id)
             if record is None:
                 if current is not None:
                     await self._pin(user_id, current)
@@ -210,7 +211,7 @@ class TrustService:
     async def retrust(self, chair: str, user_id: str, fingerprint_given: str) -> Retrusted:
         """A Chair re-trusts the changed identity of `user_id` whose fingerprint they confirmed
         with the person (raises `trust_words.RetrustRefused` with the reason otherwise)."""
-        record = await self.identities.get(user_id)
+        record = await self._record(user_id)
         if record is None or record.changed is None:
             raise trust_words.RetrustRefused(trust_words.nothing_to_retrust(user_id))
         if user_id == chair:
@@ -222,19 +223,30 @@ class TrustService:
         if not trust_words.fingerprint_matches(current.master, fingerprint_given):
             raise trust_words.RetrustRefused(trust_words.fingerprint_mismatch(user_id))
         await self.identities.pin(user_id, current, chair)
+        self._pinned.pop(user_id, None)
         await self._audit(chair, "!trust", user_id, "retrusted", "T5", "")
         await self._tell_person(user_id, trust_words.retrusted_person(chair))
         return Retrusted(user_id, current)
 
     # -- effects -----------------------------------------------------------------------------
 
+    async def _record(self, user_id: str) -> PinnedRecord | None:
+        """The pinned identity, from memory after the first read (this service alone writes
+        them, and forgets its copy whenever it does)."""
+        if user_id not in self._pinned:
+            self._pinned[user_id] = await self.identities.get(user_id)
+        return self._pinned[user_id]
+
     async def _pin(self, user_id: str, identity: Identity) -> None:
         await self.identities.pin(user_id, identity, FIRST_SIGHT)
+        self._pinned.pop(user_id, None)
         await self._audit(self.gateway.user_id, "identity", user_id, "pinned", "T4", "first sight")
         log.info("pinned the identity of %s at first sight", user_id)
 
     async def _changed(self, user_id: str, current: Identity | None) -> None:
-        if not await self.identities.record_change(user_id, current):
+        recorded = await self.identities.record_change(user_id, current)
+        self._pinned.pop(user_id, None)
+        if not recorded:
             return
         log.warning("the cross-signing identity of %s changed", user_id)
         if self.metrics is not None:
