@@ -52,6 +52,7 @@ class CommandDeps:
     governance: Governance
     documents: DocumentsService
     trust: TrustService
+    metrics: Metrics
 
     async def current_roster(self) -> Roster:
         return await self.governance.current_roster()
@@ -60,7 +61,10 @@ class CommandDeps:
         return await self.governance.change_roster(roster, actor, action)
 
     async def reconcile(self, dry_run: bool) -> list[str]:
-        return await self.governance.reconcile(dry_run)
+        changes = await self.governance.reconcile(dry_run)
+        if not dry_run:
+            self.metrics.provisioning_failed = False  # the rooms are as the roster wants
+        return changes
 
     async def audit_latest(self, count: int) -> list[AuditRecord]:
         return await self.governance.audit_latest(count)
@@ -232,6 +236,7 @@ class App:
                 await self.governance.reconcile_all()
                 self.metrics.governed_rooms.set(len(self.governance.reconciler.known()))
                 self.metrics.provisioned.set(1)
+                self.metrics.provisioning_failed = False
                 self.provisioned.set()
                 # First sight of everyone on the roster: pin their identities now rather than
                 # at their first command (room_policies.trust T4).
@@ -245,6 +250,7 @@ class App:
                 delay = min(delay * 2, self.settings.sync.max_backoff_s)
             except Exception:
                 log.exception("provisioning failed; run !reconcile once the cause is fixed")
+                self.metrics.provisioning_failed = True
                 return
 
 
@@ -328,7 +334,9 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         gateway=gateway,
         db=db,
         table=table,
-        deps=CommandDeps(commands=table, governance=governance, documents=documents, trust=trust),
+        deps=CommandDeps(
+            commands=table, governance=governance, documents=documents, trust=trust, metrics=metrics
+        ),
         trust=trust,
         uploads=documents.upload,
         joined=documents.member_joined,

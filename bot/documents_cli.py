@@ -75,10 +75,14 @@ def compile_files(
         return EXIT_REFUSED
     except EngineFault as fault:
         return _fault(fault)
-    output.mkdir(parents=True, exist_ok=True)
     revision_name, matrix_name = output_names(base.name, revision)
-    (output / revision_name).write_bytes(result.revision)
-    (output / matrix_name).write_bytes(result.matrix)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        (output / revision_name).write_bytes(result.revision)
+        (output / matrix_name).write_bytes(result.matrix)
+    except OSError as exc:
+        print(f"plenaria: cannot write into {output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_REFUSED
     for line in result.compilation.summary():
         print(line)
     for name, reason in result.refused:

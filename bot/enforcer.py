@@ -119,7 +119,22 @@ class Enforcer:
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        """A repair that failed is logged and counted, never lost with its task."""
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            log.error(
+                "an enforcement task failed (%s)",
+                type(error).__name__,
+                exc_info=(type(error), error, error.__traceback__),
+            )
+            if self.metrics is not None:
+                self.metrics.errors.inc()
 
     async def _repair(self, roster: Roster, ref: RoomRef, breaches: list[Breach]) -> None:
         started = time.monotonic()

@@ -39,15 +39,19 @@ class HttpServer:
         sync_ok = self.metrics.sync_alive and self.metrics.seconds_since_sync() < self.stale_after_s
         db_ok = await self.db.ping()
         alarms = self.alarms()
+        provisioning_ok = not self.metrics.provisioning_failed
         body: dict[str, object] = {
             "sync": "ok" if sync_ok else "down",
             "database": "ok" if db_ok else "down",
             "platform_keys": "ok" if not alarms else "alarm",
+            # The start-up reconcile gave up on an unexpected error: see the log, fix the
+            # cause, then !reconcile.
+            "provisioning": "ok" if provisioning_ok else "failed",
         }
         if alarms:
             # The platform's own accounts have a session or key it did not make (platform_watch).
             body["alarms"] = alarms
-        healthy = sync_ok and db_ok and not alarms
+        healthy = sync_ok and db_ok and not alarms and provisioning_ok
         return web.json_response(body, status=200 if healthy else 503)
 
     async def metrics_page(self, request: web.Request) -> web.Response:

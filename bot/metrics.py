@@ -68,6 +68,8 @@ class Metrics:
         self.platform_keys_ok.set(1)
         self.sync_lag.set_function(self.seconds_since_sync)
         self.last_sync_ok: float | None = None
+        # The start-up reconcile gave up on an unexpected error (/healthz says so).
+        self.provisioning_failed = False
         self.sync_alive = False
 
     def sync_succeeded(self) -> None:

@@ -170,6 +170,10 @@ class Router:
             since = sync.next_batch
             try:
                 await self._route(sync, dispatch=replay)
+            except Exception:
+                # A fault in routing one sync is logged and counted; the bot goes on syncing.
+                log.exception("routing a sync failed; the bot goes on")
+                self.metrics.errors.inc()
             finally:
                 self._checkpoint.seal()
             self._gap_floor_ms = int(time.time() * 1000) - 60_000

@@ -241,7 +241,8 @@ class CommandTable:
             refusal = command.refusal(invocation)
             if refusal is not None:
                 raise Refused(
-                    Reply.plain(f"Refused: {refusal} Send !help for what you can do here.")
+                    Reply.plain(f"Refused: {refusal} Send !help for what you can do here."),
+                    command.name,
                 )
         values: dict[str, object] = dict(parsed.options)
         slots = command.args.positional

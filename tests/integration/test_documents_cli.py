@@ -235,3 +235,19 @@ def test_standard_error_holds_only_the_reasons(files: dict[str, Path]) -> None:
     done = plenaria("check-proposal", files["CA_Matriz.docx"], "--base", files["Matriz.docx"])
     assert done.returncode == 1
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_compile_into_a_folder_that_cannot_be_made_says_so_in_one_line(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """No CLI path prints a traceback (issue #10): the output folder lies under a plain file."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = plenaria("compile", files["Matriz.docx"], files["AG_Matriz.docx"], "-o", blocker / "out")
+    assert done.returncode == 1, done.stderr
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"plenaria: cannot write into {blocker / 'out'}:")
+    )
+    assert "Traceback" not in done.stderr

@@ -209,6 +209,7 @@ def test_a_refused_command_says_where_or_who(name: str, role: Role, place: str) 
     with pytest.raises(Refused) as caught:
         TABLE.bind(SAMPLE_BODIES[name], invocation(role, place, SAMPLE_BODIES[name]))
     text = caught.value.reply.text
+    assert caught.value.command == name  # the audit names the refused command
     assert text.startswith("Refused: ")
     assert text.endswith("Send !help for what you can do here.")
     assert f"!{name}" in text
