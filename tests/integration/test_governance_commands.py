@@ -249,16 +249,24 @@ async def test_focal_point_handover_moves_everything_in_one_reconcile(group: Wor
     again = await accounts(group, "create")
     assert again.stdout.startswith("created 0, names updated 0, "), again.stdout
 
+    audit = await ask(chair, group.room_id(MODERATION), "!audit 50")
+    assert "!focal-point" in audit and "focal-point AG" in audit  # the roster change, audited
+
     await group.accept_invites(["ag.fp2"])
     assert RoomRef(RoomKind.PLENARY) in await group.governed_rooms_of("ag.fp2")
     assert await group.governed_rooms_of("ag.fp") == set()
     assert group.guard.attempts == []  # type: ignore[attr-defined]
 
 
-async def test_audit_shows_commands_and_roster_changes(group: WorkingGroup) -> None:
-    body = await ask(group.chair, group.room_id(MODERATION), "!audit 50")  # type: ignore[attr-defined]
-    assert "!focal-point" in body and "focal-point AG" in body
-    assert "→ refused" in body  # the focal point's refused !delegation
+async def test_audit_shows_commands_and_refusals(group: WorkingGroup) -> None:
+    """Self-contained (it makes its own entries): no other test needs to have run before it."""
+    chair: MatrixUser = group.chair  # type: ignore[attr-defined]
+    refused = await ask(chair, group.room_id(PLENARY), "!delegations")
+    assert refused.startswith("Refused: !delegations is used in the moderation room")
+    await ask(chair, group.room_id(MODERATION), "!delegations")
+    body = await ask(chair, group.room_id(MODERATION), "!audit 50")
+    assert f"{group.id('chair')}: !delegations in plenary → refused" in body
+    assert f"{group.id('chair')}: !delegations in moderation → ok" in body
 
 
 async def test_the_running_bot_never_opened_a_secret(group: WorkingGroup) -> None:
