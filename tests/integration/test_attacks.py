@@ -147,11 +147,7 @@ async def test_a_server_admin_acting_as_the_warden_cannot_let_themselves_in(
     experts room at the warden's own level when the module is off.)"""
     sec = group.id("sec")
     admin = await group.as_http("sec")
-    status, data = await admin.call(
-        "POST", f"/_synapse/admin/v1/users/{quote(group.id('warden'))}/login", {}
-    )
-    assert status == 200, data
-    as_warden = Http(group.synapse.url, data["access_token"])
+    as_warden = await group.minted_token("warden", admin="sec")
     room_id = group.room_id(BR_EXPERTS)
     status, data = await as_warden.call(
         "POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/invite", {"user_id": sec}
@@ -240,11 +236,7 @@ async def test_the_bots_account_redacting_a_delegations_plenary_message(
     )
     assert status == 200, data
     event_id = data["event_id"]
-    status, data = await (await group.as_http("sec")).call(
-        "POST", f"/_synapse/admin/v1/users/{quote(group.id('bot'))}/login", {}
-    )
-    assert status == 200, data
-    as_bot = Http(group.synapse.url, data["access_token"])
+    as_bot = await group.minted_token("bot", admin="sec")
     status, data = await as_bot.call(
         "PUT",
         f"/_matrix/client/v3/rooms/{quote(room_id)}/redact/{quote(event_id)}/r-bot",
@@ -267,11 +259,7 @@ async def test_the_wardens_account_redacting_the_encryption_of_an_experts_room(
     fp = await group.as_http("ag.fp")
     before = {(e["type"], e["state_key"]): e for e in await fp.state(room_id)}
     encryption = before[("m.room.encryption", "")]
-    status, data = await (await group.as_http("sec")).call(
-        "POST", f"/_synapse/admin/v1/users/{quote(group.id('warden'))}/login", {}
-    )
-    assert status == 200, data
-    as_warden = Http(group.synapse.url, data["access_token"])
+    as_warden = await group.minted_token("warden", admin="sec")
     status, data = await as_warden.call(
         "PUT",
         f"/_matrix/client/v3/rooms/{quote(room_id)}/redact/{quote(encryption['event_id'])}/r-enc",

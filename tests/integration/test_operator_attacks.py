@@ -63,11 +63,7 @@ async def group(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Worki
 
 async def minted(group: WorkingGroup, seat: str) -> Http:
     """A token for `seat` minted by the operator through the admin API: it has no device."""
-    status, data = await (await group.as_http("sec")).call(
-        "POST", f"/_synapse/admin/v1/users/{quote(group.id(seat))}/login", {}
-    )
-    assert status == 200, data
-    return Http(group.synapse.url, data["access_token"])
+    return await group.minted_token(seat, admin="sec")
 
 
 async def sign_in(group: WorkingGroup, seat: str, device_id: str | None = None) -> tuple[int, Any]:

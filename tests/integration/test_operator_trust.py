@@ -67,12 +67,7 @@ async def operator(group: WorkingGroup) -> Http:
 
 async def minted_token(group: WorkingGroup, seat: str) -> Http:
     """What the admin login API gives the operator: a token for `seat`, with no device."""
-    admin = await operator(group)
-    status, data = await admin.call(
-        "POST", f"/_synapse/admin/v1/users/{quote(group.id(seat))}/login", {}
-    )
-    assert status == 200, data
-    return Http(group.synapse.url, data["access_token"])
+    return await group.minted_token(seat, admin="operator")
 
 
 async def experts_room_members(group: WorkingGroup) -> set[str]:

@@ -210,6 +210,15 @@ class WorkingGroup:
             self.http[seat] = await login(self.synapse.url, *self.accounts[seat])
         return self.http[seat]
 
+    async def minted_token(self, seat: str, *, admin: str) -> Http:
+        """What Synapse's admin login API gives the server's administrator (the account at seat
+        `admin`): a token for `seat`, with no device."""
+        status, data = await (await self.as_http(admin)).call(
+            "POST", f"/_synapse/admin/v1/users/{quote(self.id(seat))}/login", {}
+        )
+        assert status == 200, data
+        return Http(self.synapse.url, data["access_token"])
+
     async def matrix_user(self, seat: str) -> MatrixUser:
         user_id, password = self.accounts[seat]
         user = MatrixUser(self.synapse.url, user_id, password, self.directory / "users" / seat)
