@@ -1505,7 +1505,8 @@ def _message_for_exit(exitcode: int | None) -> dict[str, Any]:
 
 # A worker re-runs the parent's main module as `__mp_main__` to unpickle its job; when that
 # module was preloaded in the fork server (see `_context`), runpy warns that it is already
-# imported. Harmless, and said on standard error of every `python -m bot.cli` command: quiet it.
+# imported. Harmless, and said on standard error of every `python -m bot.cli.main` command:
+# quiet it.
 # This module is the fork server's first preload (through `documents.preload`), so its workers
 # inherit the filter.
 warnings.filterwarnings(
@@ -1525,7 +1526,7 @@ def _context() -> ForkServerContext | SpawnContext:
         context = multiprocessing.get_context("forkserver")
         preload = ["documents.preload"]
         # A child unpickles its job by first importing the parent's main module: when that is
-        # a module run with -m (`python -m bot.cli`), preloading it by name saves every child
+        # a module run with -m (`python -m bot.cli.main`), preloading it by name saves every child
         # re-importing the whole program (measured: 370 ms → 5 ms a child).
         main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
         if main_spec is not None and main_spec.name:

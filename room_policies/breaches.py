@@ -1,8 +1,8 @@
 """Breaches: whether an event already in a governed room broke a rule, judged by the roster.
 
-The enforcer (bot/enforcer.py) asks `judge_event` about every state, membership and redaction
-event its syncs bring; the Synapse module asks `event_rules.judge` before an event exists, from
-the room's own state. Both answer with the `may_*` decisions of `membership`.
+The enforcer (bot/governance/enforcer.py) asks `judge_event` about every state, membership and
+redaction event its syncs bring; the Synapse module asks `event_rules.judge` before an event
+exists, from the room's own state. Both answer with the `may_*` decisions of `membership`.
 
 R32  An event already in a room is a breach when its sender had no right to it (R9–R21), and
      also when the platform's own account was made to write what the rules do not give (a

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 
-from bot.synapse_server import LocalSynapse, free_port
+from bot.demo.synapse_server import LocalSynapse, free_port
 from tests.integration.conftest import SERVER_NAME, BotProcess
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import OAS, WorkingGroup, wait_for

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pycountry
 
-from bot.accounts import register
-from bot.matrix_gateway import Gateway
-from bot.reconciler import Reconciler
+from bot.accounts.service import register
+from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.governance.reconciler import Reconciler
+from bot.matrix.gateway import Gateway
 from bot.storage.database import Database, RoomRepository
-from bot.synapse_server import LocalSynapse, free_port
 from room_policies.roles import Platform, RoomKind, UserId
 from room_policies.room_state import space_children
 from room_policies.rooms import RoomRef, desired_rooms

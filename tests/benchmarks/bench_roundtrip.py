@@ -31,8 +31,8 @@ from nio import (
     SyncResponse,
 )
 
-from bot.accounts import register
-from bot.synapse_server import LocalSynapse, free_port
+from bot.accounts.service import register
+from bot.demo.synapse_server import LocalSynapse, free_port
 from tests.integration.conftest import SERVER_NAME, BotProcess, write_bot_config
 from tests.integration.matrix_user import MatrixUser
 

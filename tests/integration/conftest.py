@@ -17,10 +17,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.accounts import register
-from bot.app import App, build_app
-from bot.settings import Settings, load_settings
-from bot.synapse_server import LocalSynapse, free_port
+from bot.accounts.service import register
+from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.runtime.app import App, build_app
+from bot.runtime.settings import Settings, load_settings
 from commands.table import CommandTable
 from tests.integration.element_client import ElementClient, open_element
 from tests.integration.matrix_user import MatrixUser
@@ -192,7 +192,7 @@ class BotProcess:
     def start(self) -> None:
         out = open(self.log, "ab")  # noqa: SIM115 (handed to the process)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--config", str(self.config)],
+            [sys.executable, "-m", "bot.cli.main", "run", "--config", str(self.config)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )

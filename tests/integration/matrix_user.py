@@ -26,7 +26,7 @@ from nio import (
 )
 from nio.crypto.attachments import decrypt_attachment
 
-from bot.e2ee import (
+from bot.matrix.e2ee import (
     CrossSigningKeys,
     cross_sign_device,
     http_requester,

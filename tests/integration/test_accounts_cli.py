@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.accounts import admin_password
-from bot.synapse_server import LocalSynapse
+from bot.accounts.service import admin_password
+from bot.demo.synapse_server import LocalSynapse
 from room_policies.roster import Roster, load_roster
 from tests.integration.conftest import SERVER_NAME, MakeAccount, unique
 
@@ -100,7 +100,7 @@ names:
 async def plenaria(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=120,

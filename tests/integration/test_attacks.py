@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.synapse_server import LocalSynapse, free_port
+from bot.demo.synapse_server import LocalSynapse, free_port
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef
 from tests.integration.conftest import SERVER_NAME

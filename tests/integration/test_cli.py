@@ -19,7 +19,7 @@ bot:
 
 def _run(config: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "bot.cli.main", "run", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -80,7 +80,7 @@ def test_missing_configuration_file(tmp_path: Path) -> None:
 
 def test_usage_error_is_exit_2() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "frobnicate"], capture_output=True, text=True
+        [sys.executable, "-m", "bot.cli.main", "frobnicate"], capture_output=True, text=True
     )
     assert result.returncode == 2
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.synapse_server import free_port
+from bot.demo.synapse_server import free_port
 from documents.tracked_changes import read_document
 
 
@@ -19,7 +19,7 @@ def test_the_demo_plays_a_round_and_stops_cleanly(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.cli.main",
             "demo",
             "--dir",
             str(directory),

@@ -38,7 +38,7 @@ delegations:
 
 def plenaria(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *map(str, args)],
+        [sys.executable, "-m", "bot.cli.main", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -46,10 +46,12 @@ def plenaria(*args: str | Path, timeout: float = 120) -> subprocess.CompletedPro
     )
 
 
-# Should the workers of `python -m bot.cli` warn again that the preloaded main module was
+# Should the workers of `python -m bot.cli.main` warn again that the preloaded main module was
 # imported (`safety` quiets it), `test_standard_error_holds_only_the_reasons` says so; the other
 # tests read the reasons around it.
-RUNPY_WARNING = "RuntimeWarning: 'bot.cli' found in sys.modules after import of package 'bot'"
+RUNPY_WARNING = (
+    "RuntimeWarning: 'bot.cli.main' found in sys.modules after import of package 'bot.cli'"
+)
 
 
 def reasons(stderr: str) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from nio import Event, RoomEncryptedFile
 
-from bot.synapse_server import LocalSynapse
+from bot.demo.synapse_server import LocalSynapse
 from documents.tracked_changes import read_document
 from room_policies.roles import FolderKey, RoomKind
 from room_policies.rooms import RoomRef

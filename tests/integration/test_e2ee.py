@@ -40,7 +40,7 @@ async def test_keys_query_shows_the_bot_device_signed_by_its_self_signing_key(
 
 
 async def test_cross_signing_is_idempotent_across_restarts(start_bot) -> None:
-    from bot.e2ee import ensure_cross_signed
+    from bot.matrix.e2ee import ensure_cross_signed
 
     bot = await start_bot()
     first = await ensure_cross_signed(bot.app.gateway)
@@ -100,8 +100,8 @@ async def test_a_command_whose_room_key_arrives_late_is_answered_once(make_user,
 async def test_the_warden_has_no_device_keys_and_keeps_its_device(
     synapse, make_account, make_user, tmp_path
 ) -> None:
-    from bot.app import build_app
-    from bot.settings import load_settings
+    from bot.runtime.app import build_app
+    from bot.runtime.settings import load_settings
     from tests.integration.conftest import RunningBot, write_bot_config
 
     bot_id, bot_password = await make_account("bot")

@@ -38,8 +38,8 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from bot.accounts import register
-from bot.synapse_server import LocalSynapse, free_port
+from bot.accounts.service import register
+from bot.demo.synapse_server import LocalSynapse, free_port
 from room_policies.roles import DelegationCode, Platform, RoomKind, UserId
 from room_policies.rooms import RoomRef
 from tests.integration.conftest import SERVER_NAME, RunningBot, unique

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from nio import LoginResponse, MegolmEvent
 
-from bot.synapse_server import LocalSynapse
+from bot.demo.synapse_server import LocalSynapse
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef
 from tests.integration.conftest import MakeAccount, MakeElement

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.synapse_server import LocalSynapse
+from bot.demo.synapse_server import LocalSynapse
 from room_policies.membership import ACCESS
 from room_policies.roles import Role, RoomKind
 from room_policies.room_state import ENCRYPTION_ALGORITHM, ROOM_VERSION

@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.accounts import LEGACY_ADMIN_PASSWORD_FILE
-from bot.synapse_server import LocalSynapse
+from bot.accounts.service import LEGACY_ADMIN_PASSWORD_FILE
+from bot.demo.synapse_server import LocalSynapse
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef
 from tests.integration.conftest import SERVER_NAME, unique
@@ -72,7 +72,7 @@ async def accounts(group: WorkingGroup, *args: str) -> subprocess.CompletedProce
     config = str(group.directory / "config.yaml")
     return await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "bot.cli", "accounts", *args, "--config", config],
+        [sys.executable, "-m", "bot.cli.main", "accounts", *args, "--config", config],
         capture_output=True,
         text=True,
         timeout=300,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from nio import RoomEncryptedFile
 
-from bot.settings import load_settings
-from bot.synapse_server import LocalSynapse, free_port
+from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.runtime.settings import load_settings
 from tests.integration.conftest import BotProcess
 from tests.integration.test_documents_flow import AG, BASE
 from tests.integration.working_group import WorkingGroup, wait_for

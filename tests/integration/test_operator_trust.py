@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from nio import RoomMessage
 
-from bot.synapse_server import LocalSynapse
+from bot.demo.synapse_server import LocalSynapse
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef
 from room_policies.trust import fingerprint

@@ -4,7 +4,7 @@ Element calls the client API `POST /_matrix/client/v3/account/password`: a first
 without authentication answers 401 with the user-interactive flows and a session, the second
 carries `m.login.password` (the current password) and `logout_devices`. The session's Synapse
 applies the password policy of the deployed homeserver, read from `deploy/homeserver.yaml`
-(bot/synapse_server.py), so what passes here passes in production.
+(bot/demo/synapse_server.py), so what passes here passes in production.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.synapse_server import LocalSynapse, deployed_password_config
+from bot.demo.synapse_server import LocalSynapse, deployed_password_config
 from tests.integration.conftest import MakeAccount
 
 POLICY = deployed_password_config()["policy"]

@@ -1,4 +1,4 @@
-"""The platform's own accounts, watched (bot/platform_watch.py), on a real Synapse.
+"""The platform's own accounts, watched (bot/governance/platform_watch.py), on a real Synapse.
 
 The operator holds the bot's and the warden's passwords and Synapse's admin API. A session, a
 device key or a cross-signing identity of those accounts that the platform did not make is
@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 from nio import RoomMessage
 
-from bot.e2ee import CrossSigningKeys, _upload_cross_signing_keys
-from bot.synapse_server import LocalSynapse
+from bot.demo.synapse_server import LocalSynapse
+from bot.matrix.e2ee import CrossSigningKeys, _upload_cross_signing_keys
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef
 from tests.integration.matrix_user import MatrixUser

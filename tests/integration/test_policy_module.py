@@ -13,7 +13,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from bot.synapse_server import LocalSynapse
+from bot.demo.synapse_server import LocalSynapse
 from room_policies.membership import governing_account, members_of
 from room_policies.power_levels import power_levels_content
 from room_policies.roles import DelegationCode, Platform, RoomKind, UserId

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.matrix_gateway import Gateway
-from bot.reconciler import Reconciler
-from bot.settings import load_settings
+from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.governance.reconciler import Reconciler
+from bot.matrix.gateway import Gateway
+from bot.runtime.settings import load_settings
 from bot.storage.database import Database, RoomRepository
-from bot.synapse_server import LocalSynapse, free_port
 from room_policies.rooms import RoomRef, desired_rooms
 from room_policies.roster import load_roster
 from tests.integration.conftest import BotProcess

@@ -8,10 +8,10 @@ import time
 
 import aiohttp
 
-from bot.accounts import register
-from bot.app import build_app
-from bot.settings import load_settings
-from bot.synapse_server import LocalSynapse, free_port
+from bot.accounts.service import register
+from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.runtime.app import build_app
+from bot.runtime.settings import load_settings
 from tests.integration.conftest import (
     SERVER_NAME,
     BotProcess,

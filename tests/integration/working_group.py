@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.accounts import register
-from bot.app import build_app
-from bot.settings import load_settings
-from bot.synapse_server import LocalSynapse
+from bot.accounts.service import register
+from bot.demo.synapse_server import LocalSynapse
+from bot.runtime.app import build_app
+from bot.runtime.settings import load_settings
 from room_policies.roles import Platform, UserId
 from room_policies.rooms import RoomRef
 from tests.integration.conftest import SERVER_NAME, RunningBot, unique, write_bot_config

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.accounts import (
+from bot.accounts.service import (
     BOT_DISPLAY_NAME,
     WARDEN_DISPLAY_NAME,
     AccountError,
@@ -30,7 +30,7 @@ from bot.accounts import (
     user_id_argument,
     wanted_accounts,
 )
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from room_policies.roles import UserId
 from room_policies.roster import load_roster
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from bot.checkpoint import SyncCheckpoint
+from bot.sync.checkpoint import SyncCheckpoint
 
 
 def test_fresh_checkpoint_returns_its_token() -> None:

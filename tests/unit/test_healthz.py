@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.http_server import HttpServer
-from bot.metrics import Metrics
+from bot.runtime.http_server import HttpServer
+from bot.runtime.metrics import Metrics
 
 
 class _Database:

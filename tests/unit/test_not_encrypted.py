@@ -12,10 +12,10 @@ import pytest
 import yaml
 from nio import MatrixRoom
 
-from bot.governance import Governance
-from bot.matrix_gateway import Gateway, HomeserverUnreachable, NotEncrypted
-from bot.reconciler import Reconciler
-from bot.settings import load_settings
+from bot.governance.reconciler import Reconciler
+from bot.governance.service import Governance
+from bot.matrix.gateway import Gateway, HomeserverUnreachable, NotEncrypted
+from bot.runtime.settings import load_settings
 from bot.storage.database import Database, RoomRepository
 from commands.reply import Reply
 from room_policies.roles import DelegationCode, Platform, RoomKind, UserId

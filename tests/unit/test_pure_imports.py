@@ -70,6 +70,6 @@ def test_commands_walk_reaches_every_module() -> None:
 def test_the_check_would_catch_a_shell_import() -> None:
     # The same machinery, pointed at a shell module that uses them, sees the shell's libraries:
     # the forbidden set is reachable, so the check above can fail.
-    _, modules = _import_in_fresh_interpreter("bot.matrix_gateway")
+    _, modules = _import_in_fresh_interpreter("bot.matrix.gateway")
     top_level = {name.partition(".")[0] for name in modules}
     assert {"nio", "aiohttp"} <= top_level & FORBIDDEN

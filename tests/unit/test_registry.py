@@ -9,8 +9,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot.files import FileStore
 from bot.storage.database import Database
+from bot.storage.files import FileStore
 from bot.storage.models import Base
 from bot.storage.registry import Registry
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from bot.metrics import Metrics
-from bot.router import Router
+from bot.runtime.metrics import Metrics
 from bot.storage.database import SYNC_TOKEN, Database
+from bot.sync.router import Router
 from commands.builtin import default_table
 
 

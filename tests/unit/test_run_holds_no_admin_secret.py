@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.synapse_server import (
+from bot.demo.synapse_server import (
     DEPLOYED_HOMESERVER,
     LocalSynapse,
     SynapseError,
@@ -31,15 +31,15 @@ DEPLOY = ROOT / "deploy"
 
 def test_the_running_bot_does_not_load_the_accounts_code() -> None:
     script = (
-        "import json, sys, bot.cli, bot.app, bot.governance\n"
+        "import json, sys, bot.cli.main, bot.runtime.app, bot.governance.service\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('bot.'))))"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
     )
     loaded = json.loads(result.stdout)
-    assert "bot.governance" in loaded
-    assert "bot.accounts" not in loaded and "bot.accounts_cli" not in loaded
+    assert "bot.governance.service" in loaded
+    assert "bot.accounts.service" not in loaded and "bot.cli.accounts" not in loaded
 
 
 def _compose() -> dict[str, Any]:

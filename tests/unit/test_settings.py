@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot.runtime.settings import ConfigError, Settings, load_settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -345,7 +345,7 @@ def test_plenaria_run_forgets_the_secrets_in_its_environment(
 ) -> None:
     """Once loaded, PLENARIA_* secrets leave the environment: the document engine's workers,
     started later, inherit none of them (issue #9)."""
-    from bot.cli import forget_secret_environment
+    from bot.cli.main import forget_secret_environment
 
     monkeypatch.setenv("PLENARIA_BOT__PASSWORD", "env-secret-value")
     monkeypatch.setenv("PLENARIA_WARDEN__PASSWORD", "another")

@@ -4,7 +4,7 @@ It is what the roster commands reach through their `Protocol`s, what the router 
 this, and where?", and where breaches get reported. A roster change is validated like an
 imported roster, stored as a new version, then reconciled at once. Accounts and locked display
 names are not changed here: the running bot holds neither the registration shared secret nor
-an admin's password; `plenaria accounts create` (bot/accounts.py) does that on the server.
+an admin's password; `plenaria accounts create` (bot/accounts/) does that on the server.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot import roster_service
-from bot.enforcer import report_room
-from bot.matrix_gateway import Gateway, NotEncrypted
-from bot.reconciler import Change, Reconciler
-from bot.settings import Settings
+from bot.governance import roster_service
+from bot.governance.enforcer import report_room
+from bot.governance.reconciler import Change, Reconciler
+from bot.matrix.gateway import Gateway, NotEncrypted
+from bot.runtime.settings import Settings
 from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository
 from commands.reply import Reply
 from commands.roster_deps import RosterChanged, accounts_notice

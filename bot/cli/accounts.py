@@ -1,10 +1,10 @@
 """`plenaria accounts create | reset-password | handed-over`: accounts, on the server only.
 
 These are the only commands that read the registration shared secret (and so reach Synapse's
-admin API, bot/accounts.py); `plenaria run` never imports this module. After a roster change in
+admin API, bot/accounts/); `plenaria run` never imports this module. After a roster change in
 the chat, the Technical Secretariat runs `accounts create` to make the new accounts and set the
 locked display names. Exit codes (SPEC §7): 0 done, 1 refused (one line per reason on standard
-error), 2 usage or configuration error (raised as ConfigError, reported by bot.cli).
+error), 2 usage or configuration error (raised as ConfigError, reported by bot.cli.main).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.accounts import (
+from bot.accounts.service import (
     AccountError,
     AccountService,
     PasswordFile,
@@ -25,9 +25,9 @@ from bot.accounts import (
     user_id_argument,
     wanted_accounts,
 )
-from bot.cli import EXIT_OK, EXIT_REFUSED, check_paths
-from bot.matrix_gateway import _write_private
-from bot.settings import Settings, load_settings
+from bot.cli.main import EXIT_OK, EXIT_REFUSED, check_paths
+from bot.matrix.gateway import _write_private
+from bot.runtime.settings import Settings, load_settings
 from room_policies.roster import Roster
 
 
@@ -47,7 +47,7 @@ def run_accounts(args: argparse.Namespace) -> int:
 
 
 def _read_roster(settings: Settings, path: Path) -> Roster:
-    from bot import roster_service
+    from bot.governance import roster_service
 
     return roster_service.read_file(settings, path)
 
@@ -57,7 +57,7 @@ async def _rosters_for_accounts(
 ) -> tuple[Roster, list[Roster]]:
     """The roster to make accounts for (the `--roster` file, else the current roster in the
     database, else `roster:`) and the database's roster history, oldest first."""
-    from bot import roster_service
+    from bot.governance import roster_service
     from bot.storage.database import Database
 
     db = Database(settings.database_url)

@@ -23,11 +23,11 @@ from typing import Any, TypeVar
 
 from nio import MegolmEvent, RoomGetEventResponse
 
-from bot.files import FileStore
-from bot.governance import Governance
-from bot.matrix_gateway import Gateway, MatrixError
-from bot.settings import Settings
+from bot.governance.service import Governance
+from bot.matrix.gateway import Gateway, MatrixError
+from bot.runtime.settings import Settings
 from bot.storage.database import Database
+from bot.storage.files import FileStore
 from bot.storage.registry import Proposal, Published, Registry, Suggestion
 from commands.documents_deps import CompileOutcome, ProposalInfo, PublishedInfo
 from commands.reply import Reply

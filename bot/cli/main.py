@@ -16,9 +16,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import logs
-from bot.matrix_gateway import MatrixError
-from bot.settings import ConfigError, Settings, load_settings
+from bot.matrix.gateway import MatrixError
+from bot.runtime import logs
+from bot.runtime.settings import ConfigError, Settings, load_settings
 from room_policies.roster import RosterError
 
 log = logging.getLogger("plenaria")
@@ -161,7 +161,7 @@ def forget_secret_environment() -> None:
 
 
 async def serve(settings: Settings) -> None:
-    from bot.app import build_app
+    from bot.runtime.app import build_app
 
     app = build_app(settings)
     loop = asyncio.get_running_loop()
@@ -171,7 +171,7 @@ async def serve(settings: Settings) -> None:
 
 
 async def _roster(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import roster_service
+    from bot.governance import roster_service
     from bot.storage.database import Database
     from room_policies.roster import dump_roster
 
@@ -213,19 +213,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.verb == "accounts":
             # Imported here: the running bot (`run`) never loads the code that reads the
             # registration shared secret.
-            from bot.accounts_cli import run_accounts
+            from bot.cli.accounts import run_accounts
 
             return run_accounts(args)
         elif args.verb == "compile":
-            from bot.documents_cli import compile_files
+            from bot.cli.documents import compile_files
 
             return compile_files(args.base, args.proposals, args.output, args.revision, args.roster)
         elif args.verb == "check-proposal":
-            from bot.documents_cli import check_file
+            from bot.cli.documents import check_file
 
             return check_file(args.proposal, args.base, args.delegation)
         elif args.verb == "demo":
-            from bot.demo import run_demo
+            from bot.demo.launch import run_demo
 
             return run_demo(args.dir, args.port, args.http_port, args.scenario)
     except ConfigError as exc:

@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     roster: Path | None = None
     bot: AccountSettings
     warden: AccountSettings | None = None
-    # Only a path: `plenaria accounts` reads the secret (bot.accounts.registration_secret);
+    # Only a path: `plenaria accounts` reads the secret (bot.accounts.service.registration_secret);
     # the running bot never does.
     registration_shared_secret_file: Path | None = None
     http: HttpSettings = HttpSettings()

@@ -24,9 +24,9 @@ from typing import Any
 
 from nio import SyncResponse
 
-from bot.matrix_gateway import Gateway, MatrixError
-from bot.metrics import Metrics
-from bot.reconciler import Reconciler, RoomsUnavailable
+from bot.governance.reconciler import Reconciler, RoomsUnavailable
+from bot.matrix.gateway import Gateway, MatrixError
+from bot.runtime.metrics import Metrics
 from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
 from room_policies.breaches import (
     Breach,

@@ -52,8 +52,8 @@ from urllib.parse import quote
 import aiohttp
 import yaml
 
-from bot.matrix_gateway import _write_private
-from bot.settings import Settings, _read_secret_file
+from bot.matrix.gateway import _write_private
+from bot.runtime.settings import Settings, _read_secret_file
 from room_policies.roster import Roster, former_names
 
 log = logging.getLogger(__name__)

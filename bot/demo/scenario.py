@@ -36,8 +36,8 @@ from nio import (
 )
 from nio.crypto.attachments import decrypt_attachment
 
-from bot.demo_documents import BASE_NAME, proposal
-from bot.e2ee import cross_sign_device, http_requester, own_cross_signing_keys
+from bot.demo.documents import BASE_NAME, proposal
+from bot.matrix.e2ee import cross_sign_device, http_requester, own_cross_signing_keys
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

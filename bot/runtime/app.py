@@ -13,19 +13,18 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import roster_service
-from bot.documents_service import DocumentsService
-from bot.e2ee import ensure_cross_signed, seal_identity
-from bot.enforcer import Enforcer, StateWatch
-from bot.files import FileStore
-from bot.governance import Governance
-from bot.http_server import HttpServer
-from bot.matrix_gateway import Gateway, HomeserverUnreachable, MatrixError
-from bot.metrics import Metrics
-from bot.platform_watch import PlatformWatch
-from bot.reconciler import Reconciler
-from bot.router import Router
-from bot.settings import Settings
+from bot.docflow.service import DocumentsService
+from bot.governance import roster_service
+from bot.governance.enforcer import Enforcer, StateWatch
+from bot.governance.platform_watch import PlatformWatch
+from bot.governance.reconciler import Reconciler
+from bot.governance.service import Governance
+from bot.governance.trust import TrustService
+from bot.matrix.e2ee import ensure_cross_signed, seal_identity
+from bot.matrix.gateway import Gateway, HomeserverUnreachable, MatrixError
+from bot.runtime.http_server import HttpServer
+from bot.runtime.metrics import Metrics
+from bot.runtime.settings import Settings
 from bot.storage.database import (
     AuditRecord,
     Database,
@@ -33,7 +32,8 @@ from bot.storage.database import (
     PinnedRecord,
     RoomRepository,
 )
-from bot.trust import TrustService
+from bot.storage.files import FileStore
+from bot.sync.router import Router
 from commands.builtin import default_table
 from commands.documents_deps import CompileOutcome, ProposalInfo, PublishedInfo
 from commands.roster_deps import RosterChanged

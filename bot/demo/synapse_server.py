@@ -36,7 +36,7 @@ class SynapseError(RuntimeError):
 
 
 # The hardened homeserver's configuration template (in the repository, beside the package).
-DEPLOYED_HOMESERVER = Path(__file__).resolve().parents[1] / "deploy" / "homeserver.yaml"
+DEPLOYED_HOMESERVER = Path(__file__).resolve().parents[2] / "deploy" / "homeserver.yaml"
 
 
 def deployed_password_config(path: Path = DEPLOYED_HOMESERVER) -> dict[str, Any]:

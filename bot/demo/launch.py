@@ -16,13 +16,13 @@ import socket
 import sys
 from pathlib import Path
 
-from bot import roster_service
-from bot.accounts import AccountError, AccountService, generate_password, wanted_accounts
-from bot.app import App, build_app
-from bot.demo_documents import BASE_NAME, sample_base
-from bot.matrix_gateway import _write_private
-from bot.settings import Settings, load_settings
-from bot.synapse_server import LocalSynapse, SynapseError
+from bot.accounts.service import AccountError, AccountService, generate_password, wanted_accounts
+from bot.demo.documents import BASE_NAME, sample_base
+from bot.demo.synapse_server import LocalSynapse, SynapseError
+from bot.governance import roster_service
+from bot.matrix.gateway import _write_private
+from bot.runtime.app import App, build_app
+from bot.runtime.settings import Settings, load_settings
 from room_policies.roles import Platform, UserId
 
 SERVER_NAME = "localhost"
@@ -177,7 +177,7 @@ async def _serve(
         runner.result()
     _print_welcome(synapse, passwords, app.http.port, len(app.governance.reconciler.known()))
     if scenario:
-        from bot.scenario import play
+        from bot.demo.scenario import play
 
         try:
             await play(synapse.url, SERVER_NAME, passwords, directory)

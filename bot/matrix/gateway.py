@@ -129,7 +129,7 @@ class Gateway:
         self._room_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._http: aiohttp.ClientSession | None = None
         # Called (under the room's lock) before anything is encrypted in a room: the trust
-        # service excludes the sessions their owners did not verify (bot/trust.py).
+        # service excludes the sessions their owners did not verify (bot/governance/trust.py).
         self.before_send: Callable[[str], Awaitable[None]] | None = None
 
     @property
@@ -168,7 +168,7 @@ class Gateway:
             creds = await self._login()
             # The platform's account starts with this one session: any other (e.g. the one that
             # registering the account made) goes, so that from now on a session the platform did
-            # not make stands out (bot/platform_watch.py).
+            # not make stands out (bot/governance/platform_watch.py).
             await self._delete_other_devices(creds.device_id)
         if self.client.should_upload_keys:
             await self.upload_keys()

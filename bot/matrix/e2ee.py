@@ -32,7 +32,7 @@ from signedjson.key import (
 )
 from signedjson.sign import sign_json
 
-from bot.matrix_gateway import Gateway, MatrixError, _write_private
+from bot.matrix.gateway import Gateway, MatrixError, _write_private
 from bot.storage.database import Database, PendingEvent
 
 log = logging.getLogger(__name__)

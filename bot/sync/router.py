@@ -31,14 +31,14 @@ from nio import (
     SyncResponse,
 )
 
-from bot.checkpoint import SyncCheckpoint
-from bot.e2ee import UndecryptedQueue
-from bot.enforcer import Enforcer, observed_events
-from bot.governance import Governance
-from bot.matrix_gateway import Gateway, MatrixError, NotEncrypted
-from bot.metrics import Metrics
+from bot.governance.enforcer import Enforcer, observed_events
+from bot.governance.service import Governance
+from bot.governance.trust import TrustService
+from bot.matrix.e2ee import UndecryptedQueue
+from bot.matrix.gateway import Gateway, MatrixError, NotEncrypted
+from bot.runtime.metrics import Metrics
 from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, AuditRecord, Database
-from bot.trust import TrustService
+from bot.sync.checkpoint import SyncCheckpoint
 from commands import trust as trust_words
 from commands.parsing import is_command
 from commands.reply import Reply

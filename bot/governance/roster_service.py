@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from bot.storage.database import Database, RosterRepository
 from room_policies.roster import Roster, RosterError, dump_roster, load_roster
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.matrix_gateway import Gateway, MatrixError
+from bot.matrix.gateway import Gateway, MatrixError
 from bot.storage.database import RoomRepository
 from room_policies.membership import governing_account, may_join, members_of
 from room_policies.roles import Platform, RoomId, RoomKind, UserId

@@ -17,8 +17,8 @@ from typing import Any
 
 from nio import Event
 
-from bot.matrix_gateway import Gateway
-from bot.metrics import Metrics
+from bot.matrix.gateway import Gateway
+from bot.runtime.metrics import Metrics
 from bot.storage.database import AuditLog, AuditRecord, IdentityRepository, PinnedRecord
 from commands import trust as trust_words
 from room_policies.membership import role_in
