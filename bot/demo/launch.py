@@ -175,7 +175,7 @@ async def _serve(
     if runner.done():
         ready.cancel()
         runner.result()
-    _print_welcome(synapse, passwords, app.http.port, len(app.governance.reconciler.known()))
+    _print_welcome(synapse, passwords, app.http.port, len(app.governance.rooms.known()))
     if scenario:
         from bot.demo.scenario import play
 

@@ -176,7 +176,7 @@ class DocumentsService:
             return None
         if invocation.place == RoomKind.PLENARY.value:
             return await self._intake(invocation, attachment)
-        ref = self.governance.reconciler.ref_of(invocation.room_id)
+        ref = self.governance.rooms.ref_of(invocation.room_id)
         if ref is not None and ref.kind is RoomKind.FOLDER and ref.folder is not None:
             if invocation.role not in (Role.CHAIR, Role.SECRETARIAT):
                 return None  # only they can post there (power levels): nothing to do
@@ -324,7 +324,7 @@ class DocumentsService:
             suggested_by=invocation.sender,
             source_event_id=invocation.event_id,
         )
-        moderation = self.governance.reconciler.room_id(RoomRef(RoomKind.MODERATION))
+        moderation = self.governance.rooms.room_id(RoomRef(RoomKind.MODERATION))
         if moderation is not None:
             event_id, _ = await self._post_file(
                 moderation,
@@ -405,7 +405,7 @@ class DocumentsService:
         return suggestion
 
     async def _tell_desk(self, delegation: str, text: str, source_event_id: str) -> None:
-        desk = self.governance.reconciler.room_id(
+        desk = self.governance.rooms.room_id(
             RoomRef(RoomKind.DESK, delegation=DelegationCode(delegation))
         )
         if desk is not None:
@@ -418,7 +418,7 @@ class DocumentsService:
     async def member_joined(self, room_id: str, user_id: str, event_id: str) -> None:
         """A member who joins a folder room gets its current documents anew: Matrix gives a late
         joiner no keys to earlier messages (SPEC §3)."""
-        ref = self.governance.reconciler.ref_of(room_id)
+        ref = self.governance.rooms.ref_of(room_id)
         if ref is None or ref.kind is not RoomKind.FOLDER or ref.folder is None:
             return
         documents = [
@@ -684,7 +684,7 @@ class DocumentsService:
             txn_id=_txn("publish-notice", source_event_id),
         )
         await self.registry.posted(published.id, room_id, event_id, file_info)
-        plenary = self.governance.reconciler.room_id(RoomRef(RoomKind.PLENARY))
+        plenary = self.governance.rooms.room_id(RoomRef(RoomKind.PLENARY))
         if plenary is not None:
             link = f"https://matrix.to/#/{room_id}/{event_id}"
             await self.gateway.send_notice(
@@ -697,9 +697,7 @@ class DocumentsService:
             )
 
     def _folder_room(self, folder: str) -> str | None:
-        return self.governance.reconciler.room_id(
-            RoomRef(RoomKind.FOLDER, folder=FolderKey(folder))
-        )
+        return self.governance.rooms.room_id(RoomRef(RoomKind.FOLDER, folder=FolderKey(folder)))
 
     def _info(self, d: Published) -> PublishedInfo:
         return PublishedInfo(

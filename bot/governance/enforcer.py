@@ -24,6 +24,7 @@ from typing import Any
 
 from nio import SyncResponse
 
+from bot.governance.directory import RoomDirectory
 from bot.governance.reconciler import Reconciler, RoomsUnavailable
 from bot.matrix.gateway import Gateway, MatrixError
 from bot.runtime.metrics import Metrics
@@ -51,6 +52,7 @@ class Enforcer:
         self,
         *,
         reconciler: Reconciler,
+        rooms: RoomDirectory,
         roster: RosterSource,
         platform: Platform,
         audit: AuditLog,
@@ -62,6 +64,7 @@ class Enforcer:
         self.metrics = metrics
         self.expert_removed = expert_removed
         self.reconciler = reconciler
+        self.rooms = rooms
         self.roster = roster
         self.platform = platform
         self.audit = audit
@@ -72,7 +75,7 @@ class Enforcer:
 
     async def observe(self, room_id: str, events: list[dict[str, Any]]) -> None:
         """Judge these events of one room; repair and report the breaches in the background."""
-        ref = self.reconciler.ref_of(room_id)
+        ref = self.rooms.ref_of(room_id)
         if ref is None or not events:
             return
         roster = await self.roster()

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.governance.directory import RoomDirectory
 from bot.matrix.gateway import Gateway, MatrixError
-from bot.storage.database import RoomRepository
 from room_policies.membership import governing_account, may_join, members_of
 from room_policies.roles import Platform, RoomId, RoomKind, UserId
 from room_policies.room_state import (
@@ -94,34 +94,20 @@ class Reconciler:
         *,
         bot: Gateway,
         warden: Gateway | None,
-        rooms: RoomRepository,
+        directory: RoomDirectory,
         platform: Platform,
         server_name: str,
         concurrency: int = 4,
     ) -> None:
         self.bot = bot
         self.warden = warden
-        self.rooms = rooms
+        self.directory = directory
         self.platform = platform
         self.server_name = server_name
-        self._by_ref: dict[RoomRef, str] = {}
-        self._by_id: dict[str, RoomRef] = {}
         self._lock = asyncio.Lock()
         self._concurrency = concurrency
-        self._loaded = False
         # State events the platform wrote itself: the enforcer does not mistake them for breaches.
         self.own_events: OwnEvents = OwnEvents()
-
-    # -- the directory ------------------------------------------------------------------------
-
-    def room_id(self, ref: RoomRef) -> str | None:
-        return self._by_ref.get(ref)
-
-    def ref_of(self, room_id: str) -> RoomRef | None:
-        return self._by_id.get(room_id)
-
-    def known(self) -> dict[RoomRef, str]:
-        return dict(self._by_ref)
 
     def gateway_for(self, ref: RoomRef) -> Gateway:
         if governing_account(self.platform, ref) == self.platform.warden_id:
@@ -130,24 +116,6 @@ class Reconciler:
             return self.warden
         return self.bot
 
-    async def load(self) -> None:
-        for record in (await self.rooms.all()).values():
-            ref = RoomRef.from_key(record.ref)
-            if ref is not None:
-                self._remember(ref, record.room_id)
-        self._loaded = True
-
-    def _remember(self, ref: RoomRef, room_id: str) -> None:
-        old = self._by_ref.get(ref)
-        if old is not None:
-            self._by_id.pop(old, None)
-        self._by_ref[ref] = room_id
-        self._by_id[room_id] = ref
-
-    async def _record(self, ref: RoomRef, room_id: str) -> None:
-        self._remember(ref, room_id)
-        await self.rooms.record(ref.key, room_id, governing_account(self.platform, ref))
-
     async def rebuild_from_markers(self) -> int:
         """Find the platform's rooms in Matrix by their markers; returns how many were new."""
         found = 0
@@ -155,15 +123,15 @@ class Reconciler:
             if gateway is None:
                 continue
             for room_id in await gateway.joined_rooms():
-                if room_id in self._by_id:
+                if self.directory.holds_room(room_id):
                     continue
                 ref = await self._marker_of(gateway, room_id)
                 if ref is None or governing_account(self.platform, ref) != gateway.user_id:
                     continue
-                if ref in self._by_ref:
+                if ref in self.directory:
                     log.warning("two rooms carry the marker %s; keeping the first found", ref.key)
                     continue
-                await self._record(ref, room_id)
+                await self.directory.record(ref, room_id)
                 found += 1
         if found:
             log.info("found %d governed room(s) by their markers", found)
@@ -193,15 +161,15 @@ class Reconciler:
     async def reconcile(self, roster: Roster, *, dry_run: bool = False) -> list[Change]:
         """Make every room as the roster wants it (or, dry, list what that would change)."""
         async with self._lock:
-            if not self._loaded:
-                await self.load()
+            if not self.directory.loaded:
+                await self.directory.load()
             wanted = desired_rooms(roster)
-            if any(ref not in self._by_ref for ref in wanted):
+            if any(ref not in self.directory for ref in wanted):
                 await self.rebuild_from_markers()
             space = RoomRef(RoomKind.SPACE)
             others = [ref for ref in wanted if ref != space]
             # Rooms no longer wanted (a delegation removed) are emptied, never deleted.
-            others += [ref for ref in self._by_ref if ref not in wanted]
+            others += [ref for ref in self.directory.known() if ref not in wanted]
             changes = await self._each(roster, others, dry_run)
             changes += await self._each(roster, [space], dry_run)
             return changes
@@ -227,7 +195,7 @@ class Reconciler:
         return [change for result in results for change in result]
 
     async def _one(self, roster: Roster, ref: RoomRef, dry_run: bool) -> list[Change]:
-        room_id = self._by_ref.get(ref)
+        room_id = self.directory.room_id(ref)
         if room_id is None:
             if dry_run:
                 return [Change(ref, "create room", ref.key)]
@@ -238,9 +206,9 @@ class Reconciler:
         children: dict[RoomRef, RoomId] = {}
         if ref.kind is RoomKind.SPACE:
             children = {
-                child: RoomId(self._by_ref[child])
+                child: RoomId(room_id)
                 for child in space_children()
-                if child in self._by_ref
+                if (room_id := self.directory.room_id(child)) is not None
             }
         return desired_state(
             roster, self.platform, ref, server_name=self.server_name, children=children
@@ -280,13 +248,14 @@ class Reconciler:
             # The room may exist even though the call failed (e.g. an invitation was refused):
             # look for it by its marker before anything else is tried.
             await self.rebuild_from_markers()
-            if ref in self._by_ref:
+            room_id_found = self.directory.room_id(ref)
+            if room_id_found is not None:
                 return [
                     Change(ref, "create room", ref.key),
-                    *await self._settle(roster, ref, self._by_ref[ref], False),
+                    *await self._settle(roster, ref, room_id_found, False),
                 ]
             raise
-        await self._record(ref, room_id)
+        await self.directory.record(ref, room_id)
         log.info("created %s (%s)", ref.key, room_id)
         return [Change(ref, "create room", ref.key)] + [
             Change(ref, "invite", user) for user in invite

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.governance import roster_service
+from bot.governance.directory import RoomDirectory
 from bot.governance.enforcer import report_room
 from bot.governance.reconciler import Change, Reconciler
 from bot.matrix.gateway import Gateway, NotEncrypted
@@ -50,12 +51,14 @@ class Governance:
         db: Database,
         bot: Gateway,
         reconciler: Reconciler,
+        rooms: RoomDirectory,
         platform: Platform,
     ) -> None:
         self.settings = settings
         self.db = db
         self.bot = bot
         self.reconciler = reconciler
+        self.rooms = rooms
         self.platform = platform
         self.audit = AuditLog(db)
         self._roster: Roster | None = None
@@ -128,7 +131,7 @@ class Governance:
         role = Role.OUTSIDER
         if roster is not None:
             role = role_in(roster, self.platform, UserId(sender))
-        ref = self.reconciler.ref_of(room_id)
+        ref = self.rooms.ref_of(room_id)
         own = roster.delegation_of(UserId(sender)) if roster is not None else None
         if ref is None:
             return Context(role, DIRECT, own)
@@ -158,7 +161,7 @@ class Governance:
         )
 
     async def report_to(self, ref: RoomRef, text: str | Reply) -> None:
-        room_id = self.reconciler.room_id(ref)
+        room_id = self.rooms.room_id(ref)
         if room_id is not None:
             reply = Reply.plain(text) if isinstance(text, str) else text
             await self.bot.send_notice(room_id, reply)
@@ -166,7 +169,7 @@ class Governance:
     async def report(self, ref: RoomRef, text: str) -> None:
         """Tell the moderation room (or the delegation's desk) what the platform enforced."""
         where = report_room(ref)
-        room_id = self.reconciler.room_id(where)
+        room_id = self.rooms.room_id(where)
         if room_id is None:
             log.warning("no room to report a breach in %s to", ref.key)
             return

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.docflow.service import DocumentsService
 from bot.governance import roster_service
+from bot.governance.directory import RoomDirectory
 from bot.governance.enforcer import Enforcer, StateWatch
 from bot.governance.platform_watch import PlatformWatch
 from bot.governance.reconciler import Reconciler
@@ -234,7 +235,7 @@ class App:
         while not self.stop_event.is_set():
             try:
                 await self.governance.reconcile_all()
-                self.metrics.governed_rooms.set(len(self.governance.reconciler.known()))
+                self.metrics.governed_rooms.set(len(self.governance.rooms.known()))
                 self.metrics.provisioned.set(1)
                 self.metrics.provisioning_failed = False
                 self.provisioned.set()
@@ -283,18 +284,25 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
             else f"@plenaria-warden-unconfigured:{settings.server_name}"
         ),
     )
+    rooms = RoomDirectory(RoomRepository(db), platform)
     reconciler = Reconciler(
         bot=gateway,
         warden=warden,
-        rooms=RoomRepository(db),
+        directory=rooms,
         platform=platform,
         server_name=settings.server_name,
     )
     governance = Governance(
-        settings=settings, db=db, bot=gateway, reconciler=reconciler, platform=platform
+        settings=settings,
+        db=db,
+        bot=gateway,
+        reconciler=reconciler,
+        rooms=rooms,
+        platform=platform,
     )
     enforcer = Enforcer(
         reconciler=reconciler,
+        rooms=rooms,
         roster=governance.roster,
         platform=platform,
         audit=governance.audit,
@@ -327,7 +335,7 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         audit=governance.audit,
         metrics=metrics,
         report_to=governance.report_to,
-        rooms=reconciler.known,
+        rooms=rooms.known,
         interval_s=settings.security.key_watch_interval_s,
     )
     router = Router(

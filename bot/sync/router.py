@@ -457,7 +457,7 @@ class Router:
         """SPEC §6: every command in the audit log (who, what, where, decision), no content."""
         if self.governance is None:
             return
-        ref = self.governance.reconciler.ref_of(command.room_id)
+        ref = self.governance.rooms.ref_of(command.room_id)
         try:
             await self.governance.audit.append(
                 AuditRecord(

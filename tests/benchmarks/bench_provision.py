@@ -26,6 +26,7 @@ import pycountry
 
 from bot.accounts.service import register
 from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.governance.directory import RoomDirectory
 from bot.governance.reconciler import Reconciler
 from bot.matrix.gateway import Gateway
 from bot.storage.database import Database, RoomRepository
@@ -136,7 +137,7 @@ async def measure(synapse: LocalSynapse, directory: Path, count: int) -> tuple[f
         reconciler = Reconciler(
             bot=bot,
             warden=warden,
-            rooms=RoomRepository(db),
+            directory=RoomDirectory(RoomRepository(db), platform),
             platform=platform,
             server_name=SERVER,
             concurrency=CONCURRENCY,
@@ -149,7 +150,7 @@ async def measure(synapse: LocalSynapse, directory: Path, count: int) -> tuple[f
             times.append(time.perf_counter() - started)
             failed = [c for c in changes if c.failed]
             assert not failed, failed[:3]
-            assert len(reconciler.known()) == len(desired_rooms(roster))
+            assert len(reconciler.directory.known()) == len(desired_rooms(roster))
         await bot.close()
         await warden.close()
         await db.close()

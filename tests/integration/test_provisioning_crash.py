@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.governance.directory import RoomDirectory
 from bot.governance.reconciler import Reconciler
 from bot.matrix.gateway import Gateway
 from bot.runtime.settings import load_settings
@@ -96,7 +97,7 @@ async def test_sigkill_during_provisioning_leaves_no_duplicate_and_no_half_room(
         reconciler = Reconciler(
             bot=gateways[0],
             warden=gateways[1],
-            rooms=RoomRepository(db),
+            directory=RoomDirectory(RoomRepository(db), group.platform),
             platform=group.platform,
             server_name=settings.server_name,
         )

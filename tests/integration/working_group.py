@@ -237,11 +237,11 @@ class WorkingGroup:
 
     def ref_of(self, room_id: str) -> RoomRef | None:
         assert self.bot is not None
-        return self.bot.app.governance.reconciler.ref_of(room_id)
+        return self.bot.app.governance.rooms.ref_of(room_id)
 
     def room_id(self, ref: RoomRef) -> str:
         assert self.bot is not None
-        room_id = self.bot.app.governance.reconciler.room_id(ref)
+        room_id = self.bot.app.governance.rooms.room_id(ref)
         assert room_id is not None, ref
         return room_id
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from nio import MatrixRoom
 
+from bot.governance.directory import RoomDirectory
 from bot.governance.reconciler import Reconciler
 from bot.governance.service import Governance
 from bot.matrix.gateway import Gateway, HomeserverUnreachable, NotEncrypted
@@ -96,17 +97,18 @@ async def test_a_report_not_sent_in_plaintext_is_audited(gateway: Gateway, tmp_p
         reconciler = Reconciler(
             bot=gateway,
             warden=None,
-            rooms=RoomRepository(db),
+            directory=RoomDirectory(RoomRepository(db), PLATFORM),
             platform=PLATFORM,
             server_name="example.org",
         )
         desk = room(signed_in(gateway), "!desk:example.org", encrypted=False)
-        reconciler._remember(AG_DESK, desk)
+        await reconciler.directory.record(AG_DESK, desk)
         governance = Governance(
             settings=load_settings(config),
             db=db,
             bot=gateway,
             reconciler=reconciler,
+            rooms=reconciler.directory,
             platform=PLATFORM,
         )
         with pytest.raises(NotEncrypted):
