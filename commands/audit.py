@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -37,7 +38,7 @@ class Entry(Protocol):
 
 
 class Deps(Protocol):
-    async def audit_latest(self, count: int) -> list[Entry]: ...
+    async def audit_latest(self, count: int) -> Sequence[Entry]: ...
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:

@@ -22,6 +22,9 @@ from commands import (
     suggestions,
     trust,
 )
+from commands.documents_deps import DocumentsDeps
+from commands.roster_deps import RosterDeps
+from commands.services import NOTHING, Nothing, Services
 from commands.table import (
     COORDINATION,
     DESK,
@@ -30,146 +33,243 @@ from commands.table import (
     PLENARY,
     Command,
     CommandTable,
+    command,
 )
 from room_policies.roles import Role
 
 _MODERATION = frozenset({MODERATION})
 _FOCAL_POINT = frozenset({Role.FOCAL_POINT})
+_CHAIR = frozenset({Role.CHAIR})
 
 
-def builtin_commands() -> list[Command]:
+# Which capability of the services record each handler reaches (commands/services.py).
+def _catalog(s: Services) -> help.Deps:
+    return s.commands
+
+
+def _nothing(s: Services) -> Nothing:
+    return NOTHING
+
+
+def _roster(s: Services) -> RosterDeps:
+    return s.roster
+
+
+def _rooms(s: Services) -> reconcile.Deps:
+    return s.rooms
+
+
+def _audit_log(s: Services) -> audit.Deps:
+    return s.audit_log
+
+
+def _documents(s: Services) -> DocumentsDeps:
+    return s.documents
+
+
+def _suggestions(s: Services) -> suggestions.Deps:
+    return s.suggestions
+
+
+def _proposals(s: Services) -> check.Deps:
+    return s.proposals
+
+
+def _distribution(s: Services) -> distribute.Deps:
+    return s.distribution
+
+
+def _paragraphs(s: Services) -> agree.Deps:
+    return s.paragraphs
+
+
+def _identities(s: Services) -> trust.Deps:
+    return s.identities
+
+
+def builtin_commands() -> list[Command[Services]]:
     # help and ping reveal nothing: they are answered for anyone on this homeserver (SPEC §5 says
     # roster members), so the platform can be checked before a roster exists. !ping only in a
     # direct message with the bot, as SPEC §5 says.
     return [
-        Command("help", help.SUMMARY, help.Args, help.handle),
-        Command("ping", ping.SUMMARY, ping.Args, ping.handle, places=frozenset({DIRECT})),
-        Command(
+        command("help", help.SUMMARY, help.Args, help.handle, needs=_catalog),
+        command(
+            "ping", ping.SUMMARY, ping.Args, ping.handle, needs=_nothing, places=frozenset({DIRECT})
+        ),
+        command(
             "delegations",
             delegations.SUMMARY,
             delegations.Args,
             delegations.handle,
-            COORDINATION,
-            _MODERATION,
+            needs=_roster,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
+        command(
             "delegation",
             delegation.SUMMARY,
             delegation.Args,
             delegation.handle,
-            COORDINATION,
-            _MODERATION,
+            needs=_roster,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
+        command(
             "focal-point",
             focal_point.SUMMARY,
             focal_point.Args,
             focal_point.handle,
-            COORDINATION,
-            _MODERATION,
+            needs=_roster,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
+        command(
             "reconcile",
             reconcile.SUMMARY,
             reconcile.Args,
             reconcile.handle,
-            COORDINATION,
-            _MODERATION,
+            needs=_rooms,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command("audit", audit.SUMMARY, audit.Args, audit.handle, COORDINATION, _MODERATION),
-        Command(
-            "publish", publish.SUMMARY, publish.Args, publish.handle, COORDINATION, _MODERATION
+        command(
+            "audit",
+            audit.SUMMARY,
+            audit.Args,
+            audit.handle,
+            needs=_audit_log,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
+        command(
+            "publish",
+            publish.SUMMARY,
+            publish.Args,
+            publish.handle,
+            needs=_documents,
+            roles=COORDINATION,
+            places=_MODERATION,
+        ),
+        command(
             "documents",
             documents.SUMMARY,
             documents.Args,
             documents.handle,
+            needs=_documents,
             access=((MODERATION, COORDINATION), (PLENARY, _FOCAL_POINT)),
         ),
-        Command(
+        command(
             "compile",
             compile_document.SUMMARY,
             compile_document.Args,
             compile_document.handle,
-            COORDINATION,
-            _MODERATION,
+            needs=_documents,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
-            "agree", agree.AGREE_SUMMARY, agree.AgreeArgs, agree.agree, COORDINATION, _MODERATION
+        command(
+            "agree",
+            agree.AGREE_SUMMARY,
+            agree.AgreeArgs,
+            agree.agree,
+            needs=_paragraphs,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
+        command(
             "approve",
             agree.APPROVE_SUMMARY,
             agree.ApproveArgs,
             agree.approve,
-            COORDINATION,
-            _MODERATION,
+            needs=_paragraphs,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
+        command(
             "suggest",
             suggestions.SUGGEST_SUMMARY,
             suggestions.SuggestArgs,
             suggestions.suggest,
-            _FOCAL_POINT,
-            frozenset({PLENARY, DESK}),
+            needs=_suggestions,
+            roles=_FOCAL_POINT,
+            places=frozenset({PLENARY, DESK}),
         ),
-        Command(
+        command(
             "references",
             suggestions.REFERENCES_SUMMARY,
             suggestions.ReferencesArgs,
             suggestions.references,
-            COORDINATION,
-            _MODERATION,
+            needs=_suggestions,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
+        command(
             "accept",
             suggestions.ACCEPT_SUMMARY,
             suggestions.AcceptArgs,
             suggestions.accept,
-            COORDINATION,
-            _MODERATION,
+            needs=_suggestions,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
+        command(
             "decline",
             suggestions.DECLINE_SUMMARY,
             suggestions.DeclineArgs,
             suggestions.decline,
-            COORDINATION,
-            _MODERATION,
+            needs=_suggestions,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command("check", check.SUMMARY, check.Args, check.handle, _FOCAL_POINT, frozenset({DESK})),
-        Command(
+        command(
+            "check",
+            check.SUMMARY,
+            check.Args,
+            check.handle,
+            needs=_proposals,
+            roles=_FOCAL_POINT,
+            places=frozenset({DESK}),
+        ),
+        command(
             "distribute",
             distribute.SUMMARY,
             distribute.Args,
             distribute.handle,
-            COORDINATION,
-            _MODERATION,
+            needs=_distribution,
+            roles=COORDINATION,
+            places=_MODERATION,
         ),
-        Command(
+        command(
             "status",
             status.SUMMARY,
             status.Args,
             status.handle,
-            _FOCAL_POINT,
-            frozenset({PLENARY, DESK}),
+            needs=_documents,
+            roles=_FOCAL_POINT,
+            places=frozenset({PLENARY, DESK}),
         ),
-        Command(
+        command(
             "experts",
             experts.SUMMARY,
             experts.Args,
             experts.handle,
-            _FOCAL_POINT,
-            frozenset({DESK}),
+            needs=_roster,
+            roles=_FOCAL_POINT,
+            places=frozenset({DESK}),
         ),
         # Re-trust is the Chair's alone: the Technical Secretariat runs the homeserver, and the
         # operator alone must never be able to complete it (room_policies.trust T5).
-        Command(
-            "trust", trust.SUMMARY, trust.Args, trust.handle, frozenset({Role.CHAIR}), _MODERATION
+        command(
+            "trust",
+            trust.SUMMARY,
+            trust.Args,
+            trust.handle,
+            needs=_identities,
+            roles=_CHAIR,
+            places=_MODERATION,
         ),
     ]
 
 
-def default_table() -> CommandTable:
+def default_table() -> CommandTable[Services]:
     return CommandTable(builtin_commands())

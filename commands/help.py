@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from pydantic import Field
 
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
-from commands.table import CommandTable, Invocation
+from commands.table import Catalog, Invocation
 
 SUMMARY = "list the commands you may use here, or explain one"
 
@@ -18,13 +16,11 @@ class Args(BaseArgs):
     command: str | None = Field(default=None, description="a command to explain, e.g. ping")
 
 
-class Deps(Protocol):
-    @property
-    def commands(self) -> CommandTable: ...
+Deps = Catalog
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
-    table = deps.commands
+    table = deps
     if args.command is not None:
         name = args.command.lstrip("!").lower()
         command = table.get(name)

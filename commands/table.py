@@ -3,14 +3,20 @@
 A command is a module with a frozen pydantic `Args` model (`extra="forbid"`), a narrow deps
 `Protocol` and `async def handle(deps, invocation, args) -> Reply`. The table is built by hand in
 `commands/builtin.py`; nothing registers itself by being imported.
+
+Typed end to end (Draupnir's command table): `command(name, summary, Args, handle, needs=…)`
+is generic over the arguments model `A` and the narrow capability `D` the handler needs, and
+`needs` picks that capability out of the services record `S` the shell hands to every command
+(`commands/services.py`). mypy checks that the handler takes the model it is registered with,
+that the capability it is given is the one it asks for, and that the shell's services provide it.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -87,15 +93,21 @@ class Invocation:
     reply_to: str | None = None  # the event the command replies to (a file, perhaps)
 
 
-Handler = Callable[[Any, Invocation, Any], Awaitable[Reply]]
+S = TypeVar("S")  # the services record the shell hands to every command
+D = TypeVar("D")  # the narrow capability one command needs
+A = TypeVar("A", bound=Args)  # one command's arguments model
+
+# What the table runs: the services, who asked, and the arguments `bind` validated.
+Runner = Callable[[S, Invocation, Args], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
-class Command:
+class CommandSpec:
+    """What a command is, for parsing, authorising and `!help`: everything but how it runs."""
+
     name: str
     summary: str
     args: type[Args]
-    handler: Handler
     roles: frozenset[Role] = EVERYONE
     places: frozenset[str] = EVERYWHERE
     # Where a command is used by different people in different rooms (SPEC §5: `!documents` by
@@ -147,6 +159,44 @@ class Command:
         return lines
 
 
+@dataclass(frozen=True)
+class Command(CommandSpec, Generic[S]):
+    """A command of a table whose commands reach the services `S`; made by `command()`."""
+
+    run: Runner[S] = field(kw_only=True)
+
+
+def command(
+    name: str,
+    summary: str,
+    args: type[A],
+    handler: Callable[[D, Invocation, A], Awaitable[Reply]],
+    *,
+    needs: Callable[[S], D],
+    roles: frozenset[Role] = EVERYONE,
+    places: frozenset[str] = EVERYWHERE,
+    access: tuple[tuple[str, frozenset[Role]], ...] = (),
+) -> Command[S]:
+    """Register `handler` for `args`, reaching the capability `needs(services)`."""
+
+    async def run(services: S, invocation: Invocation, bound: Args) -> Reply:
+        if not isinstance(bound, args):  # `CommandTable.bind` validated it with this model
+            raise TypeError(f"!{name} was bound to {type(bound).__name__}, not {args.__name__}")
+        return await handler(needs(services), invocation, bound)
+
+    return Command(name, summary, args, roles, places, access, run=run)
+
+
+class Catalog(Protocol):
+    """The table as `!help` reads it: what exists and who may use it, never how it runs."""
+
+    def get(self, name: str) -> CommandSpec | None: ...
+
+    def nearest(self, name: str) -> str | None: ...
+
+    def allowed(self, invocation: Invocation) -> Sequence[CommandSpec]: ...
+
+
 _PLACE_WORDS = {
     DIRECT: "a direct message with the bot",
     MODERATION: "the moderation room",
@@ -185,37 +235,57 @@ class Refusal(Exception):
         super().__init__(reason)
         self.reason = reason
 
+    def reply(self) -> Reply:
+        return Reply.plain(f"Refused: {self.reason}")
+
+
+def internal_error(ref: str) -> Reply:
+    """What the asker reads when the platform failed them (the log holds the rest, by `ref`)."""
+    return Reply.plain(
+        f"Internal error (ref {ref}). The Secretariat can trace it with this reference."
+    )
+
+
+# The audit log's reason when an answer was withheld (SPEC §2: nothing goes out in plaintext).
+ANSWER_WITHHELD = (
+    "The platform did not send its answer: it does not see the room as end-to-end encrypted, "
+    "and it sends nothing in plaintext."
+)
+
 
 class Refused(UsageError):
     """The asker may not use this command here (SPEC §5: a refusal says why)."""
 
 
 @dataclass(frozen=True)
-class Bound:
+class Bound(Generic[S]):
     """A parsed, validated command ready to run."""
 
-    command: Command
+    command: Command[S]
     args: Args
 
+    async def run(self, services: S, invocation: Invocation) -> Reply:
+        return await self.command.run(services, invocation, self.args)
 
-class CommandTable:
-    def __init__(self, commands: list[Command]) -> None:
-        self._commands: dict[str, Command] = {}
+
+class CommandTable(Generic[S]):
+    def __init__(self, commands: Sequence[Command[S]]) -> None:
+        self._commands: dict[str, Command[S]] = {}
         for command in commands:
             if command.name in self._commands:
                 raise ValueError(f"command {command.name!r} registered twice")
             self._commands[command.name] = command
 
-    def __iter__(self) -> Iterator[Command]:
+    def __iter__(self) -> Iterator[Command[S]]:
         return iter(self._commands.values())
 
     def __contains__(self, name: object) -> bool:
         return name in self._commands
 
-    def get(self, name: str) -> Command | None:
+    def get(self, name: str) -> Command[S] | None:
         return self._commands.get(name)
 
-    def allowed(self, invocation: Invocation) -> list[Command]:
+    def allowed(self, invocation: Invocation) -> list[Command[S]]:
         """The commands this asker may use where they asked (what `!help` lists)."""
         return [c for c in self._commands.values() if c.refusal(invocation) is None]
 
@@ -223,7 +293,7 @@ class CommandTable:
         matches = difflib.get_close_matches(name, list(self._commands), n=1, cutoff=0.6)
         return matches[0] if matches else None
 
-    def bind(self, body: str, invocation: Invocation | None = None) -> Bound:
+    def bind(self, body: str, invocation: Invocation | None = None) -> Bound[S]:
         """Parse, authorise (when `invocation` says who asks where) and validate, or raise
         UsageError / Refused carrying the reply the asker should see."""
         try:

@@ -15,6 +15,7 @@ Every sentence the platform says about trust is worded here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -37,13 +38,18 @@ class Args(BaseArgs):
 
 
 class ChangedIdentity(Protocol):
-    user_id: str
-    changed: Identity | None
-    changed_at: datetime | None
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def changed(self) -> Identity | None: ...
+
+    @property
+    def changed_at(self) -> datetime | None: ...
 
 
 class Deps(Protocol):
-    async def changed_identities(self) -> list[ChangedIdentity]: ...
+    async def changed_identities(self) -> Sequence[ChangedIdentity]: ...
 
     async def retrust(self, chair: str, user_id: str, fingerprint_given: str) -> object: ...
 

@@ -193,8 +193,7 @@ async def _ready(app: App) -> None:
     await app.router.synced.wait()
     await app.provisioned.wait()
     # A base text to negotiate, in the Inter-American Plan folder (once: the key says so).
-    deps = app.router.deps
-    await deps.documents.publish_file(
+    await app.documents.publish_file(
         sample_base(),
         BASE_NAME,
         "plan",

@@ -17,6 +17,7 @@ from bot.governance.directory import RoomDirectory
 from bot.governance.enforcer import report_room
 from bot.governance.reconciler import Change, Reconciler
 from bot.matrix.gateway import Gateway, NotEncrypted
+from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository
 from commands.reply import Reply
@@ -53,7 +54,9 @@ class Governance:
         reconciler: Reconciler,
         rooms: RoomDirectory,
         platform: Platform,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.settings = settings
         self.db = db
         self.bot = bot
@@ -111,6 +114,8 @@ class Governance:
         if roster is None:
             return []
         changes = await self.reconciler.reconcile(roster, dry_run=dry_run)
+        if not dry_run and self.metrics is not None:
+            self.metrics.provisioning_failed = False  # the rooms are as the roster wants
         return [c.describe(roster) for c in changes]
 
     async def reconcile_all(self) -> list[Change]:

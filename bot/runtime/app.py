@@ -27,127 +27,18 @@ from bot.runtime.http_server import HttpServer
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from bot.storage.database import (
-    AuditRecord,
     Database,
     IdentityRepository,
-    PinnedRecord,
     RoomRepository,
 )
 from bot.storage.files import FileStore
 from bot.sync.router import Router
 from commands.builtin import default_table
-from commands.documents_deps import CompileOutcome, ProposalInfo, PublishedInfo
-from commands.roster_deps import RosterChanged
-from commands.table import Attachment, CommandTable, Invocation
+from commands.services import Services
+from commands.table import CommandTable
 from room_policies.roles import Platform, UserId
-from room_policies.roster import Roster
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class CommandDeps:
-    """What the command handlers may reach; each handler sees it through its own Protocol."""
-
-    commands: CommandTable
-    governance: Governance
-    documents: DocumentsService
-    trust: TrustService
-    metrics: Metrics
-
-    async def current_roster(self) -> Roster:
-        return await self.governance.current_roster()
-
-    async def change_roster(self, roster: Roster, actor: str, action: str) -> RosterChanged:
-        return await self.governance.change_roster(roster, actor, action)
-
-    async def reconcile(self, dry_run: bool) -> list[str]:
-        changes = await self.governance.reconcile(dry_run)
-        if not dry_run:
-            self.metrics.provisioning_failed = False  # the rooms are as the roster wants
-        return changes
-
-    async def audit_latest(self, count: int) -> list[AuditRecord]:
-        return await self.governance.audit_latest(count)
-
-    # The document commands reach the documents service (SPEC §3).
-    @property
-    def classifications(self) -> tuple[str, ...]:
-        return self.documents.classifications
-
-    @property
-    def folders(self) -> dict[str, str]:
-        return self.documents.folders
-
-    async def attachment(self, invocation: Invocation) -> Attachment | None:
-        return await self.documents.attachment(invocation)
-
-    async def publish(
-        self,
-        invocation: Invocation,
-        attachment: Attachment,
-        folder: str,
-        *,
-        title: str | None,
-        symbol: str | None,
-        classification: str,
-        language: str | None,
-    ) -> PublishedInfo:
-        return await self.documents.publish(
-            invocation,
-            attachment,
-            folder,
-            title=title,
-            symbol=symbol,
-            classification=classification,
-            language=language,
-        )
-
-    async def current_documents(self, folder: str | None) -> list[PublishedInfo]:
-        return await self.documents.current_documents(folder)
-
-    async def proposals_of(self, delegation: str) -> list[ProposalInfo]:
-        return await self.documents.proposals_of(delegation)
-
-    async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
-        return await self.documents.compile(invocation, document)
-
-    async def suggest(self, invocation: Invocation) -> str:
-        return await self.documents.suggest(invocation)
-
-    async def references(self) -> list[str]:
-        return await self.documents.references()
-
-    async def accept_suggestion(
-        self, invocation: Invocation, number: int, title: str | None, symbol: str | None
-    ) -> str:
-        return await self.documents.accept_suggestion(invocation, number, title, symbol)
-
-    async def decline_suggestion(self, invocation: Invocation, number: int, reason: str) -> str:
-        return await self.documents.decline_suggestion(invocation, number, reason)
-
-    async def distribute(self, invocation: Invocation, document: str | None) -> str:
-        return await self.documents.distribute(invocation, document)
-
-    async def check(self, invocation: Invocation) -> tuple[bool, list[str]]:
-        return await self.documents.check(invocation)
-
-    # Re-trust (commands/trust.py) reaches the trust service.
-    async def changed_identities(self) -> list[PinnedRecord]:
-        return await self.trust.changed_identities()
-
-    async def retrust(self, chair: str, user_id: str, fingerprint_given: str) -> object:
-        return await self.trust.retrust(chair, user_id, fingerprint_given)
-
-    async def set_status(
-        self,
-        invocation: Invocation,
-        document: str,
-        paragraphs: list[int],
-        status: str,
-        meeting: str | None,
-    ) -> str:
-        return await self.documents.set_status(invocation, document, paragraphs, status, meeting)
 
 
 @dataclass
@@ -162,6 +53,7 @@ class App:
     enforcer: Enforcer
     trust: TrustService
     watch: PlatformWatch
+    documents: DocumentsService
     # The warden governs the experts rooms; it never uploads device keys, so no client ever
     # encrypts to it and the platform never holds an experts room's keys (SPEC §2).
     warden: Gateway | None = None
@@ -255,7 +147,7 @@ class App:
                 return
 
 
-def build_app(settings: Settings, *, commands: CommandTable | None = None) -> App:
+def build_app(settings: Settings, *, commands: CommandTable[Services] | None = None) -> App:
     table = commands or default_table()
     db = Database(settings.database_url)
     gateway = Gateway(
@@ -299,6 +191,7 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         reconciler=reconciler,
         rooms=rooms,
         platform=platform,
+        metrics=metrics,
     )
     enforcer = Enforcer(
         reconciler=reconciler,
@@ -342,8 +235,17 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         gateway=gateway,
         db=db,
         table=table,
-        deps=CommandDeps(
-            commands=table, governance=governance, documents=documents, trust=trust, metrics=metrics
+        services=Services(
+            commands=table,
+            roster=governance,
+            rooms=governance,
+            audit_log=governance,
+            documents=documents,
+            suggestions=documents,
+            proposals=documents,
+            distribution=documents,
+            paragraphs=documents,
+            identities=trust,
         ),
         trust=trust,
         uploads=documents.upload,
@@ -365,5 +267,16 @@ def build_app(settings: Settings, *, commands: CommandTable | None = None) -> Ap
         alarms=watch.reasons,
     )
     return App(
-        settings, db, gateway, router, http, metrics, governance, enforcer, trust, watch, warden
+        settings,
+        db,
+        gateway,
+        router,
+        http,
+        metrics,
+        governance,
+        enforcer,
+        trust,
+        watch,
+        documents,
+        warden,
     )

@@ -1,89 +1,45 @@
 """The sync loop and the routing of what it brings.
 
-The loop only syncs, classifies and queues: each command runs in a task of its own, so a slow
-or failing handler never stalls sync. Every event is handled exactly once across crashes:
-the ledger (`handled_events`) skips what was done, the saved sync token never passes an event
-still in flight (`SyncCheckpoint`), and replies carry a transaction id derived from the command's
-event id, so a reply re-sent after a crash is deduplicated by the homeserver.
+The loop only syncs, classifies (`bot/sync/classify.py`) and queues: each command runs in a task
+of its own (`bot/sync/dispatch.py`), so a slow or failing handler never stalls sync. Every event
+is handled exactly once across crashes: the ledger (`handled_events`) skips what was done, the
+saved sync token never passes an event still in flight (`SyncCheckpoint`), and replies carry a
+transaction id derived from the command's event id, so a reply re-sent after a crash is
+deduplicated by the homeserver.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import hashlib
 import logging
-import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nio import (
-    Event,
-    InviteMemberEvent,
-    MegolmEvent,
-    RoomEncryptedFile,
-    RoomMemberEvent,
-    RoomMessageFile,
-    RoomMessageText,
-    SyncResponse,
-)
+from nio import Event, InviteMemberEvent, MegolmEvent, SyncResponse
 
 from bot.governance.enforcer import Enforcer, observed_events
 from bot.governance.service import Governance
 from bot.governance.trust import TrustService
 from bot.matrix.e2ee import UndecryptedQueue
-from bot.matrix.gateway import Gateway, MatrixError, NotEncrypted
+from bot.matrix.gateway import Gateway, MatrixError
 from bot.runtime.metrics import Metrics
-from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, AuditRecord, Database
+from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, Database
 from bot.sync.checkpoint import SyncCheckpoint
-from commands import trust as trust_words
-from commands.parsing import is_command
-from commands.reply import Reply
-from commands.table import (
-    Attachment,
-    CommandTable,
-    Invocation,
-    Refusal,
-    Refused,
-    UsageError,
+from bot.sync.classify import (
+    PLAINTEXT,
+    CommandEvent,
+    after_own_join,
+    as_command,
+    joined_members,
 )
-from room_policies.trust import SenderProof
+from bot.sync.dispatch import Dispatcher, UploadHandler
+from commands.services import Services
+from commands.table import CommandTable
 
 log = logging.getLogger(__name__)
 
-PLAINTEXT = SenderProof(encrypted=False)
-
-
-def reply_txn_id(event_id: str) -> str:
-    """Same command, same transaction id: the homeserver drops a reply sent twice."""
-    return "plenaria-reply-" + hashlib.sha256(event_id.encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class CommandEvent:
-    """A command to handle — or, with an empty body, a file uploaded on its own."""
-
-    room_id: str
-    event_id: str
-    sender: str
-    body: str
-    sent_ms: int
-    thread_root: str | None
-    attachment: Attachment | None = None
-    reply_to: str | None = None
-    # How the bot's crypto received it (room_policies.trust): plaintext unless decrypted.
-    proof: SenderProof = PLAINTEXT
-
-    @property
-    def is_upload(self) -> bool:
-        return not self.body and self.attachment is not None
-
-
-# Where uploads go: the shell's intake decides by room and role (a reply, or None: ignored).
-UploadHandler = Callable[[Invocation], Awaitable[Reply | None]]
 # Someone joined a room (room id, user id, event id): e.g. a folder resends its documents.
 JoinHandler = Callable[[str, str, str], Awaitable[None]]
 
@@ -94,8 +50,8 @@ class Router:
         *,
         gateway: Gateway,
         db: Database,
-        table: CommandTable,
-        deps: Any,
+        table: CommandTable[Services],
+        services: Services,
         metrics: Metrics,
         server_name: str,
         sync_timeout_ms: int = 30_000,
@@ -115,7 +71,7 @@ class Router:
         self.enforcer = enforcer
         self.db = db
         self.table = table
-        self.deps = deps
+        self.services = services
         self.metrics = metrics
         self.server_name = server_name
         self.sync_timeout_ms = sync_timeout_ms
@@ -123,6 +79,19 @@ class Router:
         self.timeline_limit = timeline_limit
         self._gap_floor_ms = 0
         self.undecrypted = UndecryptedQueue(gateway, db)
+        self.dispatcher = Dispatcher(
+            gateway=gateway,
+            db=db,
+            table=table,
+            services=services,
+            metrics=metrics,
+            undecrypted=self.undecrypted,
+            settled=self._settled,
+            max_backoff_s=max_backoff_s,
+            governance=governance,
+            trust=trust,
+            uploads=uploads,
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._checkpoint = SyncCheckpoint(None)
         self._first_start_ms = 0
@@ -227,21 +196,15 @@ class Router:
             if dispatch and self.enforcer is not None:
                 await self.enforcer.observe(room_id, observed_events(timeline))
             if dispatch and self.joined is not None:
-                for event in timeline:
-                    if (
-                        isinstance(event, RoomMemberEvent)
-                        and event.membership == "join"
-                        and event.prev_membership != "join"
-                        and event.state_key != self.gateway.user_id
-                    ):
-                        self._spawn_join(room_id, event.state_key, event.event_id)
+                for user_id, event_id in joined_members(timeline, self.gateway.user_id):
+                    self._spawn_join(room_id, user_id, event_id)
             if dispatch and info.timeline.limited and info.timeline.prev_batch:
                 floor = max(self._gap_floor_ms, self._first_start_ms)
                 older = await self.gateway.older_events(room_id, info.timeline.prev_batch, floor)
                 if older:
                     log.info("filled a gap of %d events in %s", len(older), room_id)
                 timeline = older + timeline
-            for event in self._after_own_join(timeline):
+            for event in after_own_join(timeline, self.gateway.user_id):
                 if isinstance(event, MegolmEvent):
                     if dispatch:
                         await self.undecrypted.add(room_id, event)
@@ -263,7 +226,9 @@ class Router:
             if command.event_id in done or self._checkpoint.in_flight(command.event_id):
                 continue
             self._checkpoint.hold(command.event_id)
-            task = asyncio.create_task(self._handle(command), name=f"cmd {command.event_id}")
+            task = asyncio.create_task(
+                self.dispatcher.handle(command), name=f"cmd {command.event_id}"
+            )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -288,61 +253,19 @@ class Router:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _after_own_join(self, events: Iterable[Event]) -> list[Event]:
-        """Drop what a room held before the bot joined it: that is history, not a command."""
-        events = list(events)
-        for i in range(len(events) - 1, -1, -1):
-            ev = events[i]
-            if (
-                isinstance(ev, RoomMemberEvent)
-                and ev.state_key == self.gateway.user_id
-                and ev.membership == "join"
-                and ev.prev_membership != "join"
-            ):
-                return events[i + 1 :]
-        return events
-
     def _as_command(self, room_id: str, event: Event) -> CommandEvent | None:
-        """A command (a text, or a file's caption), or a file uploaded alone; else None."""
-        is_file = isinstance(event, (RoomEncryptedFile, RoomMessageFile))
-        if not (isinstance(event, RoomMessageText) or is_file):
-            return None
-        if event.sender == self.gateway.user_id or event.server_timestamp < self._first_start_ms:
-            return None
-        content = event.source.get("content", {})
-        relates = content.get("m.relates_to") or {}
-        if relates.get("rel_type") == "m.replace":
-            return None  # an edit of an earlier command is not a new command
-        thread_root = relates.get("event_id") if relates.get("rel_type") == "m.thread" else None
-        reply_to = None
-        if not relates.get("is_falling_back"):
-            reply_to = (relates.get("m.in_reply_to") or {}).get("event_id")
-        attachment = None
-        body = str(getattr(event, "body", ""))
-        if is_file:
-            attachment = Attachment.from_content(event.event_id, content)
-            # A file's body is its caption when the file name is given apart (MSC2530).
-            filename = content.get("filename")
-            body = body if filename and body != filename else ""
-            if body and not is_command(body):
-                body = ""
-        elif not is_command(body):
-            return None
-        if attachment is None and not body:
-            return None
-        if not body and self.uploads is None:
-            return None
-        return CommandEvent(
-            room_id=room_id,
-            event_id=event.event_id,
-            sender=event.sender,
-            body=body,
-            sent_ms=event.server_timestamp,
-            thread_root=thread_root,
-            attachment=attachment,
-            reply_to=reply_to,
+        return as_command(
+            room_id,
+            event,
+            own_user_id=self.gateway.user_id,
+            first_start_ms=self._first_start_ms,
+            takes_uploads=self.uploads is not None,
             proof=self.trust.proof_of(room_id, event) if self.trust else PLAINTEXT,
         )
+
+    async def _settled(self, event_id: str) -> None:
+        self._checkpoint.release(event_id)
+        await self._save_token()
 
     async def _answer_invite(self, room_id: str, state: list[Any]) -> None:
         if room_id in self._answered_invites:
@@ -368,135 +291,6 @@ class Router:
         except MatrixError as exc:
             self._answered_invites.discard(room_id)
             log.warning("could not answer the invitation to %s: %s", room_id, exc)
-
-    # -- handling ---------------------------------------------------------------------------
-
-    async def _handle(self, command: CommandEvent) -> None:
-        outcome = "ok"
-        name = "?"
-        reason = ""
-        reply: Reply | None
-        try:
-            invocation = await self._invocation(command)
-            if self.trust is not None:
-                verdict = await self.trust.judge(command.sender, command.proof)
-                if not verdict.allowed:
-                    # room_policies.trust: act only on what provably comes from the person.
-                    name = "upload" if command.is_upload else _command_word(command.body)
-                    raise Refusal(trust_words.refusal(verdict))
-            if command.is_upload:
-                assert self.uploads is not None
-                name = "upload"
-                reply = await self.uploads(invocation)
-            else:
-                bound = self.table.bind(command.body, invocation)
-                name = bound.command.name
-                reply = await bound.command.handler(self.deps, invocation, bound.args)
-        except Refused as exc:
-            reply, outcome, reason, name = exc.reply, "refused", exc.reply.text, exc.command
-        except Refusal as exc:
-            reply, outcome, reason = Reply.plain(f"Refused: {exc.reason}"), "refused", exc.reason
-        except UsageError as exc:
-            reply, outcome = exc.reply, "usage"
-        except Exception:
-            ref = secrets.token_hex(3)
-            # The traceback names the handler, never the message's content.
-            log.exception("handler for %s failed (ref %s)", command.event_id, ref)
-            self.metrics.errors.inc()
-            reply = Reply.plain(
-                f"Internal error (ref {ref}). The Secretariat can trace it with this reference."
-            )
-            outcome = "error"
-        self.metrics.commands.labels(command=name).inc()
-        await self._audit(command, name, outcome, reason)
-        try:
-            if reply is not None:
-                try:
-                    await self._send_reply(command, reply)
-                except NotEncrypted:
-                    # SPEC §2: nothing goes out in plaintext. The command is handled; the audit
-                    # log says its answer was withheld, and why.
-                    outcome = "unanswered"
-                    await self._audit(
-                        command,
-                        name,
-                        outcome,
-                        "The platform did not send its answer: it does not see the room as "
-                        "end-to-end encrypted, and it sends nothing in plaintext.",
-                    )
-            await self.db.mark_handled(command.event_id, command.room_id, outcome)
-            await self.undecrypted.forget(command.event_id)
-            self.metrics.events.labels(outcome=outcome).inc()
-            self._checkpoint.release(command.event_id)
-            await self._save_token()
-        except Exception:
-            # Not marked handled: the token stays before this event, so the next start
-            # handles it again, and the same transaction id keeps the reply single.
-            log.exception("could not deliver the reply to %s", command.event_id)
-            self.metrics.events.labels(outcome="undelivered").inc()
-
-    async def _invocation(self, command: CommandEvent) -> Invocation:
-        invocation = Invocation(
-            sender=command.sender,
-            room_id=command.room_id,
-            event_id=command.event_id,
-            body=command.body,
-            sent_ms=command.sent_ms,
-            now_ms=int(time.time() * 1000),
-            attachment=command.attachment,
-            reply_to=command.reply_to,
-        )
-        if self.governance is None:
-            return invocation
-        context = await self.governance.context(command.sender, command.room_id)
-        return dataclasses.replace(
-            invocation, role=context.role, place=context.place, delegation=context.delegation
-        )
-
-    async def _audit(self, command: CommandEvent, name: str, outcome: str, reason: str) -> None:
-        """SPEC §6: every command in the audit log (who, what, where, decision), no content."""
-        if self.governance is None:
-            return
-        ref = self.governance.rooms.ref_of(command.room_id)
-        try:
-            await self.governance.audit.append(
-                AuditRecord(
-                    actor=command.sender,
-                    action=f"!{name}",
-                    room=ref.key if ref else command.room_id,
-                    target="",
-                    decision=outcome,
-                    rule="",
-                    reason=reason,
-                )
-            )
-        except Exception:
-            log.exception("could not audit %s", command.event_id)
-
-    async def _send_reply(self, command: CommandEvent, reply: Reply) -> None:
-        delay = 0.5
-        for attempt in range(8):
-            try:
-                await self.gateway.send_notice(
-                    command.room_id,
-                    reply,
-                    in_reply_to=command.event_id,
-                    thread_root=command.thread_root,
-                    txn_id=reply_txn_id(command.event_id),
-                )
-                return
-            except NotEncrypted:
-                raise
-            except MatrixError:
-                if attempt == 7:
-                    raise
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.max_backoff_s)
-
-
-def _command_word(body: str) -> str:
-    word = body.strip().split(maxsplit=1)[0] if body.strip() else "?"
-    return word.lstrip("!")[:32] or "?"
 
 
 async def _sleep_or_stop(seconds: float, stop: asyncio.Event) -> None:

@@ -160,7 +160,7 @@ async def test_refusals_in_the_plenary(
 ) -> None:
     who = user(group, seat)
     plenary = group.room_id(PLENARY)
-    registry = group.bot.app.router.deps.documents.registry  # type: ignore[union-attr]
+    registry = group.bot.app.documents.registry  # type: ignore[union-attr]
     before = len(await registry.proposals())
     answer = await reply_to(who, await who.send_file(plenary, data, file_name))
     assert answer.startswith("Refused: "), answer
@@ -238,7 +238,7 @@ async def test_a_document_with_a_dangerous_link_or_workbook_is_neither_published
     """Documents the platform re-posts to every delegation pass the proposals' gate (issue #9)."""
     chair, ag = user(group, "chair"), user(group, "ag.fp")
     moderation = group.room_id(MODERATION)
-    registry = group.bot.app.router.deps.documents.registry  # type: ignore[union-attr]
+    registry = group.bot.app.documents.registry  # type: ignore[union-attr]
     before = len(await registry.current(None))
     unc = linked("\\\\attacker.example\\share\\x.docx")
     answer = await reply_to(

@@ -129,7 +129,7 @@ async def test_a_reset_identity_can_neither_add_experts_nor_submit_and_is_report
     asked = await impostor.send_text(desk, f"!experts add {target}")
     answer = await reply_body(fp, asked)
     assert answer.startswith("Refused: your cryptographic identity changed"), answer
-    registry = group.bot.app.router.deps.documents.registry  # type: ignore[union-attr]
+    registry = group.bot.app.documents.registry  # type: ignore[union-attr]
     before = len(await registry.proposals())
     uploaded = await impostor.send_file(plenary, b"PK\x03\x04 not even a docx", "AG_Matriz.docx")
     refused = await reply_body(fp, uploaded)

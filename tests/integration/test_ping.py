@@ -8,7 +8,7 @@ from nio import RoomMessageNotice
 
 from commands.builtin import builtin_commands
 from commands.reply import Reply
-from commands.table import Command, CommandTable, Invocation, NoArgs
+from commands.table import CommandTable, Invocation, NoArgs, command
 from tests.integration.conftest import RunningBot
 from tests.integration.matrix_user import MatrixUser
 
@@ -64,6 +64,10 @@ class _Nothing(Protocol):
     pass
 
 
+def _itself(services: object) -> object:
+    return services
+
+
 async def _boom(deps: _Nothing, invocation: Invocation, args: NoArgs) -> Reply:
     raise RuntimeError("a handler that fails")
 
@@ -71,7 +75,9 @@ async def _boom(deps: _Nothing, invocation: Invocation, args: NoArgs) -> Reply:
 async def test_a_failing_handler_answers_with_a_reference_and_the_bot_goes_on(
     make_user, start_bot
 ) -> None:
-    table = CommandTable([*builtin_commands(), Command("boom", "always fails", NoArgs, _boom)])
+    table = CommandTable(
+        [*builtin_commands(), command("boom", "always fails", NoArgs, _boom, needs=_itself)]
+    )
     bot = await start_bot(commands=table)
     alice = await make_user("alice")
     room_id = await room_with_bot(alice, bot)

@@ -10,7 +10,6 @@ may use there.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import pytest
 
@@ -23,12 +22,12 @@ from commands.table import (
     MODERATION,
     PLENARY,
     Command,
-    CommandTable,
     Invocation,
     Refused,
     UsageError,
 )
 from room_policies.roles import Role
+from tests.unit.services import services
 
 TABLE = default_table()
 PLACES = (DIRECT, MODERATION, PLENARY, DESK)
@@ -341,11 +340,6 @@ def test_an_unknown_command_without_a_near_miss() -> None:
 # --- !help lists exactly what the asker may use there --------------------------------------------
 
 
-@dataclass
-class HelpDeps:
-    commands: CommandTable
-
-
 @pytest.mark.parametrize(
     ("role", "place"),
     [pytest.param(role, place, id=f"{role.value}-{place}") for role, place in CELLS],
@@ -353,7 +347,7 @@ class HelpDeps:
 async def test_help_lists_exactly_the_allowed_commands(role: Role, place: str) -> None:
     asking = invocation(role, place, "!help")
     bound = TABLE.bind("!help", asking)
-    reply = await bound.command.handler(HelpDeps(TABLE), asking, bound.args)
+    reply = await bound.run(services(TABLE), asking)
     allowed = TABLE.allowed(asking)
     assert reply == Reply.titled(
         "Commands you can use here:", [f"{c.usage()} — {c.summary}" for c in allowed]
@@ -368,13 +362,13 @@ async def test_help_lists_exactly_the_allowed_commands(role: Role, place: str) -
 
 async def test_help_on_a_command_refused_here_says_why() -> None:
     asking = invocation(Role.FOCAL_POINT, DESK, "!help delegation")
-    reply = await help.handle(HelpDeps(TABLE), asking, help.Args(command="delegation"))
+    reply = await help.handle(TABLE, asking, help.Args(command="delegation"))
     assert reply == Reply.plain("!delegation is for the Chair and the Technical Secretariat only.")
 
 
 async def test_help_on_a_command_allowed_here_explains_it() -> None:
     asking = invocation(Role.CHAIR, MODERATION, "!help audit")
-    reply = await help.handle(HelpDeps(TABLE), asking, help.Args(command="audit"))
+    reply = await help.handle(TABLE, asking, help.Args(command="audit"))
     assert reply == Reply.titled(
         f"!audit: {command('audit').summary}",
         ["usage: !audit [count]", "count: how many entries (1 to 200)"],

@@ -6,7 +6,7 @@ import pytest
 from pydantic import Field
 
 from commands.reply import Reply
-from commands.table import Args, Bound, Command, CommandTable, Invocation, NoArgs, UsageError
+from commands.table import Args, Bound, CommandTable, Invocation, NoArgs, UsageError, command
 
 
 class PublishArgs(Args):
@@ -27,9 +27,13 @@ async def _handler(deps: object, invocation: Invocation, args: Args) -> Reply:
     return Reply.plain("done")
 
 
-PUBLISH = Command("publish", "publish a document", PublishArgs, _handler)
-LANG = Command("lang", "set your language", LangArgs, _handler)
-PING = Command("ping", "check the platform", NoArgs, _handler)
+def _itself(services: object) -> object:
+    return services
+
+
+PUBLISH = command("publish", "publish a document", PublishArgs, _handler, needs=_itself)
+LANG = command("lang", "set your language", LangArgs, _handler, needs=_itself)
+PING = command("ping", "check the platform", NoArgs, _handler, needs=_itself)
 
 
 @pytest.fixture
@@ -50,7 +54,7 @@ def _usage_error(table: CommandTable, body: str) -> Reply:
 
 def test_duplicate_command_names_raise() -> None:
     with pytest.raises(ValueError, match="'ping' registered twice"):
-        CommandTable([PING, LANG, Command("ping", "again", NoArgs, _handler)])
+        CommandTable([PING, LANG, command("ping", "again", NoArgs, _handler, needs=_itself)])
 
 
 def test_iteration_keeps_registration_order(table: CommandTable) -> None:
@@ -212,7 +216,7 @@ def test_usage_replies_are_html_escaped(table: CommandTable) -> None:
 
 
 def test_bad_positional_value_is_named_as_positional(table: CommandTable) -> None:
-    numbered = Command("agree", "agree paragraphs", _NumberArgs, _handler)
+    numbered = command("agree", "agree paragraphs", _NumberArgs, _handler, needs=_itself)
     reply = _usage_error(CommandTable([numbered]), "!agree five")
     assert reply.text.startswith("!agree: number: ")
     assert "--number" not in reply.text

@@ -25,6 +25,7 @@ from room_policies.roster import (
     load_roster,
     validate,
 )
+from tests.unit.services import services
 
 SERVER = "example.org"
 BOT = UserId("@plenaria:example.org")
@@ -149,7 +150,7 @@ def in_desk(body: str, code: str = "AG", sender: str = AG_FP) -> Invocation:
 
 async def run(deps: FakeDeps, invocation: Invocation) -> Reply:
     bound = TABLE.bind(invocation.body, invocation)
-    return await bound.command.handler(deps, invocation, bound.args)
+    return await bound.run(services(roster=deps, rooms=deps, audit_log=deps), invocation)
 
 
 @pytest.fixture

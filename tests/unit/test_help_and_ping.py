@@ -10,6 +10,7 @@ from commands import help, ping
 from commands.builtin import builtin_commands, default_table
 from commands.reply import Reply
 from commands.table import CommandTable, Invocation, UsageError
+from tests.unit.services import services
 
 
 @dataclass
@@ -59,7 +60,7 @@ async def test_ping_delay_is_never_negative() -> None:
 
 async def test_ping_through_the_table(deps: FakeDeps) -> None:
     bound = deps.commands.bind("!ping")
-    reply = await bound.command.handler(deps, _invocation(sent_ms=0, now_ms=42), bound.args)
+    reply = await bound.run(services(deps.commands), _invocation(sent_ms=0, now_ms=42))
     assert reply.text == "pong (42 ms)"
 
 
@@ -67,7 +68,7 @@ async def test_ping_through_the_table(deps: FakeDeps) -> None:
 
 
 async def test_help_lists_every_command(deps: FakeDeps) -> None:
-    reply = await help.handle(deps, _invocation("!help"), help.Args())
+    reply = await help.handle(deps.commands, _invocation("!help"), help.Args())
     assert reply == Reply.titled(
         "Commands you can use here:",
         [f"!help [command] — {help.SUMMARY}", f"!ping — {ping.SUMMARY}"],
@@ -75,7 +76,7 @@ async def test_help_lists_every_command(deps: FakeDeps) -> None:
 
 
 async def test_help_explains_one_command(deps: FakeDeps) -> None:
-    reply = await help.handle(deps, _invocation("!help help"), help.Args(command="help"))
+    reply = await help.handle(deps.commands, _invocation("!help help"), help.Args(command="help"))
     assert reply == Reply.titled(
         f"!help: {help.SUMMARY}",
         ["usage: !help [command]", "command: a command to explain, e.g. ping"],
@@ -83,29 +84,29 @@ async def test_help_explains_one_command(deps: FakeDeps) -> None:
 
 
 async def test_help_explains_a_command_without_arguments(deps: FakeDeps) -> None:
-    reply = await help.handle(deps, _invocation("!help ping"), help.Args(command="ping"))
+    reply = await help.handle(deps.commands, _invocation("!help ping"), help.Args(command="ping"))
     assert reply == Reply.titled(f"!ping: {ping.SUMMARY}", ["usage: !ping"])
 
 
 async def test_help_accepts_a_bang_and_any_case(deps: FakeDeps) -> None:
-    reply = await help.handle(deps, _invocation("!help !PING"), help.Args(command="!PING"))
+    reply = await help.handle(deps.commands, _invocation("!help !PING"), help.Args(command="!PING"))
     assert reply.text.startswith("!ping: ")
 
 
 async def test_help_on_a_typo_suggests_the_nearest(deps: FakeDeps) -> None:
-    reply = await help.handle(deps, _invocation("!help pnig"), help.Args(command="pnig"))
+    reply = await help.handle(deps.commands, _invocation("!help pnig"), help.Args(command="pnig"))
     assert reply == Reply.plain("There is no command !pnig. Did you mean !ping?")
 
 
 async def test_help_on_an_unknown_command(deps: FakeDeps) -> None:
-    reply = await help.handle(deps, _invocation("!help xyzzy"), help.Args(command="xyzzy"))
+    reply = await help.handle(deps.commands, _invocation("!help xyzzy"), help.Args(command="xyzzy"))
     assert reply == Reply.plain("There is no command !xyzzy.")
 
 
 async def test_help_through_the_table(deps: FakeDeps) -> None:
     bound = deps.commands.bind("!help ping")
     assert bound.args == help.Args(command="ping")
-    reply = await bound.command.handler(deps, _invocation("!help ping"), bound.args)
+    reply = await bound.run(services(deps.commands), _invocation("!help ping"))
     assert reply.text.startswith("!ping: ")
 
 

@@ -11,6 +11,7 @@ from bot.runtime.metrics import Metrics
 from bot.storage.database import SYNC_TOKEN, Database
 from bot.sync.router import Router
 from commands.builtin import default_table
+from tests.unit.services import services
 
 
 class _Gateway:
@@ -36,7 +37,7 @@ async def test_a_fault_in_routing_one_sync_does_not_end_the_loop(tmp_path: Path)
         gateway=gateway,  # type: ignore[arg-type]
         db=db,
         table=default_table(),
-        deps=None,
+        services=services(),
         metrics=metrics,
         server_name="example.org",
     )

@@ -1,0 +1,192 @@
+"""Handling one command (or upload) that the sync loop queued: the path every command takes.
+
+1. Who asks and where (`Governance.context`: role, room kind, delegation) → an `Invocation`.
+2. Trust (`bot/governance/trust.py`, rules in `room_policies/trust.py`): only what provably
+   comes from the person's verified session is acted on.
+3. Parse, authorise and validate against the table (`commands/table.py`), run the handler with
+   the capability it needs from the services record (`commands/services.py`); an upload goes to
+   the intake instead.
+4. Audit (SPEC §6: who, what, where, decision; never the content), reply threaded under the
+   command with a transaction id derived from its event id, mark it handled in the ledger, and
+   let the checkpoint move the sync token past it.
+
+Every failure has an owner: a refusal or a usage error is the asker's and answered as such; any
+other exception is the platform's, logged with a reference and answered "Internal error (ref …)".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+
+from bot.governance.service import Governance
+from bot.governance.trust import TrustService
+from bot.matrix.e2ee import UndecryptedQueue
+from bot.matrix.gateway import Gateway, MatrixError, NotEncrypted
+from bot.runtime.metrics import Metrics
+from bot.storage.database import AuditRecord, Database
+from bot.sync.classify import CommandEvent, command_word, reply_txn_id
+from commands import trust as trust_words
+from commands.reply import Reply
+from commands.services import Services
+from commands.table import (
+    ANSWER_WITHHELD,
+    CommandTable,
+    Invocation,
+    Refusal,
+    Refused,
+    UsageError,
+    internal_error,
+)
+
+log = logging.getLogger(__name__)
+
+# Where uploads go: the shell's intake decides by room and role (a reply, or None: ignored).
+UploadHandler = Callable[[Invocation], Awaitable[Reply | None]]
+# Called once a command is handled for good (its event id): the loop may save past it.
+Settled = Callable[[str], Awaitable[None]]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        gateway: Gateway,
+        db: Database,
+        table: CommandTable[Services],
+        services: Services,
+        metrics: Metrics,
+        undecrypted: UndecryptedQueue,
+        settled: Settled,
+        max_backoff_s: float = 30.0,
+        governance: Governance | None = None,
+        trust: TrustService | None = None,
+        uploads: UploadHandler | None = None,
+    ) -> None:
+        self.gateway = gateway
+        self.db = db
+        self.table = table
+        self.services = services
+        self.metrics = metrics
+        self.undecrypted = undecrypted
+        self.settled = settled
+        self.max_backoff_s = max_backoff_s
+        self.governance = governance
+        self.trust = trust
+        self.uploads = uploads
+
+    async def handle(self, command: CommandEvent) -> None:
+        outcome = "ok"
+        name = "?"
+        reason = ""
+        reply: Reply | None
+        try:
+            invocation = await self._invocation(command)
+            if self.trust is not None:
+                verdict = await self.trust.judge(command.sender, command.proof)
+                if not verdict.allowed:
+                    # room_policies.trust: act only on what provably comes from the person.
+                    name = "upload" if command.is_upload else command_word(command.body)
+                    raise Refusal(trust_words.refusal(verdict))
+            if command.is_upload:
+                assert self.uploads is not None
+                name = "upload"
+                reply = await self.uploads(invocation)
+            else:
+                bound = self.table.bind(command.body, invocation)
+                name = bound.command.name
+                reply = await bound.run(self.services, invocation)
+        except Refused as exc:
+            reply, outcome, reason, name = exc.reply, "refused", exc.reply.text, exc.command
+        except Refusal as exc:
+            reply, outcome, reason = exc.reply(), "refused", exc.reason
+        except UsageError as exc:
+            reply, outcome = exc.reply, "usage"
+        except Exception:
+            ref = secrets.token_hex(3)
+            # The traceback names the handler, never the message's content.
+            log.exception("handler for %s failed (ref %s)", command.event_id, ref)
+            self.metrics.errors.inc()
+            reply, outcome = internal_error(ref), "error"
+        self.metrics.commands.labels(command=name).inc()
+        await self._audit(command, name, outcome, reason)
+        try:
+            if reply is not None:
+                try:
+                    await self._send_reply(command, reply)
+                except NotEncrypted:
+                    # SPEC §2: nothing goes out in plaintext. The command is handled; the audit
+                    # log says its answer was withheld, and why.
+                    outcome = "unanswered"
+                    await self._audit(command, name, outcome, ANSWER_WITHHELD)
+            await self.db.mark_handled(command.event_id, command.room_id, outcome)
+            await self.undecrypted.forget(command.event_id)
+            self.metrics.events.labels(outcome=outcome).inc()
+            await self.settled(command.event_id)
+        except Exception:
+            # Not marked handled: the token stays before this event, so the next start
+            # handles it again, and the same transaction id keeps the reply single.
+            log.exception("could not deliver the reply to %s", command.event_id)
+            self.metrics.events.labels(outcome="undelivered").inc()
+
+    async def _invocation(self, command: CommandEvent) -> Invocation:
+        invocation = Invocation(
+            sender=command.sender,
+            room_id=command.room_id,
+            event_id=command.event_id,
+            body=command.body,
+            sent_ms=command.sent_ms,
+            now_ms=int(time.time() * 1000),
+            attachment=command.attachment,
+            reply_to=command.reply_to,
+        )
+        if self.governance is None:
+            return invocation
+        context = await self.governance.context(command.sender, command.room_id)
+        return dataclasses.replace(
+            invocation, role=context.role, place=context.place, delegation=context.delegation
+        )
+
+    async def _audit(self, command: CommandEvent, name: str, outcome: str, reason: str) -> None:
+        """SPEC §6: every command in the audit log (who, what, where, decision), no content."""
+        if self.governance is None:
+            return
+        ref = self.governance.rooms.ref_of(command.room_id)
+        try:
+            await self.governance.audit.append(
+                AuditRecord(
+                    actor=command.sender,
+                    action=f"!{name}",
+                    room=ref.key if ref else command.room_id,
+                    target="",
+                    decision=outcome,
+                    rule="",
+                    reason=reason,
+                )
+            )
+        except Exception:
+            log.exception("could not audit %s", command.event_id)
+
+    async def _send_reply(self, command: CommandEvent, reply: Reply) -> None:
+        delay = 0.5
+        for attempt in range(8):
+            try:
+                await self.gateway.send_notice(
+                    command.room_id,
+                    reply,
+                    in_reply_to=command.event_id,
+                    thread_root=command.thread_root,
+                    txn_id=reply_txn_id(command.event_id),
+                )
+                return
+            except NotEncrypted:
+                raise
+            except MatrixError:
+                if attempt == 7:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_backoff_s)
