@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from commands import (
     agree,
     audit,
@@ -23,6 +25,7 @@ from commands import (
     trust,
 )
 from commands.documents_deps import DocumentsDeps
+from commands.reply import Reply
 from commands.roster_deps import RosterDeps
 from commands.services import NOTHING, Nothing, Services
 from commands.table import (
@@ -31,8 +34,11 @@ from commands.table import (
     DIRECT,
     MODERATION,
     PLENARY,
+    A,
     Command,
     CommandTable,
+    D,
+    Invocation,
     command,
 )
 from room_policies.roles import Role
@@ -87,6 +93,19 @@ def _identities(s: Services) -> trust.Deps:
     return s.identities
 
 
+def _moderation(
+    name: str,
+    summary: str,
+    args: type[A],
+    handler: Callable[[D, Invocation, A], Awaitable[Reply]],
+    needs: Callable[[Services], D],
+) -> Command[Services]:
+    """A command of the Chair and the Technical Secretariat, in the moderation room."""
+    return command(
+        name, summary, args, handler, needs=needs, roles=COORDINATION, places=_MODERATION
+    )
+
+
 def builtin_commands() -> list[Command[Services]]:
     # help and ping reveal nothing: they are answered for anyone on this homeserver (SPEC §5 says
     # roster members), so the platform can be checked before a roster exists. !ping only in a
@@ -96,60 +115,16 @@ def builtin_commands() -> list[Command[Services]]:
         command(
             "ping", ping.SUMMARY, ping.Args, ping.handle, needs=_nothing, places=frozenset({DIRECT})
         ),
-        command(
-            "delegations",
-            delegations.SUMMARY,
-            delegations.Args,
-            delegations.handle,
-            needs=_roster,
-            roles=COORDINATION,
-            places=_MODERATION,
+        _moderation(
+            "delegations", delegations.SUMMARY, delegations.Args, delegations.handle, _roster
         ),
-        command(
-            "delegation",
-            delegation.SUMMARY,
-            delegation.Args,
-            delegation.handle,
-            needs=_roster,
-            roles=COORDINATION,
-            places=_MODERATION,
+        _moderation("delegation", delegation.SUMMARY, delegation.Args, delegation.handle, _roster),
+        _moderation(
+            "focal-point", focal_point.SUMMARY, focal_point.Args, focal_point.handle, _roster
         ),
-        command(
-            "focal-point",
-            focal_point.SUMMARY,
-            focal_point.Args,
-            focal_point.handle,
-            needs=_roster,
-            roles=COORDINATION,
-            places=_MODERATION,
-        ),
-        command(
-            "reconcile",
-            reconcile.SUMMARY,
-            reconcile.Args,
-            reconcile.handle,
-            needs=_rooms,
-            roles=COORDINATION,
-            places=_MODERATION,
-        ),
-        command(
-            "audit",
-            audit.SUMMARY,
-            audit.Args,
-            audit.handle,
-            needs=_audit_log,
-            roles=COORDINATION,
-            places=_MODERATION,
-        ),
-        command(
-            "publish",
-            publish.SUMMARY,
-            publish.Args,
-            publish.handle,
-            needs=_documents,
-            roles=COORDINATION,
-            places=_MODERATION,
-        ),
+        _moderation("reconcile", reconcile.SUMMARY, reconcile.Args, reconcile.handle, _rooms),
+        _moderation("audit", audit.SUMMARY, audit.Args, audit.handle, _audit_log),
+        _moderation("publish", publish.SUMMARY, publish.Args, publish.handle, _documents),
         command(
             "documents",
             documents.SUMMARY,
@@ -158,32 +133,16 @@ def builtin_commands() -> list[Command[Services]]:
             needs=_documents,
             access=((MODERATION, COORDINATION), (PLENARY, _FOCAL_POINT)),
         ),
-        command(
+        _moderation(
             "compile",
             compile_document.SUMMARY,
             compile_document.Args,
             compile_document.handle,
-            needs=_documents,
-            roles=COORDINATION,
-            places=_MODERATION,
+            _documents,
         ),
-        command(
-            "agree",
-            agree.AGREE_SUMMARY,
-            agree.AgreeArgs,
-            agree.agree,
-            needs=_paragraphs,
-            roles=COORDINATION,
-            places=_MODERATION,
-        ),
-        command(
-            "approve",
-            agree.APPROVE_SUMMARY,
-            agree.ApproveArgs,
-            agree.approve,
-            needs=_paragraphs,
-            roles=COORDINATION,
-            places=_MODERATION,
+        _moderation("agree", agree.AGREE_SUMMARY, agree.AgreeArgs, agree.agree, _paragraphs),
+        _moderation(
+            "approve", agree.APPROVE_SUMMARY, agree.ApproveArgs, agree.approve, _paragraphs
         ),
         command(
             "suggest",
@@ -194,32 +153,26 @@ def builtin_commands() -> list[Command[Services]]:
             roles=_FOCAL_POINT,
             places=frozenset({PLENARY, DESK}),
         ),
-        command(
+        _moderation(
             "references",
             suggestions.REFERENCES_SUMMARY,
             suggestions.ReferencesArgs,
             suggestions.references,
-            needs=_suggestions,
-            roles=COORDINATION,
-            places=_MODERATION,
+            _suggestions,
         ),
-        command(
+        _moderation(
             "accept",
             suggestions.ACCEPT_SUMMARY,
             suggestions.AcceptArgs,
             suggestions.accept,
-            needs=_suggestions,
-            roles=COORDINATION,
-            places=_MODERATION,
+            _suggestions,
         ),
-        command(
+        _moderation(
             "decline",
             suggestions.DECLINE_SUMMARY,
             suggestions.DeclineArgs,
             suggestions.decline,
-            needs=_suggestions,
-            roles=COORDINATION,
-            places=_MODERATION,
+            _suggestions,
         ),
         command(
             "check",
@@ -230,14 +183,8 @@ def builtin_commands() -> list[Command[Services]]:
             roles=_FOCAL_POINT,
             places=frozenset({DESK}),
         ),
-        command(
-            "distribute",
-            distribute.SUMMARY,
-            distribute.Args,
-            distribute.handle,
-            needs=_distribution,
-            roles=COORDINATION,
-            places=_MODERATION,
+        _moderation(
+            "distribute", distribute.SUMMARY, distribute.Args, distribute.handle, _distribution
         ),
         command(
             "status",

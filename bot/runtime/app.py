@@ -21,7 +21,7 @@ from bot.governance.platform_watch import PlatformWatch
 from bot.governance.reconciler import Reconciler
 from bot.governance.service import Governance
 from bot.governance.trust import TrustService
-from bot.matrix.e2ee import ensure_cross_signed, seal_identity
+from bot.matrix.e2ee import UndecryptedQueue, ensure_cross_signed, seal_identity
 from bot.matrix.gateway import Gateway, HomeserverUnreachable, MatrixError
 from bot.runtime.http_server import HttpServer
 from bot.runtime.metrics import Metrics
@@ -32,6 +32,7 @@ from bot.storage.database import (
     RoomRepository,
 )
 from bot.storage.files import FileStore
+from bot.sync.dispatch import Dispatcher
 from bot.sync.router import Router
 from commands.builtin import default_table
 from commands.services import Services
@@ -231,26 +232,36 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         rooms=rooms.known,
         interval_s=settings.security.key_watch_interval_s,
     )
-    router = Router(
+    services = Services(
+        commands=table,
+        roster=governance,
+        rooms=governance,
+        audit_log=governance,
+        documents=documents,
+        suggestions=documents,
+        proposals=documents,
+        distribution=documents,
+        paragraphs=documents,
+        identities=trust,
+    )
+    dispatcher = Dispatcher(
         gateway=gateway,
         db=db,
         table=table,
-        services=Services(
-            commands=table,
-            roster=governance,
-            rooms=governance,
-            audit_log=governance,
-            documents=documents,
-            suggestions=documents,
-            proposals=documents,
-            distribution=documents,
-            paragraphs=documents,
-            identities=trust,
-        ),
+        services=services,
+        metrics=metrics,
+        undecrypted=UndecryptedQueue(gateway, db),
+        max_backoff_s=settings.sync.max_backoff_s,
+        governance=governance,
         trust=trust,
         uploads=documents.upload,
+    )
+    router = Router(
+        gateway=gateway,
+        db=db,
+        dispatcher=dispatcher,
+        trust=trust,
         joined=documents.member_joined,
-        governance=governance,
         enforcer=enforcer,
         metrics=metrics,
         server_name=settings.server_name,

@@ -47,8 +47,6 @@ log = logging.getLogger(__name__)
 
 # Where uploads go: the shell's intake decides by room and role (a reply, or None: ignored).
 UploadHandler = Callable[[Invocation], Awaitable[Reply | None]]
-# Called once a command is handled for good (its event id): the loop may save past it.
-Settled = Callable[[str], Awaitable[None]]
 
 
 class Dispatcher:
@@ -61,7 +59,6 @@ class Dispatcher:
         services: Services,
         metrics: Metrics,
         undecrypted: UndecryptedQueue,
-        settled: Settled,
         max_backoff_s: float = 30.0,
         governance: Governance | None = None,
         trust: TrustService | None = None,
@@ -73,13 +70,14 @@ class Dispatcher:
         self.services = services
         self.metrics = metrics
         self.undecrypted = undecrypted
-        self.settled = settled
         self.max_backoff_s = max_backoff_s
         self.governance = governance
         self.trust = trust
         self.uploads = uploads
 
-    async def handle(self, command: CommandEvent) -> None:
+    async def handle(self, command: CommandEvent) -> bool:
+        """Handle one command or upload; True once it is handled for good (answered, or its
+        answer withheld, and marked in the ledger), False if the next start must redo it."""
         outcome = "ok"
         name = "?"
         reason = ""
@@ -126,12 +124,13 @@ class Dispatcher:
             await self.db.mark_handled(command.event_id, command.room_id, outcome)
             await self.undecrypted.forget(command.event_id)
             self.metrics.events.labels(outcome=outcome).inc()
-            await self.settled(command.event_id)
+            return True
         except Exception:
             # Not marked handled: the token stays before this event, so the next start
             # handles it again, and the same transaction id keeps the reply single.
             log.exception("could not deliver the reply to %s", command.event_id)
             self.metrics.events.labels(outcome="undelivered").inc()
+            return False
 
     async def _invocation(self, command: CommandEvent) -> Invocation:
         invocation = Invocation(

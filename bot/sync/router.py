@@ -20,9 +20,7 @@ from typing import Any
 from nio import Event, InviteMemberEvent, MegolmEvent, SyncResponse
 
 from bot.governance.enforcer import Enforcer, observed_events
-from bot.governance.service import Governance
 from bot.governance.trust import TrustService
-from bot.matrix.e2ee import UndecryptedQueue
 from bot.matrix.gateway import Gateway, MatrixError
 from bot.runtime.metrics import Metrics
 from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, Database
@@ -34,9 +32,7 @@ from bot.sync.classify import (
     as_command,
     joined_members,
 )
-from bot.sync.dispatch import Dispatcher, UploadHandler
-from commands.services import Services
-from commands.table import CommandTable
+from bot.sync.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -50,48 +46,29 @@ class Router:
         *,
         gateway: Gateway,
         db: Database,
-        table: CommandTable[Services],
-        services: Services,
+        dispatcher: Dispatcher,
         metrics: Metrics,
         server_name: str,
         sync_timeout_ms: int = 30_000,
         max_backoff_s: float = 30.0,
         timeline_limit: int = 100,
-        governance: Governance | None = None,
         enforcer: Enforcer | None = None,
-        uploads: UploadHandler | None = None,
         joined: JoinHandler | None = None,
         trust: TrustService | None = None,
     ) -> None:
         self.trust = trust
-        self.uploads = uploads
         self.joined = joined
         self.gateway = gateway
-        self.governance = governance
         self.enforcer = enforcer
         self.db = db
-        self.table = table
-        self.services = services
+        self.dispatcher = dispatcher
+        self.undecrypted = dispatcher.undecrypted
         self.metrics = metrics
         self.server_name = server_name
         self.sync_timeout_ms = sync_timeout_ms
         self.max_backoff_s = max_backoff_s
         self.timeline_limit = timeline_limit
         self._gap_floor_ms = 0
-        self.undecrypted = UndecryptedQueue(gateway, db)
-        self.dispatcher = Dispatcher(
-            gateway=gateway,
-            db=db,
-            table=table,
-            services=services,
-            metrics=metrics,
-            undecrypted=self.undecrypted,
-            settled=self._settled,
-            max_backoff_s=max_backoff_s,
-            governance=governance,
-            trust=trust,
-            uploads=uploads,
-        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._checkpoint = SyncCheckpoint(None)
         self._first_start_ms = 0
@@ -226,9 +203,7 @@ class Router:
             if command.event_id in done or self._checkpoint.in_flight(command.event_id):
                 continue
             self._checkpoint.hold(command.event_id)
-            task = asyncio.create_task(
-                self.dispatcher.handle(command), name=f"cmd {command.event_id}"
-            )
+            task = asyncio.create_task(self._handle(command), name=f"cmd {command.event_id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -259,13 +234,15 @@ class Router:
             event,
             own_user_id=self.gateway.user_id,
             first_start_ms=self._first_start_ms,
-            takes_uploads=self.uploads is not None,
+            takes_uploads=self.dispatcher.uploads is not None,
             proof=self.trust.proof_of(room_id, event) if self.trust else PLAINTEXT,
         )
 
-    async def _settled(self, event_id: str) -> None:
-        self._checkpoint.release(event_id)
-        await self._save_token()
+    async def _handle(self, command: CommandEvent) -> None:
+        if await self.dispatcher.handle(command):
+            # Handled for good: the saved sync token may now pass this event.
+            self._checkpoint.release(command.event_id)
+            await self._save_token()
 
     async def _answer_invite(self, room_id: str, state: list[Any]) -> None:
         if room_id in self._answered_invites:

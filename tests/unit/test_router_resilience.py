@@ -7,8 +7,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from bot.matrix.e2ee import UndecryptedQueue
 from bot.runtime.metrics import Metrics
 from bot.storage.database import SYNC_TOKEN, Database
+from bot.sync.dispatch import Dispatcher
 from bot.sync.router import Router
 from commands.builtin import default_table
 from tests.unit.services import services
@@ -33,11 +35,18 @@ async def test_a_fault_in_routing_one_sync_does_not_end_the_loop(tmp_path: Path)
     await db.migrate()
     gateway = _Gateway()
     metrics = Metrics()
-    router = Router(
+    dispatcher = Dispatcher(
         gateway=gateway,  # type: ignore[arg-type]
         db=db,
         table=default_table(),
         services=services(),
+        metrics=metrics,
+        undecrypted=UndecryptedQueue(gateway, db),  # type: ignore[arg-type]
+    )
+    router = Router(
+        gateway=gateway,  # type: ignore[arg-type]
+        db=db,
+        dispatcher=dispatcher,
         metrics=metrics,
         server_name="example.org",
     )
