@@ -17,7 +17,7 @@ __all__ = ["DocumentRefused", "EngineFault", "RefusalCode"]
 
 
 class RefusalCode(StrEnum):
-    # The safety gate and the parsing limits (`documents.safety`).
+    # The safety gate and the parsing limits (`documents.package_gate`, `documents.parsing_child`).
     EMPTY = "empty"
     TOO_LARGE = "too_large"
     NOT_ZIP = "not_zip"

@@ -23,8 +23,8 @@ from documents.edits import PARA, Change, Conflict, Stream, base_stream, combine
 from documents.jobs import CompileResult, compile_job
 from documents.model import Change as Tracked
 from documents.model import Document, Location, Paragraph, Segment, SegmentState, view_groups
+from documents.package_gate import check_package
 from documents.revision import COMPILER
-from documents.safety import check_package
 from documents.tracked_changes import W, read_document
 from tests.unit.docx_builder import Xml, build, cell, dele, hyperlink, ins, p, r, table
 from tests.unit.docx_builder import field as complex_field

@@ -13,7 +13,7 @@ import pytest
 from documents.compile import Submission
 from documents.jobs import compile_job
 from documents.matrix import Status, compilation_matrix
-from documents.safety import check_package
+from documents.package_gate import check_package
 from documents.tracked_changes import read_document
 from tests.unit.docx_builder import build, dele, ins, p
 

@@ -27,7 +27,7 @@ import pytest
 
 from documents.errors import DocumentRefused, EngineFault, RefusalCode
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job
-from documents.safety import parse_with_limits
+from documents.parsing_child import parse_with_limits
 from documents.sandbox import MINIMAL_ENVIRONMENT
 from tests.unit import hostile_docx as hostile
 from tests.unit.docx_builder import build, dele, ins, p
@@ -130,13 +130,13 @@ def test_a_bug_in_the_child_is_a_fault_of_the_platform_logged_without_content(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with (
-        caplog.at_level(logging.ERROR, logger="documents.safety"),
+        caplog.at_level(logging.ERROR, logger="documents.parsing_child"),
         pytest.raises(EngineFault) as caught,
     ):
         parse_with_limits(hostile.raise_a_bug, b"data")
     assert "AttributeError" in str(caught.value) and "hostile_docx.py" in str(caught.value)
     assert "confidential" not in str(caught.value)
-    (record,) = [r for r in caplog.records if r.name == "documents.safety"]
+    (record,) = [r for r in caplog.records if r.name == "documents.parsing_child"]
     logged = record.getMessage()
     assert "AttributeError" in logged and "raise_a_bug" in logged
     assert "confidential" not in logged and "Article 7" not in logged

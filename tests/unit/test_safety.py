@@ -22,14 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from documents.errors import DocumentRefused, RefusalCode
-from documents.safety import (
-    DEFAULT_LIMITS,
-    Limits,
-    check_package,
-    count_paragraphs,
-    parse_with_limits,
-    parse_xml,
-)
+from documents.limits import DEFAULT_LIMITS, Limits
+from documents.package_gate import check_package
+from documents.parsing_child import parse_with_limits
+from documents.xml_scan import count_paragraphs, parse_xml
 from tests.unit import hostile_docx as hostile
 
 MEMORY_BOUND = 100 * 1024 * 1024
