@@ -6,6 +6,13 @@ process, never the bot nor its secrets.
 function) in a fresh child under `RLIMIT_AS` and a wall-clock timeout, in a sandbox
 (`documents.sandbox`: no inherited descriptors, no environment, an empty working directory, an
 unprivileged user), and reads its answer as JSON (`documents.wire`), never as a pickle.
+
+Whose fault a failure is decides how it comes back. The file's: a `DocumentRefused` the job
+raised, comes back as it is; running out of time or memory is a refusal too, and so is a child
+that ends without its answer (killed, crashed) or answers with something else. The engine's: any
+other exception the job raises is a bug (the readers' own errors on a damaged file are refusals
+by the time they leave `documents.tracked_changes`), logged here with where it happened and a
+reference, never its message, and raised as `EngineFault`.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import resource
+import secrets
 import signal
 import sys
 import time
@@ -52,11 +60,11 @@ def parse_with_limits(
     own is declared with `@wire.returns`, anything else must be plain JSON).
 
     A `DocumentRefused` raised by `fn` comes back as it is; running out of time or memory becomes
-    "timeout" or "too_much_memory"; another failure of reading "corrupt", with a plain sentence
-    (the exception's type and message go to `detail`, never a traceback). A failure that is a
-    bug of the platform rather than a damaged file (see `_FAULTS`) is logged, where it happened
-    but never its message, and raised as `EngineFault`. Blocking: call it from a worker thread
-    in asynchronous code.
+    "timeout" or "too_much_memory"; a child that ends without its answer, or answers with
+    something else, "corrupt", with a plain sentence. Any other exception `fn` raises is a bug of
+    the platform, not a damaged file: it is logged with where it happened (never its message,
+    which could quote the document) and a reference, and raised as `EngineFault` with both.
+    Blocking: call it from a worker thread in asynchronous code.
     """
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
@@ -167,15 +175,7 @@ def _outcome(message: dict[str, Any], fn: Callable[..., Any], limits: Limits) ->
             "platform.",
         )
     if kind == "fault":
-        name = str(message.get("error"))[:100]
-        where = [str(frame)[:200] for frame in message.get("where") or []][-_MAX_FRAMES:]
-        log.error(
-            "the documents engine failed in the parsing child (%s); traceback, innermost last: %s",
-            name,
-            " | ".join(where) or "none",
-        )
-        at = f" at {where[-1]}" if where else ""
-        raise EngineFault(f"{name}{at}: a fault of the platform, not of the file")
+        raise _engine_fault(message)
     if kind == "unencodable":
         raise TypeError(
             f"parse_with_limits: the result of {fn!r} cannot be sent as JSON: "
@@ -192,11 +192,31 @@ _MAX_REASON = 20_000  # a compilation's refusal lists every proposal's reason
 _MAX_FRAMES = 12
 
 
+def _engine_fault(message: dict[str, Any]) -> EngineFault:
+    """The child's report of a bug, logged with a reference the operator can find again (the
+    shell tells it to whoever asked), and raised."""
+    error = str(message.get("error"))[:100]
+    frames = message.get("where")
+    where = [str(f)[:200] for f in frames][-_MAX_FRAMES:] if isinstance(frames, list) else []
+    reference = secrets.token_hex(4)
+    log.error(
+        "the documents engine failed in the parsing child (ref %s): %s; traceback, innermost "
+        "last: %s",
+        reference,
+        error,
+        " | ".join(where) or "none",
+    )
+    return EngineFault(error, where[-1] if where else None, reference)
+
+
 def _message_for_exit(exitcode: int | None) -> dict[str, Any]:
     if exitcode == -signal.SIGXCPU:
         return {"kind": "timeout"}
     if exitcode == -signal.SIGKILL:  # the kernel's out-of-memory killer
         return {"kind": "memory"}
+    # Killed by another signal or crashed: as likely the file's doing (a parser taken over) as
+    # the platform's, and it says no more.
+    log.warning("the parsing child ended with exit code %s, without an answer", exitcode)
     return {"kind": "damaged", "detail": f"the parsing process ended with exit code {exitcode}"}
 
 
@@ -219,19 +239,6 @@ def _context() -> ForkServerContext | SpawnContext:
         context.set_forkserver_preload(preload)
         return context
     return multiprocessing.get_context("spawn")
-
-
-# Exceptions that mean the engine itself is wrong (a bug), whatever the file: a damaged file
-# makes the readers raise their own errors, `ValueError`, `KeyError`, lxml's and zipfile's.
-_FAULTS = (
-    AssertionError,
-    AttributeError,
-    ImportError,
-    NameError,
-    NotImplementedError,
-    SyntaxError,
-    TypeError,
-)
 
 
 def _child(
@@ -271,14 +278,14 @@ def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) 
         }
     except MemoryError:
         return {"kind": "memory"}
-    except _FAULTS as error:
-        return _fault(error)
     except BaseException as error:  # the child reports every failure, and then it ends
-        text = f"{type(error).__name__}: {error}"
         # libxml2 reports a failed allocation as a parse error, not a MemoryError.
-        if "memory allocation failed" in text.lower():
+        if "memory allocation failed" in str(error).lower():
             return {"kind": "memory"}
-        return {"kind": "damaged", "detail": text[:300]}
+        # A damaged file is a `DocumentRefused` by the time it leaves the readers
+        # (`tracked_changes.read_document` words the errors python-docx and lxml raise for one):
+        # anything else is the engine's own fault, whatever the file.
+        return _fault(error)
     try:
         return {"kind": "ok", "result": wire.encode_result(fn, result)}
     except MemoryError:
