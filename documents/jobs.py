@@ -17,6 +17,7 @@ from pathlib import PurePath
 
 from documents import wire
 from documents.accept import accept_all
+from documents.compilation_matrix import Status, compilation_matrix
 from documents.compile import (
     Compilation,
     DelegationSummary,
@@ -26,7 +27,6 @@ from documents.compile import (
 )
 from documents.errors import DocumentRefused, RefusalCode
 from documents.limits import DEFAULT_LIMITS, Limits
-from documents.matrix import Status, compilation_matrix
 from documents.package_gate import check_package
 from documents.proposals import ProposalReport, check_proposal, read_base
 from documents.wire import Json
