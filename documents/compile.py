@@ -22,7 +22,7 @@ import docx
 import pycountry
 
 from documents.edits import (
-    Change,
+    AttributedEdit,
     Conflict,
     Edit,
     Stream,
@@ -190,8 +190,8 @@ def _max_revision_id(root: object) -> int:
     return highest
 
 
-def _home(stream: Stream, item: Change | Conflict) -> int:
-    if isinstance(item, Change):
+def _home(stream: Stream, item: AttributedEdit | Conflict) -> int:
+    if isinstance(item, AttributedEdit):
         return home_paragraph(stream, item.edit)
     return stream.paragraph_of(min(item.start, len(stream.tokens) - 1))
 
@@ -205,7 +205,7 @@ def _label(numbers: Sequence[int | None], index: int) -> str:
 
 
 def _paragraph_reports(
-    stream: Stream, numbers: Sequence[int | None], items: Sequence[Change | Conflict]
+    stream: Stream, numbers: Sequence[int | None], items: Sequence[AttributedEdit | Conflict]
 ) -> list[ParagraphReport]:
     rows: dict[str, tuple[int, list[str], int]] = {}
     in_conflict: dict[str, list[str]] = {}
@@ -215,7 +215,7 @@ def _paragraph_reports(
     for item in items:
         label = _label(numbers, _home(stream, item))
         changes, codes, conflicts = rows.get(label, (0, [], 0))
-        if isinstance(item, Change):
+        if isinstance(item, AttributedEdit):
             changes += 1
             new = list(item.codes)
         else:
@@ -235,7 +235,7 @@ def _paragraph_reports(
 def _delegation_summaries(
     stream: Stream,
     numbers: Sequence[int | None],
-    items: Sequence[Change | Conflict],
+    items: Sequence[AttributedEdit | Conflict],
     order: Sequence[str],
     names: Mapping[str, str] | None,
 ) -> list[DelegationSummary]:
@@ -247,7 +247,7 @@ def _delegation_summaries(
         for item in items:
             codes = (
                 item.codes
-                if isinstance(item, Change)
+                if isinstance(item, AttributedEdit)
                 else tuple(c for _, cs in item.alternatives for c in cs)
             )
             if code not in codes:

@@ -17,8 +17,9 @@ import warnings
 import docx  # noqa: F401  (loaded for the children)
 import pycountry
 
+# Loaded for the children: the engine and its gate, and where a child starts.
 import documents.jobs
-import documents.parsing_child  # noqa: F401  (loaded for the children: where they start)
+import documents.parsing_child  # noqa: F401
 from documents import sandbox
 
 __all__ = ["warm_up"]

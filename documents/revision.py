@@ -21,7 +21,7 @@ from typing import Any
 
 from lxml import etree
 
-from documents.edits import PARA, Change, Conflict, Stream, home_paragraph
+from documents.edits import PARA, AttributedEdit, Conflict, Stream, home_paragraph
 from documents.model import SegmentState
 
 __all__ = ["COMPILER", "Piece", "Rendered", "label_for", "pieces_of", "render_paragraphs"]
@@ -56,7 +56,7 @@ class Piece:
     alternative: bool = False  # inserted as (or around) an alternative of a conflict
 
 
-def pieces_of(base: Stream, items: Sequence[Change | Conflict]) -> list[Piece]:
+def pieces_of(base: Stream, items: Sequence[AttributedEdit | Conflict]) -> list[Piece]:
     """The output stream: base tokens, with every change and conflict in its place."""
     out: list[Piece] = []
     offsets = _char_offsets(base)
@@ -85,7 +85,7 @@ def pieces_of(base: Stream, items: Sequence[Change | Conflict]) -> list[Piece]:
 
     for item in items:
         keep(position, item.start, SegmentState.UNCHANGED)
-        if isinstance(item, Change):
+        if isinstance(item, AttributedEdit):
             edit = item.edit
             keep(edit.start, edit.end, SegmentState.DELETED, item.codes)
             # Inserted text goes with the paragraph it is inserted into; new paragraphs with the

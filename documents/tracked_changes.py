@@ -14,10 +14,10 @@ Per paragraph, the text in segments, each unchanged, inserted or deleted:
 - runs (`w:r`) directly or inside `w:hyperlink`, `w:smartTag`, `w:customXml`, run-level
   `w:sdt`, `w:fldSimple` (its result), `w:dir`, `w:bdo`;
 - `w:ins` inserted, `w:del` deleted, `w:moveTo` inserted and `w:moveFrom` deleted with
-  `Change.moved`; runs inside a `w:moveFromRangeStart`/`w:moveToRangeStart` range are moved too,
-  even without a wrapper, and so is the mark of a paragraph that lies wholly inside one. Text
-  both inserted and deleted (a `w:del` in a `w:ins`, or the reverse) is in neither view and is
-  left out (a note says how often);
+  `TrackedChange.moved`; runs inside a `w:moveFromRangeStart`/`w:moveToRangeStart` range are
+  moved too, even without a wrapper, and so is the mark of a paragraph that lies wholly inside
+  one. Text both inserted and deleted (a `w:del` in a `w:ins`, or the reverse) is in neither view
+  and is left out (a note says how often);
 - text: `w:t`, `w:delText`, `w:tab`/`w:ptab` "\\t", `w:br`/`w:cr` "\\n", `w:noBreakHyphen` "-",
   `w:softHyphen` U+00AD (invisible, but an edit all the same), `w:sym` its character (a symbol
   font's private-use code point is kept as it is);
@@ -51,7 +51,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
 from documents.errors import DocumentRefused, RefusalCode
-from documents.model import Change, Document, Location, Paragraph, Segment, SegmentState
+from documents.model import Document, Location, Paragraph, Segment, SegmentState, TrackedChange
 
 __all__ = ["paragraph_elements", "read_document"]
 
@@ -131,7 +131,7 @@ class _Place:
     location: Location = Location.BODY
     container: int = 0
     row: SegmentState = SegmentState.UNCHANGED
-    row_change: Change | None = None
+    row_change: TrackedChange | None = None
 
 
 def paragraph_elements(body: Element) -> list[Element]:
@@ -241,14 +241,14 @@ def read_document(data: bytes) -> Document:
 class _Piece:
     text: str
     state: SegmentState
-    change: Change | None
+    change: TrackedChange | None
     has_object: bool = False
 
 
 class _Reader:
     def __init__(self) -> None:
         self._fields: list[bool] = []  # open complex fields: True while in the field code
-        self._moves: dict[tuple[str, str], tuple[SegmentState, Change]] = {}  # open ranges
+        self._moves: dict[tuple[str, str], tuple[SegmentState, TrackedChange]] = {}  # open ranges
         self._in_both = 0  # pieces both inserted and deleted, in neither view
 
     def read(self, body: Element) -> Document:
@@ -292,7 +292,7 @@ class _Reader:
 
     def _mark(
         self, p: Element, open_before: list[tuple[str, str]]
-    ) -> tuple[SegmentState, Change | None, Change | None]:
+    ) -> tuple[SegmentState, TrackedChange | None, TrackedChange | None]:
         """The mark's state and change, and the insertion of a mark inserted then deleted."""
         marks = p.find(PPR + "/" + RPR)
         inserted = deleted = None
@@ -314,14 +314,14 @@ class _Reader:
                 return (*self._moves[key], None)
         return SegmentState.UNCHANGED, None, None
 
-    def _open_move(self) -> tuple[SegmentState, Change | None]:
+    def _open_move(self) -> tuple[SegmentState, TrackedChange | None]:
         """The state of text in the innermost open move range, if any."""
         if self._moves:
             return next(reversed(self._moves.values()))
         return SegmentState.UNCHANGED, None
 
     def _inline(
-        self, element: Element, wrappers: tuple[tuple[bool, Change], ...], out: list[_Piece]
+        self, element: Element, wrappers: tuple[tuple[bool, TrackedChange], ...], out: list[_Piece]
     ) -> None:
         """Runs under `element`; `wrappers` are the enclosing changes (True: an insertion)."""
         for child in element:
@@ -344,12 +344,12 @@ class _Reader:
                 self._range_marker(child)
 
     def _run(
-        self, run: Element, wrappers: tuple[tuple[bool, Change], ...], out: list[_Piece]
+        self, run: Element, wrappers: tuple[tuple[bool, TrackedChange], ...], out: list[_Piece]
     ) -> None:
         inserted = [change for is_insertion, change in wrappers if is_insertion]
         deleted = [change for is_insertion, change in wrappers if not is_insertion]
         state: SegmentState
-        change: Change | None
+        change: TrackedChange | None
         if deleted:
             state, change = SegmentState.DELETED, deleted[-1]
         elif inserted:
@@ -425,8 +425,8 @@ class _Reader:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _change(element: Element, *, moved: bool = False) -> Change:
-    return Change(
+def _change(element: Element, *, moved: bool = False) -> TrackedChange:
+    return TrackedChange(
         author=element.get(_w("author")) or None,
         date=_date(element.get(_w("date"))),
         moved=moved,
