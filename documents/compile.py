@@ -33,9 +33,10 @@ from documents.edits import (
 )
 from documents.errors import DocumentRefused, RefusalCode
 from documents.model import Document
+from documents.paragraph_order import paragraph_elements
 from documents.proposals import numbering
-from documents.revision import COMPILER, W, pieces_of, render_paragraphs
-from documents.tracked_changes import paragraph_elements
+from documents.revision import COMPILER, pieces_of, render_paragraphs
+from documents.wordml import W
 
 __all__ = [
     "Compilation",
@@ -190,13 +191,13 @@ def _max_revision_id(root: object) -> int:
     return highest
 
 
-def _home(stream: Stream, item: AttributedEdit | Conflict) -> int:
+def _home_paragraph_of(stream: Stream, item: AttributedEdit | Conflict) -> int:
     if isinstance(item, AttributedEdit):
         return home_paragraph(stream, item.edit)
     return stream.paragraph_of(min(item.start, len(stream.tokens) - 1))
 
 
-def _label(numbers: Sequence[int | None], index: int) -> str:
+def _paragraph_label(numbers: Sequence[int | None], index: int) -> str:
     while index >= 0:
         if numbers[index] is not None:
             return str(numbers[index])
@@ -213,7 +214,7 @@ def _paragraph_reports(
         if n is not None:
             rows[str(n)] = (0, [], 0)
     for item in items:
-        label = _label(numbers, _home(stream, item))
+        label = _paragraph_label(numbers, _home_paragraph_of(stream, item))
         changes, codes, conflicts = rows.get(label, (0, [], 0))
         if isinstance(item, AttributedEdit):
             changes += 1
@@ -254,7 +255,7 @@ def _delegation_summaries(
                 continue
             changes += 1
             conflicts += isinstance(item, Conflict)
-            paragraphs.add(_label(numbers, _home(stream, item)))
+            paragraphs.add(_paragraph_label(numbers, _home_paragraph_of(stream, item)))
         name = author_label(code, names).rsplit(" (", 1)[0]
         out.append(DelegationSummary(code, name, changes, len(paragraphs), conflicts))
     return out

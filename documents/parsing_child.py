@@ -70,7 +70,7 @@ def parse_with_limits(
     receiver, sender = context.Pipe(duplex=False)
     box = sandbox.sandbox_for_child()
     process = context.Process(
-        target=_child,
+        target=_child_main,
         args=(sender, box, limits.parse_memory_bytes, limits.parse_seconds, fn, args, kwargs),
         name="plenaria-parse",
         daemon=True,
@@ -225,7 +225,7 @@ def _context() -> ForkServerContext | SpawnContext:
     # Never "fork": the parent may hold threads (the bot's event loop, its executors) and a
     # forked copy of their locks. The fork server starts once, with the parser libraries
     # preloaded (`documents.preload`), and forks each child from that clean process in a few
-    # milliseconds; each child then enters its sandbox (`_child`).
+    # milliseconds; each child then enters its sandbox (`_child_main`).
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         preload = ["documents.preload"]
@@ -241,7 +241,7 @@ def _context() -> ForkServerContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
-def _child(
+def _child_main(
     connection: Connection,
     box: sandbox.Sandbox,
     memory_bytes: int,
@@ -258,15 +258,17 @@ def _child(
             _limit_resources(memory_bytes, seconds)
             sandbox.enter(box, keep=connection.fileno())
         except BaseException as error:  # the job never runs outside its sandbox
-            message = _fault(error)
+            message = _fault_report(error)
         else:
-            message = _run(fn, args, kwargs)
-        _send(connection, message)
+            message = _run_job(fn, args, kwargs)
+        _send_answer(connection, message)
     finally:
         connection.close()
 
 
-def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+def _run_job(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
     try:
         result = fn(*args, **kwargs)
     except DocumentRefused as refusal:
@@ -285,7 +287,7 @@ def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) 
         # A damaged file is a `DocumentRefused` by the time it leaves the readers
         # (`tracked_changes.read_document` words the errors python-docx and lxml raise for one):
         # anything else is the engine's own fault, whatever the file.
-        return _fault(error)
+        return _fault_report(error)
     try:
         return {"kind": "ok", "result": wire.encode_result(fn, result)}
     except MemoryError:
@@ -294,24 +296,24 @@ def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) 
         return {"kind": "unencodable", "detail": str(error)[:300]}
 
 
-def _fault(error: BaseException) -> dict[str, Any]:
+def _fault_report(error: BaseException) -> dict[str, Any]:
     """A bug's report: its type and where it was raised (file, line, function), never its
     message, which could quote the document."""
     # Without the source lines, which would be read from disk.
     frames = traceback.StackSummary.extract(
         traceback.walk_tb(error.__traceback__), lookup_lines=False
     )
-    where = [f"{_short(frame.filename)}:{frame.lineno} in {frame.name}" for frame in frames]
+    where = [f"{_short_path(frame.filename)}:{frame.lineno} in {frame.name}" for frame in frames]
     where = where[-_MAX_FRAMES:]
     return {"kind": "fault", "error": type(error).__name__, "where": where}
 
 
-def _short(filename: str) -> str:
+def _short_path(filename: str) -> str:
     parts = filename.replace("\\", "/").split("/")
     return "/".join(parts[-2:])
 
 
-def _send(connection: Connection, message: dict[str, Any]) -> None:
+def _send_answer(connection: Connection, message: dict[str, Any]) -> None:
     try:
         data = json.dumps(message, allow_nan=False).encode()
     except MemoryError:

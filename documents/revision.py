@@ -23,18 +23,14 @@ from lxml import etree
 
 from documents.edits import PARA, AttributedEdit, Conflict, Stream, home_paragraph
 from documents.model import SegmentState
+from documents.wordml import w
 
 __all__ = ["COMPILER", "Piece", "Rendered", "label_for", "pieces_of", "render_paragraphs"]
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 COMPILER = "Compilation"
 
 _ORDINALS = ("bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "novies")
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 def label_for(number: int, nth: int) -> str:
@@ -207,7 +203,7 @@ class Rendered:
     revisions: int
 
 
-class _Ids:
+class _RevisionIds:
     def __init__(self, start: int) -> None:
         self.next = start
 
@@ -228,7 +224,7 @@ def render_paragraphs(
     first_id: int,
 ) -> Rendered:
     """Rewrite the base paragraph `elements` (in place, under `body`) as the pieces say."""
-    ids = _Ids(first_id)
+    ids = _RevisionIds(first_id)
     paragraphs = split_paragraphs(pieces)
     labels: list[str] = []
     new_after: dict[int, int] = {}
@@ -250,7 +246,7 @@ def render_paragraphs(
             label = label_for(anchor, new_after[anchor]) if anchor else None
             if label:
                 labels.append(label)
-        made[source].append(_build(elements[source], out, label, author, date, ids))
+        made[source].append(_rebuilt_paragraph(elements[source], out, label, author, date, ids))
     for index, element in enumerate(elements):
         replacements = made[index]
         if replacements == [element]:
@@ -359,7 +355,7 @@ def _text_elements(text: str, deleted: bool) -> list[Any]:
     return out
 
 
-def _run(text: str, rpr: Any | None, deleted: bool) -> Any:
+def _text_run(text: str, rpr: Any | None, deleted: bool) -> Any:
     run = etree.Element(w("r"))
     if rpr is not None:
         run.append(copy.deepcopy(rpr))
@@ -368,7 +364,7 @@ def _run(text: str, rpr: Any | None, deleted: bool) -> Any:
     return run
 
 
-def _revision(kind: str, author: str, when: datetime, ids: _Ids) -> Any:
+def _revision(kind: str, author: str, when: datetime, ids: _RevisionIds) -> Any:
     element = etree.Element(w(kind))
     element.set(w("id"), ids.take())
     element.set(w("author"), author)
@@ -376,13 +372,13 @@ def _revision(kind: str, author: str, when: datetime, ids: _Ids) -> Any:
     return element
 
 
-def _build(
+def _rebuilt_paragraph(
     base: Any,
     out: OutParagraph,
     label: str | None,
     author: Callable[[tuple[str, ...]], str],
     date: Callable[[tuple[str, ...]], datetime],
-    ids: _Ids,
+    ids: _RevisionIds,
 ) -> Any:
     runs = _runs_with_offsets(base)
     paragraph = etree.Element(w("p"))
@@ -434,7 +430,7 @@ def _build(
     emitted_atoms: set[int] = set()
     link_source: Any = None  # the base hyperlink the text being written stood in
     link_out: Any = None  # its copy in the output paragraph
-    groups = _group(pieces)
+    groups = _grouped_pieces(pieces)
     last_offset = 0
     for state, codes, group in groups:
         offset = group[0].base_offset
@@ -467,7 +463,7 @@ def _build(
                     kind = "ins" if state is SegmentState.INSERTED else "del"
                     container = _revision(kind, author(codes), date(codes), ids)
                     parent.append(container)
-            container.append(_run(text, rpr, state is SegmentState.DELETED))
+            container.append(_text_run(text, rpr, state is SegmentState.DELETED))
         if offset is not None:
             last_offset = offset + sum(len(p.text) for p in group)
     for i, (_, run) in enumerate(atoms):
@@ -518,7 +514,7 @@ def _is_atom(run: Any) -> bool:
     )
 
 
-def _group(pieces: list[Piece]) -> list[tuple[SegmentState, tuple[str, ...], list[Piece]]]:
+def _grouped_pieces(pieces: list[Piece]) -> list[tuple[SegmentState, tuple[str, ...], list[Piece]]]:
     """Consecutive pieces of the same state and authors, base text split where it is not
     contiguous."""
     groups: list[tuple[SegmentState, tuple[str, ...], list[Piece]]] = []

@@ -32,7 +32,8 @@ from documents.model import (
 )
 from documents.package_gate import check_package
 from documents.revision import COMPILER
-from documents.tracked_changes import W, read_document
+from documents.tracked_changes import read_document
+from documents.wordml import W
 from tests.unit.docx_builder import Xml, build, cell, dele, hyperlink, ins, p, r, table
 from tests.unit.docx_builder import field as complex_field
 

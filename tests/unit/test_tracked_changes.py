@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from documents.errors import DocumentRefused, RefusalCode
 from documents.model import Document, Location, Paragraph, Segment, SegmentState, TrackedChange
-from documents.tracked_changes import W, paragraph_elements, read_document
+from documents.paragraph_order import paragraph_elements
+from documents.tracked_changes import read_document
+from documents.wordml import W
 from tests.unit.docx_builder import (
     AUTHOR,
     Xml,
