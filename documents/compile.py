@@ -35,7 +35,8 @@ from documents.errors import DocumentRefused, RefusalCode
 from documents.model import Document
 from documents.paragraph_order import paragraph_elements
 from documents.proposals import numbering
-from documents.revision import COMPILER, pieces_of, render_paragraphs
+from documents.revision import COMPILER, render_paragraphs
+from documents.revision_pieces import pieces_of
 from documents.wordml import W
 
 __all__ = [
