@@ -129,8 +129,8 @@ def read_document(data: bytes) -> Document:
     """Read a `.docx` (bytes that passed the safety gate) into paragraphs and segments.
 
     Raises `DocumentRefused` when the bytes are not a readable Word document: not a zip package
-    (`NOT_ZIP`), no main document part or not a Word document's (`NOT_DOCX`), malformed XML or
-    a damaged zip entry (`CORRUPT`).
+    (`NOT_ZIP`), no main document part or not a Word document's (`NOT_DOCX`), malformed XML, a
+    damaged zip entry or any other part python-docx cannot open (`CORRUPT`).
     """
     try:
         document = docx.Document(BytesIO(data))
@@ -142,6 +142,12 @@ def read_document(data: bytes) -> Document:
         _refuse(RefusalCode.CORRUPT, _DAMAGED, exc)
     except (KeyError, ValueError) as exc:
         _refuse(RefusalCode.NOT_DOCX, _NOT_DOCX, exc)
+    except Exception as exc:
+        # python-docx trips over a damaged part in ways of its own (an AttributeError on a
+        # relationships part with another root, a TypeError on a relationship without a target):
+        # whatever it raises while it opens the file is the file's doing. From here on, an
+        # exception is the engine's (`parsing_child` reports it as an `EngineFault`).
+        _refuse(RefusalCode.CORRUPT, _DAMAGED, exc)
     body = document.element.find(w("body"))
     if body is None:
         _refuse(RefusalCode.NOT_DOCX, _NOT_DOCX)

@@ -648,6 +648,27 @@ def test_a_package_without_its_document_is_refused() -> None:
     assert refused.value.code is RefusalCode.NOT_DOCX
 
 
+@pytest.mark.parametrize(
+    ("find", "replace"),
+    [
+        # python-docx raises an AttributeError on a relationships part with another root…
+        (b"Relationships", b"Relations"),
+        # …and a TypeError on a relationship without a target.
+        (b' Target="styles.xml"', b""),
+    ],
+)
+def test_a_part_python_docx_cannot_open_is_refused_as_damaged(find: bytes, replace: bytes) -> None:
+    # Whatever python-docx raises while it opens the file is the file's doing, not a fault of
+    # the engine (which `parsing_child` would report as an internal error).
+    document = build(p("x"))
+    rels = zipfile.ZipFile(BytesIO(document)).read("word/_rels/document.xml.rels")
+    assert find in rels
+    data = _replace_entry(document, "word/_rels/document.xml.rels", rels.replace(find, replace))
+    with pytest.raises(DocumentRefused) as refused:
+        read_document(data)
+    assert refused.value.code is RefusalCode.CORRUPT
+
+
 def test_malformed_xml_is_refused() -> None:
     data = _replace_entry(build(p("x")), "word/document.xml", b"<w:document><w:body><w:p>")
     with pytest.raises(DocumentRefused) as refused:
