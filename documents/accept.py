@@ -14,31 +14,26 @@ from typing import Any
 
 import docx
 
-from documents.tracked_changes import paragraph_elements
+from documents.paragraph_order import paragraph_elements
+from documents.wordml import w
 
 __all__ = ["accept_all"]
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
-
-def _w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
-
-
-_GONE = (_w("del"), _w("moveFrom"), _w("cellDel"))
-_UNWRAP = (_w("ins"), _w("moveTo"))
+_GONE = (w("del"), w("moveFrom"), w("cellDel"))
+_UNWRAP = (w("ins"), w("moveTo"))
 _MARKERS = (
-    _w("moveFromRangeStart"),
-    _w("moveFromRangeEnd"),
-    _w("moveToRangeStart"),
-    _w("moveToRangeEnd"),
-    _w("rPrChange"),
-    _w("pPrChange"),
-    _w("sectPrChange"),
-    _w("tblPrChange"),
-    _w("trPrChange"),
-    _w("tcPrChange"),
-    _w("cellIns"),
+    w("moveFromRangeStart"),
+    w("moveFromRangeEnd"),
+    w("moveToRangeStart"),
+    w("moveToRangeEnd"),
+    w("rPrChange"),
+    w("pPrChange"),
+    w("sectPrChange"),
+    w("tblPrChange"),
+    w("trPrChange"),
+    w("tcPrChange"),
+    w("cellIns"),
 )
 
 
@@ -46,25 +41,25 @@ def accept_all(data: bytes) -> bytes:
     package = docx.Document(io.BytesIO(data))
     body = package.element.body
     # Rows deleted go whole; the marks of rows inserted go.
-    for row in list(body.iter(_w("tr"))):
-        properties = row.find(_w("trPr"))
-        if properties is not None and properties.find(_w("del")) is not None:
+    for row in list(body.iter(w("tr"))):
+        properties = row.find(w("trPr"))
+        if properties is not None and properties.find(w("del")) is not None:
             parent = row.getparent()
             if parent is not None:
                 parent.remove(row)
     # Paragraph marks first (they sit in w:pPr/w:rPr): deleted ones join the next paragraph.
     paragraphs = paragraph_elements(body)
     for index, paragraph in enumerate(paragraphs):
-        mark = _mark(paragraph)
-        if mark is None or mark.tag != _w("del"):
+        mark = _mark_revision(paragraph)
+        if mark is None or mark.tag != w("del"):
             continue
         mark.getparent().remove(mark)
         following = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
         if following is None or following.getparent() is not paragraph.getparent():
             continue
         # The text runs on into the next paragraph, which keeps its own properties.
-        content = [child for child in paragraph if child.tag != _w("pPr")]
-        anchor = following.find(_w("pPr"))
+        content = [child for child in paragraph if child.tag != w("pPr")]
+        anchor = following.find(w("pPr"))
         for child in reversed(content):
             if anchor is not None:
                 anchor.addnext(child)
@@ -83,7 +78,7 @@ def accept_all(data: bytes) -> bytes:
         parent = element.getparent()
         if parent is None:
             continue
-        if parent.tag == _w("rPr"):  # an inserted paragraph mark: just the marker goes
+        if parent.tag == w("rPr"):  # an inserted paragraph mark: just the marker goes
             parent.remove(element)
             continue
         position = parent.index(element)
@@ -95,13 +90,13 @@ def accept_all(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _mark(paragraph: Any) -> Any | None:
-    properties = paragraph.find(_w("pPr"))
-    run_properties = properties.find(_w("rPr")) if properties is not None else None
+def _mark_revision(paragraph: Any) -> Any | None:
+    properties = paragraph.find(w("pPr"))
+    run_properties = properties.find(w("rPr")) if properties is not None else None
     if run_properties is None:
         return None
     for tag in ("del", "moveFrom", "ins", "moveTo"):
-        found = run_properties.find(_w(tag))
+        found = run_properties.find(w(tag))
         if found is not None:
             return found
     return None

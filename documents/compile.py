@@ -22,7 +22,7 @@ import docx
 import pycountry
 
 from documents.edits import (
-    Change,
+    AttributedEdit,
     Conflict,
     Edit,
     Stream,
@@ -33,9 +33,11 @@ from documents.edits import (
 )
 from documents.errors import DocumentRefused, RefusalCode
 from documents.model import Document
+from documents.paragraph_order import paragraph_elements
 from documents.proposals import numbering
-from documents.revision import COMPILER, W, pieces_of, render_paragraphs
-from documents.tracked_changes import paragraph_elements
+from documents.revision import COMPILER, render_paragraphs
+from documents.revision_pieces import pieces_of
+from documents.wordml import W
 
 __all__ = [
     "Compilation",
@@ -190,13 +192,13 @@ def _max_revision_id(root: object) -> int:
     return highest
 
 
-def _home(stream: Stream, item: Change | Conflict) -> int:
-    if isinstance(item, Change):
+def _home_paragraph_of(stream: Stream, item: AttributedEdit | Conflict) -> int:
+    if isinstance(item, AttributedEdit):
         return home_paragraph(stream, item.edit)
     return stream.paragraph_of(min(item.start, len(stream.tokens) - 1))
 
 
-def _label(numbers: Sequence[int | None], index: int) -> str:
+def _paragraph_label(numbers: Sequence[int | None], index: int) -> str:
     while index >= 0:
         if numbers[index] is not None:
             return str(numbers[index])
@@ -205,7 +207,7 @@ def _label(numbers: Sequence[int | None], index: int) -> str:
 
 
 def _paragraph_reports(
-    stream: Stream, numbers: Sequence[int | None], items: Sequence[Change | Conflict]
+    stream: Stream, numbers: Sequence[int | None], items: Sequence[AttributedEdit | Conflict]
 ) -> list[ParagraphReport]:
     rows: dict[str, tuple[int, list[str], int]] = {}
     in_conflict: dict[str, list[str]] = {}
@@ -213,9 +215,9 @@ def _paragraph_reports(
         if n is not None:
             rows[str(n)] = (0, [], 0)
     for item in items:
-        label = _label(numbers, _home(stream, item))
+        label = _paragraph_label(numbers, _home_paragraph_of(stream, item))
         changes, codes, conflicts = rows.get(label, (0, [], 0))
-        if isinstance(item, Change):
+        if isinstance(item, AttributedEdit):
             changes += 1
             new = list(item.codes)
         else:
@@ -235,7 +237,7 @@ def _paragraph_reports(
 def _delegation_summaries(
     stream: Stream,
     numbers: Sequence[int | None],
-    items: Sequence[Change | Conflict],
+    items: Sequence[AttributedEdit | Conflict],
     order: Sequence[str],
     names: Mapping[str, str] | None,
 ) -> list[DelegationSummary]:
@@ -247,14 +249,14 @@ def _delegation_summaries(
         for item in items:
             codes = (
                 item.codes
-                if isinstance(item, Change)
+                if isinstance(item, AttributedEdit)
                 else tuple(c for _, cs in item.alternatives for c in cs)
             )
             if code not in codes:
                 continue
             changes += 1
             conflicts += isinstance(item, Conflict)
-            paragraphs.add(_label(numbers, _home(stream, item)))
+            paragraphs.add(_paragraph_label(numbers, _home_paragraph_of(stream, item)))
         name = author_label(code, names).rsplit(" (", 1)[0]
         out.append(DelegationSummary(code, name, changes, len(paragraphs), conflicts))
     return out

@@ -7,7 +7,7 @@ stand for it is diffed against it word by word, giving `Edit`s — replace base 
 [start, end) by `tokens` — in base coordinates, so the edits of all delegations are comparable.
 
 `combine` groups the edits of N delegations: the same edit from several delegations is one
-change with joint attribution `(AG, BR)`; edits that overlap are one conflict, shown as
+`AttributedEdit` with joint attribution `(AG, BR)`; edits that overlap are one `Conflict`, shown as
 bracketed alternatives; everything else composes. Insertions of whole new paragraphs at the same
 place compose (each stays a paragraph of its own, `5 bis`, `5 ter`), they do not conflict.
 """
@@ -23,7 +23,7 @@ from documents.model import Document, Paragraph, SegmentState, view_groups
 
 __all__ = [
     "PARA",
-    "Change",
+    "AttributedEdit",
     "Conflict",
     "Edit",
     "Stream",
@@ -217,7 +217,7 @@ def home_paragraph(base: Stream, edit: Edit) -> int:
 
 
 @dataclass(frozen=True)
-class Change:
+class AttributedEdit:
     """An edit and the delegations that made it (several: joint attribution)."""
 
     edit: Edit
@@ -277,7 +277,9 @@ def _apply(base: Stream, start: int, end: int, edits: list[Edit]) -> tuple[str, 
     return tuple(out)
 
 
-def combine(base: Stream, proposals: Iterable[tuple[str, list[Edit]]]) -> list[Change | Conflict]:
+def combine(
+    base: Stream, proposals: Iterable[tuple[str, list[Edit]]]
+) -> list[AttributedEdit | Conflict]:
     """The delegations' edits, merged where identical, grouped where they overlap; in base
     order. `proposals` is (code, edits) in the order the delegations are to be listed."""
     by_edit: dict[Edit, list[str]] = {}
@@ -307,10 +309,10 @@ def combine(base: Stream, proposals: Iterable[tuple[str, list[Edit]]]) -> list[C
             clusters[-1].append(edit)
         else:
             clusters.append([edit])
-    out: list[Change | Conflict] = []
+    out: list[AttributedEdit | Conflict] = []
     for cluster in clusters:
         if len(cluster) == 1:
-            out.append(Change(cluster[0], tuple(by_edit[cluster[0]])))
+            out.append(AttributedEdit(cluster[0], tuple(by_edit[cluster[0]])))
             continue
         start = min(e.start for e in cluster)
         end = max(e.end for e in cluster)
@@ -323,7 +325,7 @@ def combine(base: Stream, proposals: Iterable[tuple[str, list[Edit]]]) -> list[C
                 versions.setdefault(_apply(base, start, end, mine), []).append(code)
         if len(versions) == 1:
             ((version, codes),) = versions.items()
-            out.append(Change(Edit(start, end, version), tuple(codes)))
+            out.append(AttributedEdit(Edit(start, end, version), tuple(codes)))
             continue
         alternatives = [(version, tuple(codes)) for version, codes in versions.items()]
         out.append(Conflict(start, end, tuple(alternatives)))

@@ -17,7 +17,7 @@ __all__ = ["DocumentRefused", "EngineFault", "RefusalCode"]
 
 
 class RefusalCode(StrEnum):
-    # The safety gate and the parsing limits (`documents.safety`).
+    # The safety gate and the parsing limits (`documents.package_gate`, `documents.parsing_child`).
     EMPTY = "empty"
     TOO_LARGE = "too_large"
     NOT_ZIP = "not_zip"
@@ -70,6 +70,17 @@ class DocumentRefused(Exception):
 
 class EngineFault(RuntimeError):
     """The engine failed while reading a file because of a fault of its own (a bug), not because
-    the file is damaged: the operator's problem, never the delegate's. Its message names the
-    exception's type and where it was raised, never the exception's text, which could quote the
-    document."""
+    the file is damaged: the operator's problem, never the delegate's. It names the exception's
+    type (`error`) and where it was raised (`where`: file, line, function), never the
+    exception's text, which could quote the document; `reference` is the one the fault was
+    logged with, for the shell to tell whoever asked."""
+
+    def __init__(self, error: str, where: str | None, reference: str) -> None:
+        at = f" at {where}" if where else ""
+        super().__init__(f"{error}{at}: a fault of the platform, not of the file (ref {reference})")
+        self.error = error
+        self.where = where
+        self.reference = reference
+
+    def __reduce__(self) -> tuple[type[EngineFault], tuple[str, str | None, str]]:
+        return (type(self), (self.error, self.where, self.reference))

@@ -1,7 +1,7 @@
 """The engine's two jobs, whole, files in and files out: check one proposal, compile a document.
 
 Each is one module-level function of bytes, so that the shell runs it in the parsing child with
-time and memory limits (`safety.parse_with_limits`) — the CLI does, and the bot does for
+time and memory limits (`parsing_child.parse_with_limits`) — the CLI does, and the bot does for
 `!check`, proposals and `!compile`. Its result comes back as JSON (`documents.wire`): each
 result type writes itself with `to_json()` and is read back, strictly, with `from_json()`.
 A proposal that fails its check is left out of a compilation and named in the summary with its
@@ -17,6 +17,7 @@ from pathlib import PurePath
 
 from documents import wire
 from documents.accept import accept_all
+from documents.compilation_matrix import Status, compilation_matrix
 from documents.compile import (
     Compilation,
     DelegationSummary,
@@ -25,9 +26,9 @@ from documents.compile import (
     compile_revision,
 )
 from documents.errors import DocumentRefused, RefusalCode
-from documents.matrix import Status, compilation_matrix
+from documents.limits import DEFAULT_LIMITS, Limits
+from documents.package_gate import check_package
 from documents.proposals import ProposalReport, check_proposal, read_base
-from documents.safety import DEFAULT_LIMITS, Limits, check_package
 from documents.wire import Json
 
 __all__ = [

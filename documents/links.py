@@ -16,7 +16,8 @@ in any case) and refuses the fields that include or link outside content (`INCLU
 `HYPERLINK` field whose target `judge_link` refuses or is built by a nested field. A field whose
 keyword a nested field could supply or complete (`keyword_settled`) is refused by the gate,
 since Word reads a nested field's result as code. Pure functions; the gate
-(`documents.safety`) finds the links and fields in the package and words the refusals.
+(`documents.package_gate`, `documents.content_scan`) finds the links and fields in the package
+and `documents.refusals` words the refusals.
 """
 
 from __future__ import annotations

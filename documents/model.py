@@ -16,12 +16,12 @@ from enum import StrEnum
 
 __all__ = [
     "Accept",
-    "Change",
     "Document",
     "Location",
     "Paragraph",
     "Segment",
     "SegmentState",
+    "TrackedChange",
 ]
 
 
@@ -40,7 +40,7 @@ class Location(StrEnum):
 
 
 @dataclass(frozen=True)
-class Change:
+class TrackedChange:
     """Who made a tracked change, and when (`w:author`, `w:date`; either may be missing)."""
 
     author: str | None = None
@@ -54,7 +54,7 @@ class Segment:
 
     text: str
     state: SegmentState = SegmentState.UNCHANGED
-    change: Change | None = None  # set for inserted and deleted segments
+    change: TrackedChange | None = None  # set for inserted and deleted segments
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,14 @@ class Paragraph:
 
     segments: tuple[Segment, ...]
     mark: SegmentState = SegmentState.UNCHANGED
-    mark_change: Change | None = None
-    mark_insertion: Change | None = None
+    mark_change: TrackedChange | None = None
+    mark_insertion: TrackedChange | None = None
     location: Location = Location.BODY
     style: str | None = None
     formatting_changes: int = 0
     container: int = 0
     row: SegmentState = SegmentState.UNCHANGED
-    row_change: Change | None = None
+    row_change: TrackedChange | None = None
 
     @property
     def accepted_text(self) -> str:
@@ -124,8 +124,8 @@ class Document:
         return self.view_accepting(_reject_all)
 
     def view_accepting(self, accept: Accept) -> list[str]:
-        """Paragraph texts with the changes whose `Change` satisfies `accept` accepted and all
-        others rejected: segments by their `change`, paragraph marks by `mark_change` (a mark
+        """Paragraph texts with the changes whose `TrackedChange` satisfies `accept` accepted and
+        all others rejected: segments by their `change`, paragraph marks by `mark_change` (a mark
         inserted by one change and deleted by another stands only when the insertion is
         accepted and the deletion is not), rows by `row_change`. `accept_view` accepts every
         change, `reject_view` none; accepting the changes of one author shows that author's
@@ -137,15 +137,15 @@ class Document:
         return any(p.has_changes for p in self.paragraphs)
 
 
-Accept = Callable[[Change | None], bool]
+Accept = Callable[[TrackedChange | None], bool]
 """Which changes a view accepts (the others it rejects)."""
 
 
-def _accept_all(change: Change | None) -> bool:
+def _accept_all(change: TrackedChange | None) -> bool:
     return True
 
 
-def _reject_all(change: Change | None) -> bool:
+def _reject_all(change: TrackedChange | None) -> bool:
     return False
 
 

@@ -12,14 +12,28 @@ from __future__ import annotations
 
 import codecs
 import functools
+import warnings
 
 import docx  # noqa: F401  (loaded for the children)
 import pycountry
 
-import documents.jobs  # noqa: F401  (loaded for the children; imports documents.safety)
+# Loaded for the children: the engine and its gate, and where a child starts.
+import documents.jobs
+import documents.parsing_child  # noqa: F401
 from documents import sandbox
 
 __all__ = ["warm_up"]
+
+# A child re-runs the parent's main module as `__mp_main__` to unpickle its job; when that module
+# was preloaded in the fork server too (see `parsing_child._context`), runpy warns that it is
+# already imported. Harmless, and said on standard error of every `python -m bot.cli.main`
+# command: quiet it. This module is the fork server's first preload, so the filter is set in
+# the fork server before any child is forked, and every child inherits it.
+warnings.filterwarnings(
+    "ignore",
+    message=r".* found in sys\.modules after import of package .*",
+    category=RuntimeWarning,
+)
 
 # The codecs the gate and the readers look up by name: the XML encodings Open Packaging
 # Conventions allow, and zipfile's for part names not flagged UTF-8.

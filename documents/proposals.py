@@ -16,8 +16,9 @@ import pycountry
 
 from documents.edits import Edit, base_stream, edits_of, home_paragraph
 from documents.errors import DocumentRefused, RefusalCode
+from documents.limits import Limits
 from documents.model import Document
-from documents.safety import Limits, check_package
+from documents.package_gate import check_package
 from documents.tracked_changes import read_document
 
 __all__ = [

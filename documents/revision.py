@@ -1,8 +1,7 @@
 """Rendering combined changes onto a copy of the base package as real Word tracked changes.
 
-The combined changes (`edits.combine`) become one stream of pieces — base text unchanged or
-deleted, inserted text, paragraph breaks kept, inserted or deleted — each with its author. The
-stream is cut into output paragraphs at the breaks. A base paragraph nobody touched keeps its
+The combined changes become one stream of pieces, cut into output paragraphs at the breaks
+(`documents.revision_pieces`); here they become XML. A base paragraph nobody touched keeps its
 XML exactly; a touched one is rebuilt from its pieces: its paragraph properties are kept, each
 piece of base text keeps the formatting of the run it came from, inserted text takes the
 formatting of the text before it, and runs that carry no text (drawings, field characters,
@@ -15,190 +14,20 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from lxml import etree
 
-from documents.edits import PARA, Change, Conflict, Stream, home_paragraph
 from documents.model import SegmentState
+from documents.revision_pieces import OutParagraph, Piece, label_for, split_paragraphs
+from documents.wordml import w
 
-__all__ = ["COMPILER", "Piece", "Rendered", "label_for", "pieces_of", "render_paragraphs"]
+__all__ = ["COMPILER", "Rendered", "render_paragraphs"]
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 COMPILER = "Compilation"
-
-_ORDINALS = ("bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "novies")
-
-
-def w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
-
-
-def label_for(number: int, nth: int) -> str:
-    """`5 bis`, `5 ter`, … for the nth (1-based) new paragraph after paragraph 5."""
-    suffix = _ORDINALS[nth - 1] if nth <= len(_ORDINALS) else f"({nth + 1})"
-    return f"{number} {suffix}"
-
-
-@dataclass
-class Piece:
-    """A token of the output: its text (PARA for a break), state, authors (delegation codes;
-    empty for the compiler's own text) and, for base text, where it stood."""
-
-    text: str
-    state: SegmentState
-    codes: tuple[str, ...] = ()
-    base_paragraph: int = 0  # the base paragraph it belongs to, or is inserted into
-    base_offset: int | None = None  # character offset in that base paragraph (base text only)
-    alternative: bool = False  # inserted as (or around) an alternative of a conflict
-
-
-def pieces_of(base: Stream, items: Sequence[Change | Conflict]) -> list[Piece]:
-    """The output stream: base tokens, with every change and conflict in its place."""
-    out: list[Piece] = []
-    offsets = _char_offsets(base)
-    position = 0
-
-    def keep(start: int, end: int, state: SegmentState, codes: tuple[str, ...] = ()) -> None:
-        for index in range(start, end):
-            out.append(
-                Piece(
-                    base.tokens[index],
-                    state,
-                    codes,
-                    base.paragraph_of(index),
-                    offsets[index],
-                )
-            )
-
-    def add(
-        tokens: Sequence[str], paragraph: int, codes: tuple[str, ...], alternative: bool = False
-    ) -> None:
-        for token in tokens:
-            out.append(Piece(token, SegmentState.INSERTED, codes, paragraph, None, alternative))
-
-    def tag(codes: tuple[str, ...], paragraph: int, alternative: bool = False) -> None:
-        add([f" ({', '.join(codes)})"], paragraph, (), alternative)
-
-    for item in items:
-        keep(position, item.start, SegmentState.UNCHANGED)
-        if isinstance(item, Change):
-            edit = item.edit
-            keep(edit.start, edit.end, SegmentState.DELETED, item.codes)
-            # Inserted text goes with the paragraph it is inserted into; new paragraphs with the
-            # paragraph they follow, and so stand in its table cell, not in the next one —
-            # unless they were typed before the next paragraph (`Edit.before`).
-            at = (
-                home_paragraph(base, edit)
-                if edit.is_insertion and not edit.before
-                else base.paragraph_of(min(edit.start, len(base.tokens) - 1))
-            )
-            inserted = list(edit.tokens)
-            cut = _tag_place(inserted)
-            add(inserted[:cut], at, item.codes)
-            tag(item.codes, at)
-            add(inserted[cut:], at, item.codes)
-            position = edit.end
-        else:
-            # A conflict lies within one paragraph (edits do), its own break included or not.
-            at = base.paragraph_of(max(item.start, item.end - 1))
-            add(["["], at, ())
-            keep(item.start, item.end, SegmentState.UNCHANGED)
-            for n, (version, codes) in enumerate(item.alternatives, 1):
-                # Each tag, and the closing bracket, before the alternative's closing break: the
-                # bracket then closes in the conflict's last paragraph, not the next one's.
-                cut = _tag_place(list(version))
-                add([" / "], at, (), alternative=True)
-                add(version[:cut], at, codes, alternative=True)
-                tag(codes, at, alternative=True)
-                if n == len(item.alternatives):
-                    add(["]"], at, (), alternative=True)
-                add(version[cut:], at, codes, alternative=True)
-            position = item.end
-    keep(position, len(base.tokens), SegmentState.UNCHANGED)
-    return out
-
-
-def _tag_place(inserted: Sequence[str]) -> int:
-    """Where the tag goes in inserted tokens: right after the inserted words, before a closing
-    break and before trailing white space ("very much (BR) here", not "very much  (BR)here")."""
-    cut = len(inserted)
-    while cut and (inserted[cut - 1] == PARA or inserted[cut - 1].isspace()):
-        cut -= 1
-    if PARA in inserted[cut:]:
-        cut = list(inserted).index(PARA, cut)
-    return cut
-
-
-def _char_offsets(base: Stream) -> list[int]:
-    offsets = []
-    paragraph = 0
-    offset = 0
-    for index, token in enumerate(base.tokens):
-        if paragraph + 1 < len(base.starts) and index == base.starts[paragraph + 1]:
-            paragraph += 1
-            offset = 0
-        offsets.append(offset)
-        offset += 0 if token == PARA else len(token)
-    return offsets
-
-
-@dataclass
-class OutParagraph:
-    pieces: list[Piece] = field(default_factory=list)
-    mark: Piece | None = None
-
-    @property
-    def source(self) -> int:
-        for piece in self.pieces:
-            if piece.base_offset is not None:
-                return piece.base_paragraph
-        return self.mark.base_paragraph if self.mark else 0
-
-    @property
-    def has_base_text(self) -> bool:
-        """Whether it holds base text or a base paragraph's break (kept or deleted)."""
-        return any(p.base_offset is not None for p in self.pieces) or (
-            self.mark is not None and self.mark.base_offset is not None
-        )
-
-    def untouched(self, base_length: Callable[[int], int]) -> bool:
-        if self.mark is None or self.mark.state is not SegmentState.UNCHANGED:
-            return False
-        if any(p.state is not SegmentState.UNCHANGED or p.base_offset is None for p in self.pieces):
-            return False
-        paragraphs = {p.base_paragraph for p in self.pieces} | {self.mark.base_paragraph}
-        if len(paragraphs) != 1:
-            return False
-        return sum(len(p.text) for p in self.pieces) == base_length(self.mark.base_paragraph)
-
-    @property
-    def is_new(self) -> bool:
-        """Every piece and the break inserted: a paragraph of its own, labelled `5 bis` (not a
-        conflict's alternative that holds a break)."""
-        return (
-            self.mark is not None
-            and self.mark.state is SegmentState.INSERTED
-            and not self.mark.alternative
-            and all(p.state is SegmentState.INSERTED and not p.alternative for p in self.pieces)
-            and any(p.codes for p in self.pieces)
-        )
-
-
-def split_paragraphs(pieces: Sequence[Piece]) -> list[OutParagraph]:
-    out = [OutParagraph()]
-    for piece in pieces:
-        if piece.text == PARA:
-            out[-1].mark = piece
-            out.append(OutParagraph())
-        else:
-            out[-1].pieces.append(piece)
-    if not out[-1].pieces:
-        out.pop()
-    return out
 
 
 @dataclass(frozen=True)
@@ -207,7 +36,7 @@ class Rendered:
     revisions: int
 
 
-class _Ids:
+class _RevisionIds:
     def __init__(self, start: int) -> None:
         self.next = start
 
@@ -228,7 +57,7 @@ def render_paragraphs(
     first_id: int,
 ) -> Rendered:
     """Rewrite the base paragraph `elements` (in place, under `body`) as the pieces say."""
-    ids = _Ids(first_id)
+    ids = _RevisionIds(first_id)
     paragraphs = split_paragraphs(pieces)
     labels: list[str] = []
     new_after: dict[int, int] = {}
@@ -250,7 +79,7 @@ def render_paragraphs(
             label = label_for(anchor, new_after[anchor]) if anchor else None
             if label:
                 labels.append(label)
-        made[source].append(_build(elements[source], out, label, author, date, ids))
+        made[source].append(_rebuilt_paragraph(elements[source], out, label, author, date, ids))
     for index, element in enumerate(elements):
         replacements = made[index]
         if replacements == [element]:
@@ -359,7 +188,7 @@ def _text_elements(text: str, deleted: bool) -> list[Any]:
     return out
 
 
-def _run(text: str, rpr: Any | None, deleted: bool) -> Any:
+def _text_run(text: str, rpr: Any | None, deleted: bool) -> Any:
     run = etree.Element(w("r"))
     if rpr is not None:
         run.append(copy.deepcopy(rpr))
@@ -368,7 +197,7 @@ def _run(text: str, rpr: Any | None, deleted: bool) -> Any:
     return run
 
 
-def _revision(kind: str, author: str, when: datetime, ids: _Ids) -> Any:
+def _revision(kind: str, author: str, when: datetime, ids: _RevisionIds) -> Any:
     element = etree.Element(w(kind))
     element.set(w("id"), ids.take())
     element.set(w("author"), author)
@@ -376,13 +205,13 @@ def _revision(kind: str, author: str, when: datetime, ids: _Ids) -> Any:
     return element
 
 
-def _build(
+def _rebuilt_paragraph(
     base: Any,
     out: OutParagraph,
     label: str | None,
     author: Callable[[tuple[str, ...]], str],
     date: Callable[[tuple[str, ...]], datetime],
-    ids: _Ids,
+    ids: _RevisionIds,
 ) -> Any:
     runs = _runs_with_offsets(base)
     paragraph = etree.Element(w("p"))
@@ -434,7 +263,7 @@ def _build(
     emitted_atoms: set[int] = set()
     link_source: Any = None  # the base hyperlink the text being written stood in
     link_out: Any = None  # its copy in the output paragraph
-    groups = _group(pieces)
+    groups = _grouped_pieces(pieces)
     last_offset = 0
     for state, codes, group in groups:
         offset = group[0].base_offset
@@ -467,7 +296,7 @@ def _build(
                     kind = "ins" if state is SegmentState.INSERTED else "del"
                     container = _revision(kind, author(codes), date(codes), ids)
                     parent.append(container)
-            container.append(_run(text, rpr, state is SegmentState.DELETED))
+            container.append(_text_run(text, rpr, state is SegmentState.DELETED))
         if offset is not None:
             last_offset = offset + sum(len(p.text) for p in group)
     for i, (_, run) in enumerate(atoms):
@@ -518,7 +347,7 @@ def _is_atom(run: Any) -> bool:
     )
 
 
-def _group(pieces: list[Piece]) -> list[tuple[SegmentState, tuple[str, ...], list[Piece]]]:
+def _grouped_pieces(pieces: list[Piece]) -> list[tuple[SegmentState, tuple[str, ...], list[Piece]]]:
     """Consecutive pieces of the same state and authors, base text split where it is not
     contiguous."""
     groups: list[tuple[SegmentState, tuple[str, ...], list[Piece]]] = []

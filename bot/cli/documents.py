@@ -15,7 +15,8 @@ import yaml
 
 from documents.errors import DocumentRefused, EngineFault
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job, output_names
-from documents.safety import Limits, parse_with_limits
+from documents.limits import Limits
+from documents.parsing_child import parse_with_limits
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 

@@ -41,8 +41,9 @@ from documents.jobs import (
     gate_job,
     output_names,
 )
+from documents.limits import Limits
+from documents.parsing_child import parse_with_limits
 from documents.proposals import delegation_of
-from documents.safety import Limits, parse_with_limits
 from room_policies.roles import DelegationCode, FolderKey, Role, RoomKind, UserId
 from room_policies.rooms import RoomRef
 from room_policies.roster import Folders

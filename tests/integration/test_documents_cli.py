@@ -47,8 +47,8 @@ def plenaria(*args: str | Path, timeout: float = 120) -> subprocess.CompletedPro
 
 
 # Should the workers of `python -m bot.cli.main` warn again that the preloaded main module was
-# imported (`safety` quiets it), `test_standard_error_holds_only_the_reasons` says so; the other
-# tests read the reasons around it.
+# imported (`documents.preload` quiets it), `test_standard_error_holds_only_the_reasons` says so;
+# the other tests read the reasons around it.
 RUNPY_WARNING = (
     "RuntimeWarning: 'bot.cli.main' found in sys.modules after import of package 'bot.cli'"
 )

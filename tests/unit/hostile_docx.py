@@ -10,8 +10,10 @@ process imports them by name.
 
 from __future__ import annotations
 
+import builtins
 import os
 import pickle
+import signal
 import struct
 import sys
 import time
@@ -966,8 +968,17 @@ def allocate_without_end(data: bytes) -> list[bytes]:
         hoard.append(bytes(64 << 20))
 
 
-def raise_plain_error(data: bytes) -> None:
-    raise ValueError("line 1: something deep inside the reader went wrong\nTraceback (most recent")
+def crash(data: bytes) -> None:
+    """A parser that crashes (as a C library taken over by a hostile file would)."""
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def raise_an_error(data: bytes, name: str) -> None:
+    """An exception of the engine's own (a bug, whatever the file), by its built-in name, whose
+    message quotes the document as a reader's error would."""
+    raise getattr(builtins, name)(
+        "line 1: near «Article 7, confidential» it went wrong\nTraceback (most recent"
+    )
 
 
 def refuse_in_child(data: bytes) -> None:

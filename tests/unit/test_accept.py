@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from documents.accept import accept_all
 from documents.jobs import compile_job
-from documents.safety import check_package
+from documents.package_gate import check_package
 from documents.tracked_changes import read_document
 from tests.unit.docx_builder import build, dele, ins, p, r
 

@@ -19,13 +19,21 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from documents.compile import Compilation, Submission, author_label, compile_revision
-from documents.edits import PARA, Change, Conflict, Stream, base_stream, combine, edits_of
+from documents.edits import PARA, AttributedEdit, Conflict, Stream, base_stream, combine, edits_of
 from documents.jobs import CompileResult, compile_job
-from documents.model import Change as Tracked
-from documents.model import Document, Location, Paragraph, Segment, SegmentState, view_groups
+from documents.model import (
+    Document,
+    Location,
+    Paragraph,
+    Segment,
+    SegmentState,
+    TrackedChange,
+    view_groups,
+)
+from documents.package_gate import check_package
 from documents.revision import COMPILER
-from documents.safety import check_package
-from documents.tracked_changes import W, read_document
+from documents.tracked_changes import read_document
+from documents.wordml import W
 from tests.unit.docx_builder import Xml, build, cell, dele, hyperlink, ins, p, r, table
 from tests.unit.docx_builder import field as complex_field
 
@@ -45,7 +53,7 @@ def label(code: str) -> str:
     return author_label(code)
 
 
-def of(code: str) -> Callable[[Tracked | None], bool]:
+def of(code: str) -> Callable[[TrackedChange | None], bool]:
     """The changes `code` made, alone or jointly (never the compiler's tags and brackets)."""
     return lambda c: c is not None and c.author is not None and f"({code})" in c.author
 
@@ -70,15 +78,15 @@ def new_paragraph(code: str, text: str) -> Xml:
 # --- Document.view_accepting -----------------------------------------------------------------
 
 UNCHANGED, INSERTED, DELETED = SegmentState.UNCHANGED, SegmentState.INSERTED, SegmentState.DELETED
-AG_CHANGE = Tracked(author="Antigua and Barbuda (AG)")
-BR_CHANGE = Tracked(author="Brazil (BR)")
+AG_CHANGE = TrackedChange(author="Antigua and Barbuda (AG)")
+BR_CHANGE = TrackedChange(author="Brazil (BR)")
 
 
 def _document(*paragraphs: Paragraph) -> Document:
     return Document(paragraphs=paragraphs)
 
 
-def _is(*changes: Tracked) -> Callable[[Tracked | None], bool]:
+def _is(*changes: TrackedChange) -> Callable[[TrackedChange | None], bool]:
     return lambda c: c in changes
 
 
@@ -235,7 +243,7 @@ def test_view_accepting_everything_or_nothing_is_accept_or_reject_view(
     assert only_ag.view_accepting(_is(BR_CHANGE)) == only_ag.reject_view()
 
 
-def _by(paragraph: Paragraph, change: Tracked) -> Paragraph:
+def _by(paragraph: Paragraph, change: TrackedChange) -> Paragraph:
     """The paragraph with every change made by `change`'s author."""
     return replace(
         paragraph,
@@ -1057,7 +1065,9 @@ def proposals_of(scenario: Scenario) -> dict[str, bytes]:
 # --- what the properties read -----------------------------------------------------------------
 
 
-def containers(document: Document, accept: bool | Callable[[Tracked | None], bool]) -> list[int]:
+def containers(
+    document: Document, accept: bool | Callable[[TrackedChange | None], bool]
+) -> list[int]:
     return [
         g[0].container
         for g, text in view_groups(document.paragraphs, accept=accept)
@@ -1079,15 +1089,15 @@ def paragraphs_of(tokens: Sequence[tuple[str, bool]]) -> list[tuple[str, bool]]:
     return out
 
 
-def names(item: Change | Conflict, code: str) -> tuple[str, ...] | None:
+def names(item: AttributedEdit | Conflict, code: str) -> tuple[str, ...] | None:
     """The version of the item's base span that `code` proposes, if it is party to it."""
-    if isinstance(item, Change):
+    if isinstance(item, AttributedEdit):
         return item.edit.tokens if code in item.codes else None
     return next((version for version, codes in item.alternatives if code in codes), None)
 
 
 def delegation_views(
-    stream: Stream, items: Sequence[Change | Conflict], code: str
+    stream: Stream, items: Sequence[AttributedEdit | Conflict], code: str
 ) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
     """From `combine`'s items alone: what accepting `code`'s changes in the revision shows, and
     `code`'s own text, as paragraphs, each tainted when a conflict of `code` lies in it.
@@ -1111,7 +1121,7 @@ def delegation_views(
         if version is None:
             revision += [(t, False) for t in span]
             text += [(t, False) for t in span]
-        elif isinstance(item, Change):
+        elif isinstance(item, AttributedEdit):
             revision += [(t, False) for t in version]
             text += [(t, False) for t in version]
         else:
@@ -1150,7 +1160,7 @@ def tracked_text(document: Document) -> Tracks:
     return inserted, deleted, marks
 
 
-def expected_tracked_text(stream: Stream, items: Sequence[Change | Conflict]) -> Tracks:
+def expected_tracked_text(stream: Stream, items: Sequence[AttributedEdit | Conflict]) -> Tracks:
     """The same, from `combine`'s items in base order: a change deletes its span and inserts
     its version, an alternative of a conflict inserts its version; by their delegations."""
     inserted: dict[str, str] = {}
@@ -1166,7 +1176,7 @@ def expected_tracked_text(stream: Stream, items: Sequence[Change | Conflict]) ->
             marks[(author, state)] += sum(t == PARA for t in tokens)
 
     for item in items:
-        if isinstance(item, Change):
+        if isinstance(item, AttributedEdit):
             add(item.codes, stream.tokens[item.start : item.end], deleted, "deleted")
             add(item.codes, item.edit.tokens, inserted, "inserted")
         else:

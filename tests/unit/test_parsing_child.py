@@ -27,7 +27,7 @@ import pytest
 
 from documents.errors import DocumentRefused, EngineFault, RefusalCode
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job
-from documents.safety import parse_with_limits
+from documents.parsing_child import parse_with_limits
 from documents.sandbox import MINIMAL_ENVIRONMENT
 from tests.unit import hostile_docx as hostile
 from tests.unit.docx_builder import build, dele, ins, p
@@ -130,16 +130,49 @@ def test_a_bug_in_the_child_is_a_fault_of_the_platform_logged_without_content(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with (
-        caplog.at_level(logging.ERROR, logger="documents.safety"),
+        caplog.at_level(logging.ERROR, logger="documents.parsing_child"),
         pytest.raises(EngineFault) as caught,
     ):
         parse_with_limits(hostile.raise_a_bug, b"data")
     assert "AttributeError" in str(caught.value) and "hostile_docx.py" in str(caught.value)
     assert "confidential" not in str(caught.value)
-    (record,) = [r for r in caplog.records if r.name == "documents.safety"]
+    (record,) = [r for r in caplog.records if r.name == "documents.parsing_child"]
     logged = record.getMessage()
     assert "AttributeError" in logged and "raise_a_bug" in logged
     assert "confidential" not in logged and "Article 7" not in logged
+
+
+@pytest.mark.parametrize("error", ["ValueError", "KeyError", "IndexError", "RecursionError"])
+def test_any_error_of_the_engine_is_a_fault_with_a_reference_never_a_damaged_file(
+    error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The errors a reader raises on a damaged file too: by the time they leave the engine's
+    # readers they are refusals, so one that reaches the child's end is the engine's bug.
+    with (
+        caplog.at_level(logging.ERROR, logger="documents.parsing_child"),
+        pytest.raises(EngineFault) as caught,
+    ):
+        parse_with_limits(hostile.raise_an_error, b"data", error)
+    fault = caught.value
+    assert fault.error == error
+    assert fault.where is not None and fault.where.endswith("in raise_an_error")
+    assert fault.reference and f"(ref {fault.reference})" in str(fault)
+    assert "confidential" not in str(fault) and "line 1" not in str(fault)
+    (record,) = [r for r in caplog.records if r.name == "documents.parsing_child"]
+    logged = record.getMessage()
+    assert f"ref {fault.reference}" in logged
+    assert error in logged and "hostile_docx.py" in logged and "raise_an_error" in logged
+    assert "confidential" not in logged and "Article 7" not in logged
+
+
+def test_a_damaged_file_is_still_refused_not_a_fault() -> None:
+    damaged = hostile.minimal_docx(document=b"<w:document><w:body><w:p>Article 1.")
+    base = build(*BASE)
+    checked = parse_with_limits(check_job, "Matriz.docx", base, "AG_Matriz.docx", damaged, "AG")
+    assert checked.report is None and checked.code == RefusalCode.CORRUPT
+    with pytest.raises(DocumentRefused) as caught:
+        parse_with_limits(check_job, "Matriz.docx", damaged, "AG_Matriz.docx", base, "AG")
+    assert caught.value.code is RefusalCode.CORRUPT
 
 
 # ---------------------------------------------------------------------------------------------

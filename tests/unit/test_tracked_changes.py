@@ -14,8 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from documents.errors import DocumentRefused, RefusalCode
-from documents.model import Change, Document, Location, Paragraph, Segment, SegmentState
-from documents.tracked_changes import W, paragraph_elements, read_document
+from documents.model import Document, Location, Paragraph, Segment, SegmentState, TrackedChange
+from documents.paragraph_order import paragraph_elements
+from documents.tracked_changes import read_document
+from documents.wordml import W
 from tests.unit.docx_builder import (
     AUTHOR,
     Xml,
@@ -56,7 +58,7 @@ from tests.unit.docx_builder import (
 
 UNCHANGED, INSERTED, DELETED = SegmentState.UNCHANGED, SegmentState.INSERTED, SegmentState.DELETED
 WHEN = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
-AG = Change(author=AUTHOR, date=WHEN)
+AG = TrackedChange(author=AUTHOR, date=WHEN)
 BR = "Brazil (BR)"
 
 
@@ -86,7 +88,7 @@ def test_insertion_and_deletion_with_author_and_date() -> None:
         Segment(
             "should",
             INSERTED,
-            Change(author=BR, date=datetime.fromisoformat("2024-05-02T08:30:00-04:00")),
+            TrackedChange(author=BR, date=datetime.fromisoformat("2024-05-02T08:30:00-04:00")),
         ),
     )
     assert paragraph.segments[2].change is not None
@@ -101,8 +103,8 @@ def test_insertion_and_deletion_with_author_and_date() -> None:
 def test_missing_author_and_date_and_a_date_without_zone() -> None:
     document = read(p(ins("a", author=None, date=None), dele("b", date="2024-05-01T10:00:00")))
     first, second = document.paragraphs[0].segments
-    assert first.change == Change(author=None, date=None)
-    assert second.change == Change(author=AUTHOR, date=datetime(2024, 5, 1, 10, 0))
+    assert first.change == TrackedChange(author=None, date=None)
+    assert second.change == TrackedChange(author=AUTHOR, date=datetime(2024, 5, 1, 10, 0))
     assert second.change.date is not None and second.change.date.tzinfo is None
 
 
@@ -124,7 +126,7 @@ def test_consecutive_segments_of_the_same_change_are_merged() -> None:
         ("other author", INSERTED),
         ("gone", DELETED),
     ]
-    assert document.paragraphs[0].segments[2].change == Change(author=BR, date=WHEN)
+    assert document.paragraphs[0].segments[2].change == TrackedChange(author=BR, date=WHEN)
 
 
 def test_text_inserted_then_deleted_is_in_neither_view() -> None:
@@ -204,8 +206,8 @@ def test_mark_inserted_then_deleted_is_in_neither_view() -> None:
     document = read(Xml(split_and_joined), p("Right"))
     (paragraph, _) = document.paragraphs
     assert paragraph.mark is DELETED
-    assert paragraph.mark_change == Change(author="BR")
-    assert paragraph.mark_insertion == Change(author=AUTHOR)
+    assert paragraph.mark_change == TrackedChange(author="BR")
+    assert paragraph.mark_insertion == TrackedChange(author=AUTHOR)
     assert document.accept_view() == ["LeftRight"]
     assert document.reject_view() == ["LeftRight"]
 
@@ -220,7 +222,7 @@ def test_deleted_mark_does_not_join_across_a_table() -> None:
 
 
 def test_a_moved_paragraph() -> None:
-    moved = Change(author=AUTHOR, date=WHEN, moved=True)
+    moved = TrackedChange(author=AUTHOR, date=WHEN, moved=True)
     document = read(
         p("A"),
         p(move_from("Moved text."), mark="moveFrom"),
@@ -644,6 +646,27 @@ def test_a_package_without_its_document_is_refused() -> None:
     with pytest.raises(DocumentRefused) as refused:
         read_document(data)
     assert refused.value.code is RefusalCode.NOT_DOCX
+
+
+@pytest.mark.parametrize(
+    ("find", "replace"),
+    [
+        # python-docx raises an AttributeError on a relationships part with another root…
+        (b"Relationships", b"Relations"),
+        # …and a TypeError on a relationship without a target.
+        (b' Target="styles.xml"', b""),
+    ],
+)
+def test_a_part_python_docx_cannot_open_is_refused_as_damaged(find: bytes, replace: bytes) -> None:
+    # Whatever python-docx raises while it opens the file is the file's doing, not a fault of
+    # the engine (which `parsing_child` would report as an internal error).
+    document = build(p("x"))
+    rels = zipfile.ZipFile(BytesIO(document)).read("word/_rels/document.xml.rels")
+    assert find in rels
+    data = _replace_entry(document, "word/_rels/document.xml.rels", rels.replace(find, replace))
+    with pytest.raises(DocumentRefused) as refused:
+        read_document(data)
+    assert refused.value.code is RefusalCode.CORRUPT
 
 
 def test_malformed_xml_is_refused() -> None:

@@ -1,6 +1,6 @@
-"""The compilation matrix (SPEC §3, `documents.matrix`): a table with one row per numbered
-paragraph of the base — number, original text, each delegation's proposal with insertions
-underlined and deletions struck through, status."""
+"""The compilation matrix (SPEC §3, `documents.compilation_matrix`): a table with one row per
+numbered paragraph of the base — number, original text, each delegation's proposal with
+insertions underlined and deletions struck through, status."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 import docx
 import pytest
 
+from documents.compilation_matrix import Status, compilation_matrix
 from documents.compile import Submission
 from documents.jobs import compile_job
-from documents.matrix import Status, compilation_matrix
-from documents.safety import check_package
+from documents.package_gate import check_package
 from documents.tracked_changes import read_document
 from tests.unit.docx_builder import build, dele, ins, p
 

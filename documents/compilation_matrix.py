@@ -88,7 +88,7 @@ def compilation_matrix(
             paragraph = target if k == 0 else cells[2].add_paragraph()
             label = paragraph.add_run(f"{author_label(code, names)}: ")
             label.bold = True
-            _marked(paragraph, stream, index, edits)
+            _write_marked_version(paragraph, stream, index, edits)
         number = numbers[index]
         status = (statuses or {}).get(number or 0, Status.OPEN)
         cells[3].text = status.value
@@ -97,7 +97,7 @@ def compilation_matrix(
     return out.getvalue()
 
 
-def _marked(paragraph: object, stream: Stream, index: int, edits: list[Edit]) -> None:
+def _write_marked_version(paragraph: object, stream: Stream, index: int, edits: list[Edit]) -> None:
     """The delegation's version of the row's paragraph(s), changes marked."""
     first = stream.starts[index]
     end = max([first, *(e.end for e in edits)])
