@@ -42,6 +42,7 @@ from commands.table import (
     UsageError,
     internal_error,
 )
+from documents.errors import EngineFault
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,8 @@ class Dispatcher:
             reply, outcome, reason = exc.reply(), "refused", exc.reason
         except UsageError as exc:
             reply, outcome = exc.reply, "usage"
-        except Exception:
-            ref = secrets.token_hex(3)
+        except Exception as exc:
+            ref = _reference(exc)
             # The traceback names the handler, never the message's content.
             log.exception("handler for %s failed (ref %s)", command.event_id, ref)
             self.metrics.errors.inc()
@@ -189,3 +190,14 @@ class Dispatcher:
                     raise
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.max_backoff_s)
+
+
+def _reference(exc: BaseException) -> str:
+    """The reference the asker is given: the engine's own when the engine failed (its log line
+    already carries it), so the Secretariat finds both lines with one search; else a new one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, EngineFault):
+            return seen.reference
+        seen = seen.__cause__ or seen.__context__
+    return secrets.token_hex(3)
