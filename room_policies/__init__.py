@@ -6,7 +6,12 @@ functions and act on the answers. Modules:
 - `roles`: `Role`, `RoomKind`, `FolderKey`, the id types and the platform's `Platform` accounts;
 - `roster`: the roster (SPEC §7) as frozen models, `load_roster`, `validate`, `dump_roster`;
 - `rooms`: `RoomRef`, the `org.plenaria.room` marker, `desired_rooms`;
-- `membership`: SPEC §2's access table and the `may_*` questions answering with a `Decision`;
+- `access_table`: SPEC §2's table (`ACCESS`: standing per room kind and role) and which account
+  governs a room;
+- `conduct`: what people may do in a room (invite, change a setting, redact, remove, ban),
+  asked alike by the enforcer and the Synapse module, answering with a `Decision`;
+- `membership`: the table applied to the roster's people: `members_of`, `may_join` and the
+  `may_*` questions of `conduct` for a room as the roster makes it;
 - `power_levels`: the one power-level table and `power_levels_content` / `power_levels_for`;
 - `room_state`: the state every governed room carries (`org.plenaria.members` publishes who
   belongs, so rules can be checked from the room alone);
