@@ -10,6 +10,11 @@ R32  An event already in a room is a breach when its sender had no right to it (
      server administrator's tools act through it, §2 "Prevent": "which server admins cannot
      bypass"). A focal point who removes one of their experts from the experts room exercises
      their moderation (§2): the roster follows, as `!experts remove` would.
+R38  A breach is reported where §2 ("React") says: "to the moderation room for
+     plenary/folders/moderation, to the focal point's desk for their experts room"
+     (`report_room`). The space and the desks have no room of their own for it, so their
+     breaches go to the moderation room too; an experts room's never do, since the Chair and
+     the Secretariat never see an experts room (R14).
 
 A redaction is judged with the event it removes, which the enforcer fetches from the homeserver
 (`redacted_event_id` says which; a real redaction names it in `content.redacts` from room
@@ -32,7 +37,13 @@ from room_policies.roles import Decision, Platform, RoomKind, UserId
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster
 
-__all__ = ["Breach", "expert_removed_by_focal_point", "judge_event", "redacted_event_id"]
+__all__ = [
+    "Breach",
+    "expert_removed_by_focal_point",
+    "judge_event",
+    "redacted_event_id",
+    "report_room",
+]
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,14 @@ class Breach:
     target: str
     decision: Decision
     undoable: bool = True
+
+
+def report_room(ref: RoomRef) -> RoomRef:
+    """Where a breach in this room is reported (R38): the delegation's desk for its experts
+    room, the moderation room for every other room."""
+    if ref.kind is RoomKind.EXPERTS:
+        return RoomRef(RoomKind.DESK, delegation=ref.delegation)
+    return RoomRef(RoomKind.MODERATION)
 
 
 def redacted_event_id(event: Mapping[str, Any]) -> str | None:

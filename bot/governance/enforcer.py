@@ -3,9 +3,9 @@
 The bot's sync loop and the warden's (`StateWatch`) hand every state, membership and redaction
 event of a governed room to `Enforcer.observe`. A pure judgement (`judge_event`) asks
 room_policies whether the event breaks a rule; if it does, the room is reconciled (revoke the
-invite, remove the joiner, restore the state), the breach is reported — in the moderation room
-for the plenary, the folders, the space and the moderation room, in the focal point's desk for
-their experts room — and audited. The platform's own writes are recognised and left alone.
+invite, remove the joiner, restore the state), the breach is reported where
+`room_policies.breaches.report_room` says (R38: the moderation room, or the focal point's desk
+for their experts room) and audited. The platform's own writes are recognised and left alone.
 
 A redaction names only the event it removes: the room's governing account fetches that event
 (its sender, and whether it was state) before the redaction is judged. A removed message cannot
@@ -35,7 +35,7 @@ from room_policies.breaches import (
     judge_event,
     redacted_event_id,
 )
-from room_policies.roles import Platform, RoomKind, UserId
+from room_policies.roles import Platform, UserId
 from room_policies.rooms import RoomRef, room_name
 from room_policies.roster import Roster
 
@@ -194,13 +194,6 @@ class Enforcer:
     async def drain(self, timeout: float = 10.0) -> None:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
-
-
-def report_room(ref: RoomRef) -> RoomRef:
-    """Where a breach in this room is reported (SPEC §2, React)."""
-    if ref.kind is RoomKind.EXPERTS:
-        return RoomRef(RoomKind.DESK, delegation=ref.delegation)
-    return RoomRef(RoomKind.MODERATION)
 
 
 def observed_events(timeline: list[Any]) -> list[dict[str, Any]]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from bot.governance import roster_service
 from bot.governance.directory import RoomDirectory
-from bot.governance.enforcer import report_room
 from bot.governance.reconciler import Change, Reconciler
 from bot.matrix.gateway import Gateway, NotEncrypted
 from bot.runtime.settings import Settings
@@ -22,6 +21,7 @@ from bot.storage.database import AuditLog, AuditRecord, Database, RosterReposito
 from commands.reply import Reply
 from commands.roster_deps import RosterChanged, accounts_notice
 from commands.table import DIRECT
+from room_policies.breaches import report_room
 from room_policies.membership import role_in
 from room_policies.roles import DelegationCode, Platform, Role, RoomKind, UserId
 from room_policies.rooms import RoomRef
