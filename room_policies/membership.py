@@ -13,7 +13,8 @@ act on the answer; the Synapse module asks `conduct` the same questions from the
 The rules, numbered as Synapse's event_auth.py numbers the spec's auth rules, each traced to the
 source (SPEC.md; R1–R6 are in roster.py, R7–R8 in rooms.py, R9 and R15 in access_table.py,
 R16–R21 and R33–R34 in conduct.py, R22–R25 in power_levels.py, R26–R28 in room_state.py,
-R29–R31 and R35 in event_rules.py, R32 in breaches.py, R36–R37 in sessions.py):
+R29–R31 and R35 in event_rules.py, R32 and R38 in breaches.py, R36–R37 in sessions.py,
+R39–R40 in room_plan.py):
 
 R10  Nobody outside the roster and the platform's two accounts has a place in any room (§2: all
      rooms are invite-only; the roster is the desired state, "Reconcile").

@@ -29,6 +29,7 @@ from bot.governance.reconciler import Reconciler, RoomsUnavailable
 from bot.matrix.gateway import Gateway, MatrixError
 from bot.runtime.metrics import Metrics
 from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
+from commands.corrections import describe_correction
 from room_policies.breaches import (
     Breach,
     expert_removed_by_focal_point,
@@ -171,7 +172,10 @@ class Enforcer:
                     reason=breach.decision.reason,
                 )
             )
-            fixed = "; ".join(c.describe(roster) for c in undone) or "nothing left to change"
+            fixed = (
+                "; ".join(describe_correction(c, roster) for c in undone)
+                or "nothing left to change"
+            )
             if not breach.undoable:
                 after = "This cannot be undone."
             elif failure:
