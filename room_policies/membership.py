@@ -34,20 +34,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from room_policies import conduct
-from room_policies.access_table import (
-    ACCESS,
-    GOVERNED_STATE_TYPES,
-    GOVERNS,
-    MODERATES,
-    NO_ACCESS,
-    POSTS,
-    READS,
-    SPEAKS,
-    Access,
-    Standing,
-    governing_account,
-    governing_role,
-)
+from room_policies.access_table import ACCESS, NO_ACCESS, Access, Standing, governing_account
 from room_policies.conduct import GovernedRoom, Redacted
 from room_policies.roles import (
     DELEGATES,
@@ -61,23 +48,9 @@ from room_policies.roles import (
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster, country_name
 
-# The table's names are re-exported: callers ask `membership` about rooms and people.
 __all__ = [
-    "ACCESS",
-    "GOVERNED_STATE_TYPES",
-    "GOVERNS",
-    "MODERATES",
-    "NO_ACCESS",
-    "POSTS",
-    "READS",
-    "SPEAKS",
-    "Access",
-    "Decision",
-    "Standing",
     "access",
     "governed_room",
-    "governing_account",
-    "governing_role",
     "may_invite",
     "may_join",
     "may_kick",

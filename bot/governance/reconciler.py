@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.governance.directory import RoomDirectory
 from bot.matrix.gateway import Gateway, MatrixError
-from room_policies.membership import governing_account
+from room_policies.access_table import governing_account
 from room_policies.roles import Platform, RoomId, RoomKind
 from room_policies.room_plan import (
     ActualRoom,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.demo.synapse_server import LocalSynapse
-from room_policies.membership import ACCESS
+from room_policies.access_table import ACCESS
 from room_policies.roles import Role, RoomKind
 from room_policies.room_state import ENCRYPTION_ALGORITHM, ROOM_VERSION
 from room_policies.rooms import RoomRef, desired_rooms

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from room_policies.access_table import governing_account
 from room_policies.breaches import (
     Breach,
     expert_removed_by_focal_point,
@@ -16,7 +17,7 @@ from room_policies.breaches import (
     redacted_event_id,
     report_room,
 )
-from room_policies.membership import governing_account, may_join, may_kick
+from room_policies.membership import may_join, may_kick
 from room_policies.roles import DelegationCode, FolderKey, Platform, RoomKind, UserId
 from room_policies.room_state import desired_state
 from room_policies.rooms import RoomRef, desired_rooms

@@ -18,6 +18,7 @@ from room_policies.roles import Role, RoomKind, UserId
 from room_policies.room_state import desired_state
 from room_policies.rooms import RoomRef, desired_rooms
 from room_policies.roster import Roster
+from tests.unit.test_breaches import member
 from tests.unit.test_room_policies_properties import (
     PLATFORM,
     SERVER,
@@ -56,16 +57,6 @@ def test_a_redaction_refused_names_the_setting_when_it_is_known() -> None:
     assert (unnamed.rule, "()" in unnamed.reason) == ("R34", False)
 
 
-def _member(sender: str, target: str, membership: str) -> dict[str, Any]:
-    return {
-        "type": "m.room.member",
-        "event_id": "$m",
-        "sender": sender,
-        "state_key": target,
-        "content": {"membership": membership},
-    }
-
-
 def _both(
     roster: Roster, room: RoomRef, event: dict[str, Any], redacted: Redacted | None = None
 ) -> tuple[tuple[bool, str], tuple[bool, str | None]]:
@@ -97,7 +88,7 @@ def test_prevent_and_react_answer_every_act_alike(roster: Roster, data: st.DataO
     sender = data.draw(st.sampled_from(people))
     target = data.draw(st.sampled_from(people))
     acts: list[tuple[dict[str, Any], Redacted | None]] = [
-        (_member(sender, target, membership), None)
+        (member(sender, target, membership), None)
         for membership in ("leave", "ban", "invite", "knock")
     ]
     redaction = {"type": "m.room.redaction", "event_id": "$r", "sender": sender}

@@ -7,7 +7,7 @@ import dataclasses
 
 from commands.corrections import describe_correction
 from room_policies.room_plan import Correction, Fix
-from tests.unit.test_room_plan import AG_EXPERTS, AG_FP, FOLDER, PLENARY, ROSTER, STRANGER
+from tests.unit.test_breaches import AG_EXPERTS, AG_FP, FOLDER, PLENARY, ROSTER, STRANGER
 
 
 def test_each_correction_in_words() -> None:

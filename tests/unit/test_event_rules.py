@@ -22,15 +22,19 @@ with warnings.catch_warnings():
     import synapse.events as synapse_events
 
     import room_policies.synapse_module as synapse_module
+from room_policies.access_table import GOVERNED_STATE_TYPES, governing_account
 from room_policies.event_rules import STATE_READ, EventView, Redacted, judge
-from room_policies.membership import (
-    GOVERNED_STATE_TYPES,
-    Decision,
-    governing_account,
-    members_of,
-)
+from room_policies.membership import members_of
 from room_policies.power_levels import power_levels_content, power_levels_for
-from room_policies.roles import DelegationCode, FolderKey, Platform, Role, RoomKind, UserId
+from room_policies.roles import (
+    Decision,
+    DelegationCode,
+    FolderKey,
+    Platform,
+    Role,
+    RoomKind,
+    UserId,
+)
 from room_policies.room_state import MEMBERS_EVENT_TYPE, desired_state, members_content
 from room_policies.rooms import MARKER_EVENT_TYPE, RoomRef, desired_rooms
 from room_policies.roster import Delegation, Roster, load_roster

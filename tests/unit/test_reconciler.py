@@ -12,7 +12,7 @@ from bot.governance.reconciler import Reconciler
 from bot.matrix.gateway import MatrixError
 from room_policies.room_plan import ActualRoom, Correction, Fix, creation_request, plan
 from room_policies.rooms import MARKER_EVENT_TYPE, RoomRef, desired_rooms
-from tests.unit.test_room_plan import (
+from tests.unit.test_breaches import (
     AG_EXP,
     AG_EXPERTS,
     AG_FP,
@@ -21,10 +21,10 @@ from tests.unit.test_room_plan import (
     PLENARY,
     ROSTER,
     SERVER,
-    SPACE,
     STRANGER,
     WARDEN,
 )
+from tests.unit.test_room_plan import SPACE
 
 _ids = itertools.count()
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from room_policies.membership import may_join
-from room_policies.roles import DelegationCode, FolderKey, Platform, RoomId, RoomKind, UserId
+from room_policies.roles import RoomId, RoomKind, UserId
 from room_policies.room_plan import (
     UNWANTED_STATE_TYPES,
     ActualRoom,
@@ -25,37 +25,24 @@ from room_policies.room_plan import (
 )
 from room_policies.room_state import MEMBERS_EVENT_TYPE, space_children
 from room_policies.rooms import MARKER_EVENT_TYPE, RoomRef, desired_rooms
-from room_policies.roster import Roster, load_roster
-
-SERVER = "example.org"
-BOT = UserId("@plenaria:example.org")
-WARDEN = UserId("@plenaria-warden:example.org")
-PLATFORM = Platform(BOT, WARDEN)
-CHAIR = UserId("@chair:example.org")
-SEC = UserId("@sec:example.org")
-AG_FP = UserId("@ag.fp:example.org")
-AG_EXP = UserId("@ag.exp:example.org")
-BR_FP = UserId("@br.fp:example.org")
-STRANGER = UserId("@stranger:example.org")
-
-ROSTER: Roster = load_roster(
-    f"""\
-working_group: WG
-chairs: ["{CHAIR}"]
-secretariat: ["{SEC}"]
-delegations:
-  - {{code: AG, focal_point: "{AG_FP}", experts: ["{AG_EXP}"]}}
-  - {{code: BR, focal_point: "{BR_FP}"}}
-""",
+from tests.unit.test_breaches import (
+    AG_EXP,
+    AG_EXPERTS,
+    AG_FP,
+    BOT,
+    BR_FP,
+    CHAIR,
+    FOLDER,
+    PLATFORM,
+    PLENARY,
+    ROSTER,
+    SEC,
     SERVER,
-    bot_id=BOT,
-    warden_id=WARDEN,
+    STRANGER,
+    WARDEN,
 )
 
 SPACE = RoomRef(RoomKind.SPACE)
-PLENARY = RoomRef(RoomKind.PLENARY)
-FOLDER = RoomRef(RoomKind.FOLDER, folder=FolderKey.PLAN)
-AG_EXPERTS = RoomRef(RoomKind.EXPERTS, delegation=DelegationCode("AG"))
 CHILDREN = {child: RoomId(f"!{child.key}:{SERVER}") for child in space_children()}
 
 
