@@ -1,16 +1,20 @@
 """The words for a reconcile correction (`room_policies.room_plan.Correction`), as the roster's
-people read them: in `!reconcile`'s answer, a roster change's answer and a breach report.
+people read them: in `!reconcile`'s answer, a roster change's answer and the report of a breach
+the enforcer undid (or could not undo).
 
 The room is named as the platform names it (`room_name`), so a delegate recognises it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from room_policies.breaches import Breach
 from room_policies.room_plan import Correction, Fix
-from room_policies.rooms import room_name
+from room_policies.rooms import RoomRef, room_name
 from room_policies.roster import Roster
 
-__all__ = ["describe_correction"]
+__all__ = ["breach_report", "describe_correction"]
 
 
 def describe_correction(correction: Correction, roster: Roster) -> str:
@@ -31,3 +35,26 @@ def describe_correction(correction: Correction, roster: Roster) -> str:
             f"{where}: left alone, because its marker (org.plenaria.room) names another room{named}"
         )
     return f"{text} (FAILED: {correction.failed})" if correction.failed else text
+
+
+def breach_report(
+    roster: Roster, ref: RoomRef, breach: Breach, undone: Sequence[Correction], failure: str
+) -> str:
+    """The report of a breach in `ref` (sent where `report_room` says, R38): who did what, the
+    rule it broke, and what the platform undid; `failure` is the homeserver's error code when
+    the repair failed."""
+    fixed = "; ".join(describe_correction(c, roster) for c in undone) or "nothing left to change"
+    if not breach.undoable:
+        after = "This cannot be undone."
+    elif failure:
+        after = (
+            f"The platform could NOT undo it ({failure}): {fixed}. The homeserver's "
+            "administrators must enable the plenaria Synapse module, which refuses this "
+            "inside the homeserver."
+        )
+    else:
+        after = f"Undone: {fixed}."
+    return (
+        f"⚠ In {room_name(roster, ref)}, {breach.sender} {breach.action}. "
+        f"{breach.decision.reason} ({breach.decision.rule}). {after}"
+    )

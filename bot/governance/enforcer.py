@@ -29,7 +29,7 @@ from bot.governance.reconciler import Reconciler, RoomsUnavailable
 from bot.matrix.gateway import Gateway, MatrixError
 from bot.runtime.metrics import Metrics
 from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
-from commands.corrections import describe_correction
+from commands.corrections import breach_report
 from room_policies.breaches import (
     Breach,
     expert_removed_by_focal_point,
@@ -37,7 +37,7 @@ from room_policies.breaches import (
     redacted_event_id,
 )
 from room_policies.roles import Platform, UserId
-from room_policies.rooms import RoomRef, room_name
+from room_policies.rooms import RoomRef
 from room_policies.roster import Roster
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,6 @@ class Enforcer:
             log.error("could not repair %s: %s", ref.key, exc.code)
             undone, failure = [], exc.code
         failure = failure or next((c.failed for c in undone if c.failed), "")
-        where = room_name(roster, ref)
         for breach in breaches:
             outcome = "undone" if breach.undoable and not failure else "reported"
             log.warning(
@@ -172,24 +171,7 @@ class Enforcer:
                     reason=breach.decision.reason,
                 )
             )
-            fixed = (
-                "; ".join(describe_correction(c, roster) for c in undone)
-                or "nothing left to change"
-            )
-            if not breach.undoable:
-                after = "This cannot be undone."
-            elif failure:
-                after = (
-                    f"The platform could NOT undo it ({failure}): {fixed}. The homeserver's "
-                    "administrators must enable the plenaria Synapse module, which refuses this "
-                    "inside the homeserver."
-                )
-            else:
-                after = f"Undone: {fixed}."
-            text = (
-                f"⚠ In {where}, {breach.sender} {breach.action}. {breach.decision.reason} "
-                f"({breach.decision.rule}). {after}"
-            )
+            text = breach_report(roster, ref, breach, undone, failure)
             try:
                 await self.report(ref, text)
             except MatrixError as exc:
