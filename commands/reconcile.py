@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from pydantic import Field
 
+from commands.corrections import describe_correction
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
+from room_policies.room_plan import Correction
+from room_policies.roster import Roster
 
 SUMMARY = "bring every room in line with the roster (--dry-run: only list the changes)"
 
@@ -17,12 +22,22 @@ class Args(BaseArgs):
     dry_run: bool = Field(default=False, description="list what would change; change nothing")
 
 
+@dataclass(frozen=True)
+class Reconciled:
+    """What a reconcile pass made (or, dry, would make) in the rooms of `roster`."""
+
+    roster: Roster | None  # None: no roster yet, so no rooms to reconcile
+    corrections: Sequence[Correction] = ()
+
+
 class Deps(Protocol):
-    async def reconcile(self, dry_run: bool) -> list[str]: ...
+    async def reconcile(self, dry_run: bool) -> Reconciled: ...
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
-    changes = await deps.reconcile(args.dry_run)
+    reconciled = await deps.reconcile(args.dry_run)
+    roster = reconciled.roster
+    changes = [describe_correction(c, roster) for c in reconciled.corrections] if roster else []
     if not changes:
         return Reply.plain("Every room is as the roster wants it; nothing to change.")
     title = (

@@ -9,11 +9,13 @@ place that holds the registration shared secret.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from commands.corrections import describe_correction
 from commands.reply import Reply
+from room_policies.room_plan import Correction
 from room_policies.roster import Roster, RosterError
 
 __all__ = [
@@ -41,7 +43,8 @@ ACCOUNTS_STEP_TOLD = (
 @dataclass(frozen=True)
 class RosterChanged:
     version: int
-    changes: list[str] = field(default_factory=list)
+    roster: Roster  # the roster as changed: it names the rooms the corrections were made in
+    corrections: Sequence[Correction] = ()
     # user id → the locked display name the change gives them (newcomers, new seats, leavers).
     display_names: Mapping[str, str] = field(default_factory=dict)
     # Whether the moderation room was told of those names (a change made from a desk).
@@ -63,7 +66,9 @@ def _name_lines(display_names: Mapping[str, str]) -> list[str]:
 
 
 def changed_lines(changed: RosterChanged) -> list[str]:
-    lines = [*changed.changes] or ["nothing needed changing in the rooms"]
+    lines = [describe_correction(c, changed.roster) for c in changed.corrections] or [
+        "nothing needed changing in the rooms"
+    ]
     if changed.display_names:
         lines += _name_lines(changed.display_names)
         lines.append(ACCOUNTS_STEP_TOLD if changed.moderation_told else ACCOUNTS_STEP)

@@ -2,13 +2,19 @@
 
 The enforcer (bot/governance/enforcer.py) asks `judge_event` about every state, membership and
 redaction event its syncs bring; the Synapse module asks `event_rules.judge` before an event
-exists, from the room's own state. Both answer with the `may_*` decisions of `membership`.
+exists, from the room's own state. Both answer with the rules of `conduct`, asked for the room
+as the roster makes it (`membership.governed_room`) here, as its members list says there.
 
 R32  An event already in a room is a breach when its sender had no right to it (R9–R21), and
      also when the platform's own account was made to write what the rules do not give (a
      server administrator's tools act through it, §2 "Prevent": "which server admins cannot
      bypass"). A focal point who removes one of their experts from the experts room exercises
      their moderation (§2): the roster follows, as `!experts remove` would.
+R38  A breach is reported where §2 ("React") says: "to the moderation room for
+     plenary/folders/moderation, to the focal point's desk for their experts room"
+     (`report_room`). The space and the desks have no room of their own for it, so their
+     breaches go to the moderation room too; an experts room's never do, since the Chair and
+     the Secretariat never see an experts room (R14).
 
 A redaction is judged with the event it removes, which the enforcer fetches from the homeserver
 (`redacted_event_id` says which; a real redaction names it in `content.redacts` from room
@@ -24,20 +30,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from room_policies.membership import (
-    Decision,
-    governing_account,
-    may_invite,
-    may_join,
-    may_kick,
-    may_redact,
-    may_send_state,
-)
-from room_policies.roles import Platform, RoomKind, UserId
+from room_policies import conduct
+from room_policies.conduct import GovernedRoom, Redacted
+from room_policies.membership import governed_room, may_join, may_send_state
+from room_policies.roles import Decision, Platform, RoomKind, UserId
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster
 
-__all__ = ["Breach", "expert_removed_by_focal_point", "judge_event", "redacted_event_id"]
+__all__ = [
+    "Breach",
+    "expert_removed_by_focal_point",
+    "judge_event",
+    "redacted_event_id",
+    "report_room",
+]
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,14 @@ class Breach:
     target: str
     decision: Decision
     undoable: bool = True
+
+
+def report_room(ref: RoomRef) -> RoomRef:
+    """Where a breach in this room is reported (R38): the delegation's desk for its experts
+    room, the moderation room for every other room."""
+    if ref.kind is RoomKind.EXPERTS:
+        return RoomRef(RoomKind.DESK, delegation=ref.delegation)
+    return RoomRef(RoomKind.MODERATION)
 
 
 def redacted_event_id(event: Mapping[str, Any]) -> str | None:
@@ -81,44 +95,14 @@ def judge_event(
     event_id = str(event.get("event_id", ""))
     content = event.get("content") or {}
     key = event.get("state_key")
-    governor = governing_account(platform, ref)
+    room = governed_room(roster, platform, ref)
+    governor = room.governor
     if etype == "m.room.redaction":
-        return _judge_redaction(roster, platform, ref, event_id, sender, redacted, desired_state)
+        return _judge_redaction(room, event_id, sender, redacted, desired_state)
     if not isinstance(key, str) or not isinstance(etype, str):
         return None
     if etype == "m.room.member":
-        target = UserId(key)
-        membership = content.get("membership")
-        decision: Decision | None = None
-        if membership == "invite":
-            decision = may_invite(roster, platform, sender, target, ref)
-            if sender == governor:  # the platform's invitation: only whom the roster wants
-                decision = may_join(roster, platform, target, ref)
-            action = f"invited {target}"
-        elif membership == "join":
-            decision = may_join(roster, platform, target, ref)
-            action = "joined"
-        elif membership == "leave" and sender != target:
-            decision = may_kick(roster, platform, sender, target, ref)
-            action = f"removed {target}"
-        elif membership == "ban" and sender != governor:
-            decision = Decision(
-                False,
-                "Only the platform bans anyone from its rooms; people are removed by the roster.",
-                "R21",
-            )
-            action = f"banned {target}"
-        elif membership == "leave" and sender == target == governor:
-            decision = may_kick(roster, platform, sender, target, ref)
-            action = "left (the platform's own account)"
-        elif membership == "knock":
-            decision = may_join(roster, platform, target, ref)
-            action = "asked to join"
-        else:
-            return None
-        if decision is None or decision.allowed:
-            return None
-        return Breach(event_id, sender, action, target, decision)
+        return _judge_membership(roster, platform, ref, room, event)
     if sender == governor:
         # The platform's own account, e.g. driven by a server administrator's tool: the state
         # must still be what the rules say.
@@ -138,36 +122,75 @@ def judge_event(
     return Breach(event_id, sender, f"changed {etype}", etype, decision)
 
 
-def _judge_redaction(
+def _judge_membership(
     roster: Roster,
     platform: Platform,
     ref: RoomRef,
+    room: GovernedRoom,
+    event: Mapping[str, Any],
+) -> Breach | None:
+    sender = UserId(str(event.get("sender", "")))
+    target = UserId(str(event.get("state_key")))
+    membership = (event.get("content") or {}).get("membership")
+    if membership == "invite":
+        # The governing account invites only whom the roster wants; anyone else not at all.
+        joining = may_join(roster, platform, target, ref)
+        decision = conduct.may_invite(room, sender, target, joining)
+        action = f"invited {target}"
+    elif membership == "join":
+        decision, action = may_join(roster, platform, target, ref), "joined"
+    elif membership == "leave" and sender != target:
+        decision, action = conduct.may_remove(room, sender, target), f"removed {target}"
+    elif membership == "leave":
+        decision = conduct.may_remove(room, sender, target)
+        action = "left (the platform's own account)"
+    elif membership == "ban":
+        decision, action = conduct.may_ban(room, sender, target), f"banned {target}"
+    elif membership == "knock":
+        decision, action = conduct.may_knock(room), "asked to join"
+    else:
+        return None
+    if decision.allowed:
+        return None
+    return Breach(str(event.get("event_id", "")), sender, action, target, decision)
+
+
+def _judge_redaction(
+    room: GovernedRoom,
     event_id: str,
     sender: UserId,
     redacted: Mapping[str, Any] | None,
     desired_state: Mapping[tuple[str, str], Any],
 ) -> Breach | None:
-    author = redacted.get("sender") if redacted is not None else None
-    target_sender = UserId(author) if isinstance(author, str) and author else None
-    state_key = redacted.get("state_key") if redacted is not None else None
-    target_type = str(redacted.get("type", "")) if redacted is not None else ""
-    is_state = isinstance(state_key, str)
-    decision = may_redact(roster, platform, sender, ref, target_sender, target_is_state=is_state)
+    target = _redacted(redacted)
+    decision = conduct.may_redact(room, sender, target)
     if decision.allowed:
         return None
-    if target_sender is None:
+    if target is None:
         return Breach(
             event_id, sender, "removed an event the platform could not read", "", decision, False
         )
-    if is_state:
+    if target.is_state:
         # The reconciler writes a setting the rules need again; others stay removed.
-        restorable = (target_type, state_key) in desired_state
-        action = f"removed the room's {target_type}"
-        return Breach(event_id, sender, action, target_type, decision, undoable=restorable)
+        restorable = (target.type, target.state_key) in desired_state
+        action = f"removed the room's {target.type}"
+        return Breach(event_id, sender, action, target.type, decision, undoable=restorable)
     action = (
-        "removed a message" if target_sender == sender else f"removed a message by {target_sender}"
+        "removed a message" if target.sender == sender else f"removed a message by {target.sender}"
     )
-    return Breach(event_id, sender, action, target_sender, decision, undoable=False)
+    return Breach(event_id, sender, action, target.sender, decision, undoable=False)
+
+
+def _redacted(event: Mapping[str, Any] | None) -> Redacted | None:
+    """What the rules need of the event a redaction removes, as the homeserver served it; None
+    if it could not be read or names no sender."""
+    author = event.get("sender") if event is not None else None
+    if event is None or not isinstance(author, str) or not author:
+        return None
+    state_key = event.get("state_key")
+    return Redacted(
+        str(event.get("type", "")), state_key if isinstance(state_key, str) else None, author
+    )
 
 
 def expert_removed_by_focal_point(

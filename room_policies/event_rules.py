@@ -7,9 +7,10 @@ those two events from the state *before* an event and answers with a `Decision`,
 room the platform does not govern. `EventView` is the little of an event it needs, so that this
 module stays pure and `synapse_module` alone speaks Synapse.
 
-Membership follows R9, R10, R16, R21 and R27, redaction R18, R20, R33 and R34, state changes
-R17, and the platform's own sessions R36 (`sessions`); four more rules close what power levels
-cannot:
+Invitations, removals, bans, knocks, redactions and state changes are judged by the rules of
+`conduct` (R16–R21, R27, R33, R34), the very functions the enforcer asks, for the room its
+members list describes; joins follow R9 and R10 from that list, and the platform's own sessions
+R36 (`sessions`). Four more rules close what power levels cannot:
 
 R29  The module reads the rules from the room's own state (§2 "Prevent": a Synapse module
      "refuses, inside the homeserver, invites, joins and state changes that break the rules").
@@ -41,9 +42,11 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from room_policies.membership import ACCESS, NO_ACCESS, Access, Decision, Standing, governing_role
+from room_policies import conduct
+from room_policies.access_table import ACCESS, governing_role
+from room_policies.conduct import GovernedRoom, Redacted, capital
 from room_policies.power_levels import power_levels_for
-from room_policies.roles import Role, RoomKind, UserId
+from room_policies.roles import PER_DELEGATION, Decision, Role, RoomKind, UserId
 from room_policies.room_state import (
     ENCRYPTION_ALGORITHM,
     MEMBERS_EVENT_TYPE,
@@ -57,21 +60,6 @@ __all__ = ["STATE_READ", "EventView", "Redacted", "judge"]
 
 # The only state `judge` reads: the caller may pass just these.
 STATE_READ: tuple[tuple[str, str], ...] = ((MARKER_EVENT_TYPE, ""), (MEMBERS_EVENT_TYPE, ""))
-
-_PER_DELEGATION = frozenset({RoomKind.EXPERTS, RoomKind.DESK})
-
-
-@dataclass(frozen=True)
-class Redacted:
-    """What `judge` needs of the event a redaction removes."""
-
-    type: str
-    state_key: str | None
-    sender: str
-
-    @property
-    def is_state(self) -> bool:
-        return self.state_key is not None
 
 
 @dataclass(frozen=True)
@@ -108,10 +96,11 @@ class _Room:
             return "this room"
         return _label(self.ref)
 
-    def access(self, user: str) -> Access:
-        if self.ref is None or self.roles is None or UserId(user) not in self.roles:
-            return NO_ACCESS
-        return ACCESS[self.ref.kind][self.roles[UserId(user)]]
+    def governed(self) -> GovernedRoom | None:
+        """The room as `conduct` sees it, None while its rules cannot be read (R29)."""
+        if self.ref is None or self.roles is None:
+            return None
+        return GovernedRoom(self.ref.kind, self.governor, self.label, self.roles)
 
 
 def judge(
@@ -140,18 +129,19 @@ def _judge(event: EventView, room: _Room) -> Decision:
         # R35: a new room would be ungoverned.
         return Decision(
             False,
-            f"{_capital(room.label)} is never upgraded or replaced: a new room would not be "
+            f"{capital(room.label)} is never upgraded or replaced: a new room would not be "
             "governed by the working group's rules.",
             "R35",
         )
-    if room.ref is None or room.roles is None:
+    governed = room.governed()
+    if governed is None:
         return _judge_closed(event, room)
     if event.type == "m.room.member":
-        return _judge_membership(event, room)
+        return _judge_membership(event, governed)
     if event.state_key is not None:
         return _judge_state(event, room)
     if event.type == "m.room.redaction":
-        return _judge_redaction(event, room)
+        return conduct.may_redact(governed, event.sender, event.redacted)
     # R24: who posts, and what, is the power levels' business.
     return Decision(True, f"Posting in {room.label} follows its power levels.", "R24")
 
@@ -197,134 +187,35 @@ def _judge_closed(event: EventView, room: _Room) -> Decision:
     return _judge_state(event, room)
 
 
-# -- redaction (R18, R20, R33, R34) ------------------------------------------------------------
+# -- membership (R9, R10; R16, R21 and R27 in `conduct`) ---------------------------------------
 
 
-def _judge_redaction(event: EventView, room: _Room) -> Decision:
-    assert room.ref is not None
-    where, target = room.label, event.redacted
-    if room.ref.kind is RoomKind.PLENARY and event.sender != room.governor:
-        # R18: "Nobody but the platform may redact in the plenary."
-        return Decision(
-            False,
-            "Nobody but the platform may remove a message in the plenary: coordination "
-            "gives no right to alter what delegations wrote.",
-            "R18",
-        )
-    if target is None:
-        # R34, failing closed (R29): what cannot be read may be state.
-        return Decision(
-            False,
-            f"The event to remove cannot be read in {where}, so it may not be removed.",
-            "R34",
-        )
-    if target.is_state:
-        return Decision(
-            False,
-            f"Nobody removes a setting of {where} ({target.type}): the room's settings stay "
-            "as the rules say.",
-            "R34",
-        )
-    if target.sender != event.sender:
-        return Decision(
-            False,
-            f"Nobody removes another person's message in {where}, not even a moderator or the "
-            "platform: coordination gives no right to alter what others wrote.",
-            "R33",
-        )
-    # R20: one's own message, where one may post (the power levels say who posts).
-    return Decision(True, f"Anyone may remove their own message in {where}.", "R20")
-
-
-# -- membership (R9, R10, R16, R21, R27) -------------------------------------------------------
-
-
-def _judge_membership(event: EventView, room: _Room) -> Decision:
+def _judge_membership(event: EventView, room: GovernedRoom) -> Decision:
     sender, target, membership = event.sender, event.state_key or "", event.membership
-    where = room.label
     if membership == "invite":
-        if sender != room.governor:
-            # R16: the platform invites; nobody else does.
-            return Decision(
-                False,
-                f"Only the platform invites people into {where}, following the working "
-                "group's roster; ask the Secretariat to change the roster instead.",
-                "R16",
-            )
-        if not room.access(target).is_member:
-            # R10: nobody outside the room's members list has a place in it.
-            return Decision(
-                False,
-                f"{target} is not on the members list of {where}, so they may not be invited: "
-                "only the people the working group's roster places in a room are in it.",
-                "R10",
-            )
-        return Decision(True, f"The platform invites {target}, who is listed in {where}.", "R16")
+        return conduct.may_invite(room, sender, target, _listed(room, target))
     if membership == "join":
-        if sender == target and (sender == room.governor or room.access(sender).is_member):
-            return Decision(True, f"{sender} is listed in {where}.", "R9")
-        return Decision(
-            False,
-            f"{target} is not on the members list of {where}, so they may not join it: only "
-            "the people the working group's roster places in a room are in it.",
-            "R10",
-        )
+        # Nobody joins for someone else (Matrix's own auth rules say so too).
+        return _listed(room, target, also=sender == target)
     if membership == "leave":
-        return _judge_removal(sender, target, room)
+        return conduct.may_remove(room, sender, target)
     if membership == "ban":
-        if sender == room.governor and target != room.governor:
-            return Decision(True, f"The platform keeps {target} out of {where}.", "R21")
-        return Decision(
-            False,
-            f"Only the platform, following the roster, bans people from {where}.",
-            "R21",
-        )
+        return conduct.may_ban(room, sender, target)
     if membership == "knock":
-        # R27: invite-only; nobody asks their way in.
-        return Decision(
-            False,
-            f"{_capital(where)} is invite-only: the platform invites the people the roster "
-            "places in it, and nobody knocks.",
-            "R27",
-        )
-    return Decision(False, f"This change of membership is not one {where} allows.", "R9")
+        return conduct.may_knock(room)
+    return Decision(False, f"This change of membership is not one {room.label} allows.", "R9")
 
 
-def _judge_removal(sender: str, target: str, room: _Room) -> Decision:
-    """R21: a leave, a kick, a revoked invitation or an unban."""
-    assert room.ref is not None
-    where = room.label
-    if target == room.governor:
-        return Decision(
-            False,
-            f"The platform's account stays in {where}: without it the room could not be kept "
-            "as the rules want.",
-            "R21",
-        )
-    if sender == target:
-        return Decision(True, f"Anyone may leave {where}.", "R21")
-    if sender == room.governor:
-        return Decision(True, f"The platform removes people from {where} by the roster.", "R21")
-    mine, theirs = room.access(sender), room.access(target)
-    if (
-        room.ref.kind is not RoomKind.PLENARY
-        and mine.standing is Standing.MODERATOR
-        and theirs.standing in (Standing.NONE, Standing.MEMBER)
-    ):
-        # "The focal point moderates their experts room" (§2): a listed expert, or anyone the
-        # list does not place there at all.
-        return Decision(True, f"{sender} moderates {where}.", "R21")
-    if room.ref.kind is RoomKind.PLENARY:
-        return Decision(
-            False,
-            "Only the platform removes people from the plenary, following the roster: "
-            "coordination gives no right to remove a delegation.",
-            "R21",
-        )
+def _listed(room: GovernedRoom, user: str, *, also: bool = True) -> Decision:
+    """R9, R10: whoever the room's members list names, and nobody else, has a place in it
+    (`also`: a further condition of the act)."""
+    if also and (user == room.governor or room.access(user).is_member):
+        return Decision(True, f"{user} is listed in {room.label}.", "R9")
     return Decision(
         False,
-        f"Only the platform, following the roster, removes people from {where}.",
-        "R21",
+        f"{user} is not on the members list of {room.label}, so they may not be in it: only "
+        "the people the working group's roster places in a room are in it.",
+        "R10",
     )
 
 
@@ -332,19 +223,17 @@ def _judge_removal(sender: str, target: str, room: _Room) -> Decision:
 
 
 def _judge_state(event: EventView, room: _Room) -> Decision:
-    where = room.label
-    if event.sender != room.governor:
-        # R17: state changes are the platform's alone.
-        return Decision(
-            False,
-            f"Only the platform changes the settings of {where} ({event.type}); a room's "
-            "settings are the platform's alone.",
-            "R17",
-        )
+    # R17 (`conduct`): state changes are the platform's alone; R30 and R31 hold the platform
+    # itself to the rules the room publishes.
+    changing = conduct.may_change_state(
+        event.sender, event.type, governor=room.governor, where=room.label
+    )
+    if not changing.allowed:
+        return changing
     refusal = _held_to_the_rules(event, room)
     if refusal is not None:
         return Decision(False, refusal, "R31" if event.type == MEMBERS_EVENT_TYPE else "R30")
-    return Decision(True, f"The platform keeps the settings of {where} ({event.type}).", "R17")
+    return changing
 
 
 def _held_to_the_rules(event: EventView, room: _Room) -> str | None:
@@ -368,12 +257,12 @@ def _held_to_the_rules(event: EventView, room: _Room) -> str | None:
                 "powers the rules do not give."
             )
     elif event.type == "m.room.join_rules" and content.get("join_rule") != "invite":
-        return f"{_capital(where)} stays invite-only, as every room of the working group."
+        return f"{capital(where)} stays invite-only, as every room of the working group."
     elif event.type == "m.room.guest_access" and content.get("guest_access") != "forbidden":
-        return f"{_capital(where)} stays closed to guests, as every room of the working group."
+        return f"{capital(where)} stays closed to guests, as every room of the working group."
     elif event.type == "m.room.encryption" and content.get("algorithm") != ENCRYPTION_ALGORITHM:
         return (
-            f"{_capital(where)} stays end-to-end encrypted with {ENCRYPTION_ALGORITHM}, as "
+            f"{capital(where)} stays end-to-end encrypted with {ENCRYPTION_ALGORITHM}, as "
             "every room of the working group."
         )
     elif (
@@ -387,7 +276,7 @@ def _held_to_the_rules(event: EventView, room: _Room) -> str | None:
             return "A room's marker (org.plenaria.room) must name a kind of room, as SPEC §7 says."
         if room.ref is not None and new != room.ref:
             return (
-                f"{_capital(where)} stays what it was made for: its marker "
+                f"{capital(where)} stays what it was made for: its marker "
                 "(org.plenaria.room) never changes."
             )
     elif event.type == MEMBERS_EVENT_TYPE:
@@ -422,7 +311,7 @@ def _members_problem(ref: RoomRef, governor: UserId, roles: Mapping[UserId, Role
                 f"The members list of {where} names {user} as {_role_words(role)}, who has no "
                 "place in such a room."
             )
-    if ref.kind in _PER_DELEGATION:
+    if ref.kind in PER_DELEGATION:
         focal_points = sorted(u for u, r in roles.items() if r is Role.FOCAL_POINT)
         if len(focal_points) > 1:
             return (
@@ -448,11 +337,6 @@ def _label(ref: RoomRef) -> str:
         RoomKind.PLENARY: "the plenary",
         RoomKind.MODERATION: "the moderation room",
     }[ref.kind]
-
-
-def _capital(label: str) -> str:
-    """A room's label at the start of a sentence (`str.capitalize` would lower a country's name)."""
-    return label[:1].upper() + label[1:]
 
 
 def _role_words(role: Role) -> str:

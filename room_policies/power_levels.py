@@ -2,8 +2,8 @@
 
 `POWER_LEVELS` maps (room kind, role) to a power level. It is the only place in the codebase
 where a power-level number is written (SPEC §2); every other level in the content (defaults,
-thresholds) is taken from the room's row of the table, following the access rules of
-`membership`. The content is what Synapse enforces first; the rules that power levels cannot
+thresholds) is taken from the room's row of the table, following the access table
+(`access_table`). The content is what Synapse enforces first; the rules that power levels cannot
 express (R13, R19, …) are enforced by the reconciler, the enforcer and the Synapse module.
 
 R22  Power levels come from one table; nothing else writes a power-level number (§2: "Power
@@ -28,14 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypedDict
 
-from room_policies.membership import (
-    ACCESS,
-    GOVERNED_STATE_TYPES,
-    Standing,
-    governing_role,
-    members_of,
-    role_in,
-)
+from room_policies.access_table import ACCESS, GOVERNED_STATE_TYPES, Standing, governing_role
+from room_policies.membership import members_of, role_in
 from room_policies.roles import Platform, Role, RoomKind, UserId, role_table
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster

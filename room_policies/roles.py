@@ -1,8 +1,9 @@
 """The vocabulary of the rules: who someone is (`Role`), what a room is for (`RoomKind`,
-`FolderKey`), the typed ids, and the platform's own two accounts (`Platform`).
+`FolderKey`), the typed ids, the platform's own two accounts (`Platform`), and the shape of
+every answer (`Decision`).
 
-SPEC §1 (People) and §2 (Rooms). Nothing here decides anything; `membership` and
-`power_levels` do, from their tables.
+SPEC §1 (People) and §2 (Rooms). Nothing here decides anything; `access_table`, `membership`,
+`conduct` and `power_levels` do, from their tables.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ class RoomKind(StrEnum):
     DESK = "desk"
 
 
+# The rooms that belong to one delegation (an experts room, a desk), and the roles that speak
+# for a delegation.
+PER_DELEGATION: frozenset[RoomKind] = frozenset({RoomKind.EXPERTS, RoomKind.DESK})
+DELEGATES: frozenset[Role] = frozenset({Role.FOCAL_POINT, Role.EXPERT})
+
+
 class FolderKey(StrEnum):
     """The three folder rooms (SPEC §3), as written in the room marker (§7)."""
 
@@ -70,9 +77,18 @@ class Platform:
         return None
 
 
+@dataclass(frozen=True)
+class Decision:
+    """The answer to a "may …?" question: allowed or not, why (for a delegate), and the rule."""
+
+    allowed: bool
+    reason: str
+    rule: str
+
+
 _T = TypeVar("_T")
 
-# The column order of the policy tables (membership.ACCESS, power_levels.POWER_LEVELS).
+# The column order of the policy tables (access_table.ACCESS, power_levels.POWER_LEVELS).
 ROLE_COLUMNS: tuple[Role, ...] = (
     Role.CHAIR,
     Role.SECRETARIAT,

@@ -17,14 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from room_policies.roles import DelegationCode, FolderKey, RoomKind
+from room_policies.roles import PER_DELEGATION, DelegationCode, FolderKey, RoomKind
 from room_policies.roster import Roster, country_name
 
 __all__ = ["MARKER_EVENT_TYPE", "RoomRef", "desired_rooms", "room_name"]
 
 MARKER_EVENT_TYPE = "org.plenaria.room"
-
-_PER_DELEGATION = frozenset({RoomKind.EXPERTS, RoomKind.DESK})
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ class RoomRef:
         # R7: folder rooms name their folder, experts rooms and desks their delegation (§7).
         if (self.folder is not None) != (self.kind is RoomKind.FOLDER):
             raise ValueError("a folder room, and only a folder room, names its folder")
-        if (self.delegation is not None) != (self.kind in _PER_DELEGATION):
+        if (self.delegation is not None) != (self.kind in PER_DELEGATION):
             raise ValueError("experts rooms and desks, and only they, name their delegation")
 
     def marker_content(self) -> dict[str, str]:

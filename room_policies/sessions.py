@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from room_policies.membership import Decision
+from room_policies.roles import Decision
 
 __all__ = ["may_act_without_a_device", "may_sign_in"]
 

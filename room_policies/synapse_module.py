@@ -43,7 +43,7 @@ from synapse.events import EventBase
 from synapse.module_api import ModuleApi
 
 from room_policies.event_rules import STATE_READ, EventView, Redacted, judge
-from room_policies.membership import Decision
+from room_policies.roles import Decision
 from room_policies.rooms import MARKER_EVENT_TYPE
 from room_policies.sessions import may_sign_in
 

@@ -8,7 +8,7 @@ markers in Matrix say (bot/governance/reconciler.py explains why the markers are
 from __future__ import annotations
 
 from bot.storage.database import RoomRepository
-from room_policies.membership import governing_account
+from room_policies.access_table import governing_account
 from room_policies.roles import Platform
 from room_policies.rooms import RoomRef
 

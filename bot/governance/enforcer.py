@@ -3,9 +3,9 @@
 The bot's sync loop and the warden's (`StateWatch`) hand every state, membership and redaction
 event of a governed room to `Enforcer.observe`. A pure judgement (`judge_event`) asks
 room_policies whether the event breaks a rule; if it does, the room is reconciled (revoke the
-invite, remove the joiner, restore the state), the breach is reported — in the moderation room
-for the plenary, the folders, the space and the moderation room, in the focal point's desk for
-their experts room — and audited. The platform's own writes are recognised and left alone.
+invite, remove the joiner, restore the state), the breach is reported where
+`room_policies.breaches.report_room` says (R38: the moderation room, or the focal point's desk
+for their experts room) and audited. The platform's own writes are recognised and left alone.
 
 A redaction names only the event it removes: the room's governing account fetches that event
 (its sender, and whether it was state) before the redaction is judged. A removed message cannot
@@ -29,14 +29,15 @@ from bot.governance.reconciler import Reconciler, RoomsUnavailable
 from bot.matrix.gateway import Gateway, MatrixError
 from bot.runtime.metrics import Metrics
 from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
+from commands.corrections import breach_report
 from room_policies.breaches import (
     Breach,
     expert_removed_by_focal_point,
     judge_event,
     redacted_event_id,
 )
-from room_policies.roles import Platform, RoomKind, UserId
-from room_policies.rooms import RoomRef, room_name
+from room_policies.roles import Platform, UserId
+from room_policies.rooms import RoomRef
 from room_policies.roster import Roster
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,6 @@ class Enforcer:
             log.error("could not repair %s: %s", ref.key, exc.code)
             undone, failure = [], exc.code
         failure = failure or next((c.failed for c in undone if c.failed), "")
-        where = room_name(roster, ref)
         for breach in breaches:
             outcome = "undone" if breach.undoable and not failure else "reported"
             log.warning(
@@ -171,21 +171,7 @@ class Enforcer:
                     reason=breach.decision.reason,
                 )
             )
-            fixed = "; ".join(c.describe(roster) for c in undone) or "nothing left to change"
-            if not breach.undoable:
-                after = "This cannot be undone."
-            elif failure:
-                after = (
-                    f"The platform could NOT undo it ({failure}): {fixed}. The homeserver's "
-                    "administrators must enable the plenaria Synapse module, which refuses this "
-                    "inside the homeserver."
-                )
-            else:
-                after = f"Undone: {fixed}."
-            text = (
-                f"⚠ In {where}, {breach.sender} {breach.action}. {breach.decision.reason} "
-                f"({breach.decision.rule}). {after}"
-            )
+            text = breach_report(roster, ref, breach, undone, failure)
             try:
                 await self.report(ref, text)
             except MatrixError as exc:
@@ -194,13 +180,6 @@ class Enforcer:
     async def drain(self, timeout: float = 10.0) -> None:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
-
-
-def report_room(ref: RoomRef) -> RoomRef:
-    """Where a breach in this room is reported (SPEC §2, React)."""
-    if ref.kind is RoomKind.EXPERTS:
-        return RoomRef(RoomKind.DESK, delegation=ref.delegation)
-    return RoomRef(RoomKind.MODERATION)
 
 
 def observed_events(timeline: list[Any]) -> list[dict[str, Any]]:

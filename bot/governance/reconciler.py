@@ -1,9 +1,11 @@
 """Reconcile: the rooms the roster wants (room_policies) made true in Matrix (SPEC §2, layer 1).
 
 The model: `desired_rooms(roster)` names every room by meaning (`RoomRef`); the directory maps
-each to its Matrix room id. A missing room is created whole in one `createRoom` (marker,
-members, power levels, settings, name, topic, invitations); an existing room's state is read and
-every state event or membership that differs from `desired_state` / `members_of` is corrected.
+each to its Matrix room id. For each room the reconciler reads what the room holds
+(`ActualRoom`), asks the pure plan (`room_policies.room_plan.plan`) what must change, and
+applies the corrections: a missing room is created whole in one `createRoom` (marker, members,
+power levels, settings, name, topic, invitations); an existing room gets each state event set
+or cleared, and each person removed or invited. A dry run is the plan, not applied.
 
 Idempotent and crash-safe: the room markers in Matrix are the truth. The directory is kept in
 the database, and whenever a wanted room is not in it, the joined rooms of the bot and the
@@ -19,53 +21,28 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from bot.governance.directory import RoomDirectory
 from bot.matrix.gateway import Gateway, MatrixError
-from room_policies.membership import governing_account, may_join, members_of
-from room_policies.roles import Platform, RoomId, RoomKind, UserId
-from room_policies.room_state import (
-    ROOM_VERSION,
-    StateKey,
-    creation_content,
-    desired_state,
-    space_children,
+from room_policies.access_table import governing_account
+from room_policies.roles import Platform, RoomId, RoomKind
+from room_policies.room_plan import (
+    ActualRoom,
+    Correction,
+    DesiredRoom,
+    Fix,
+    creation_request,
+    desired_room,
+    kept_out,
+    marker_of,
+    plan,
 )
-from room_policies.rooms import MARKER_EVENT_TYPE, RoomRef, desired_rooms, room_name
+from room_policies.room_state import StateKey, space_children
+from room_policies.rooms import RoomRef, desired_rooms
 from room_policies.roster import Roster
 
 log = logging.getLogger(__name__)
-
-# State a client could add that the platform's rooms never carry; removed when found.
-_UNWANTED_STATE = frozenset(
-    {"m.room.avatar", "m.room.pinned_events", "m.room.canonical_alias", "m.space.parent"}
-)
-_PRESENT = frozenset({"join", "invite", "knock"})
-
-
-@dataclass(frozen=True)
-class Change:
-    """One correction: made, or (in a dry run) that would be made."""
-
-    room: RoomRef
-    action: str  # "create room" | "set state" | "invite" | "remove"
-    target: str  # a user id, or a state event type
-    reason: str = ""
-    failed: str = ""  # the homeserver's refusal, when the change could not be made
-
-    def describe(self, roster: Roster) -> str:
-        where = room_name(roster, self.room)
-        if self.action == "create room":
-            text = f"create the room “{where}”"
-        elif self.action == "set state":
-            text = f"{where}: set {self.target}"
-        elif self.action == "invite":
-            text = f"{where}: invite {self.target}"
-        else:
-            text = f"{where}: remove {self.target}"
-        return f"{text} (FAILED: {self.failed})" if self.failed else text
 
 
 class OwnEvents:
@@ -142,24 +119,12 @@ class Reconciler:
             state = await gateway.room_state(room_id)
         except MatrixError:
             return None
-        own = gateway.user_id
-        created_by_us = any(
-            e.get("type") == "m.room.create" and e.get("sender") == own for e in state
-        )
-        for event in state:
-            if (
-                event.get("type") == MARKER_EVENT_TYPE
-                and event.get("state_key") == ""
-                and event.get("sender") == own
-                and created_by_us
-            ):
-                return RoomRef.from_marker(event.get("content") or {})
-        return None
+        return marker_of(state, gateway.user_id)
 
     # -- reconciling --------------------------------------------------------------------------
 
-    async def reconcile(self, roster: Roster, *, dry_run: bool = False) -> list[Change]:
-        """Make every room as the roster wants it (or, dry, list what that would change)."""
+    async def reconcile(self, roster: Roster, *, dry_run: bool = False) -> list[Correction]:
+        """Make every room as the roster wants it (or, dry, the plan: what that would change)."""
         async with self._lock:
             if not self.directory.loaded:
                 await self.directory.load()
@@ -170,39 +135,68 @@ class Reconciler:
             others = [ref for ref in wanted if ref != space]
             # Rooms no longer wanted (a delegation removed) are emptied, never deleted.
             others += [ref for ref in self.directory.known() if ref not in wanted]
-            changes = await self._each(roster, others, dry_run)
-            changes += await self._each(roster, [space], dry_run)
-            return changes
+            corrections = await self._reconcile_rooms(roster, others, dry_run)
+            # The space last: it lists the rooms made above as its children.
+            corrections += await self._reconcile_rooms(roster, [space], dry_run)
+            return corrections
 
     async def reconcile_room(
         self, roster: Roster, ref: RoomRef, *, dry_run: bool = False
-    ) -> list[Change]:
+    ) -> list[Correction]:
         async with self._lock:
-            return await self._one(roster, ref, dry_run)
+            return await self._reconcile_room(roster, ref, dry_run)
 
-    async def _each(self, roster: Roster, refs: Iterable[RoomRef], dry_run: bool) -> list[Change]:
+    async def _reconcile_rooms(
+        self, roster: Roster, refs: Iterable[RoomRef], dry_run: bool
+    ) -> list[Correction]:
+        """Reconcile these rooms side by side (at most `concurrency` at once); a room whose
+        governing account is not configured is logged and skipped."""
         gate = asyncio.Semaphore(self._concurrency)
 
-        async def one(ref: RoomRef) -> list[Change]:
+        async def reconcile_one_room(ref: RoomRef) -> list[Correction]:
             async with gate:
                 try:
-                    return await self._one(roster, ref, dry_run)
+                    return await self._reconcile_room(roster, ref, dry_run)
                 except RoomsUnavailable as exc:
                     log.error("%s: %s", ref.key, exc)
                     return []
 
-        results = await asyncio.gather(*(one(ref) for ref in refs))
-        return [change for result in results for change in result]
+        results = await asyncio.gather(*(reconcile_one_room(ref) for ref in refs))
+        return [correction for result in results for correction in result]
 
-    async def _one(self, roster: Roster, ref: RoomRef, dry_run: bool) -> list[Change]:
+    async def _reconcile_room(
+        self, roster: Roster, ref: RoomRef, dry_run: bool
+    ) -> list[Correction]:
+        """Read the room, plan its corrections, and apply them unless `dry_run`."""
+        desired = self.desired_room(roster, ref)
         room_id = self.directory.room_id(ref)
         if room_id is None:
-            if dry_run:
-                return [Change(ref, "create room", ref.key)]
-            return await self._create(roster, ref)
-        return await self._settle(roster, ref, room_id, dry_run)
+            corrections = plan(desired, None)
+        else:
+            corrections = await self._plan_existing(desired, room_id)
+        if dry_run:
+            return corrections
+        if room_id is None:
+            return await self._create(desired, corrections)
+        return await self._apply(ref, room_id, corrections)
 
-    def desired(self, roster: Roster, ref: RoomRef) -> dict[StateKey, dict[str, Any]]:
+    async def _plan_existing(self, desired: DesiredRoom, room_id: str) -> list[Correction]:
+        """Read what the room holds and plan its corrections; say what the plan leaves alone."""
+        ref = desired.ref
+        events = await self.gateway_for(ref).room_state(room_id)
+        actual = ActualRoom.from_state_events(events)
+        corrections = plan(desired, actual)
+        for user in kept_out(desired, actual):
+            log.warning("%s is banned from %s; not invited", user, ref.key)
+        if any(c.fix is Fix.WRONG_MARKER for c in corrections):
+            log.error("room %s is recorded as %s but its marker says otherwise", room_id, ref.key)
+        return corrections
+
+    def desired(self, roster: Roster, ref: RoomRef) -> Mapping[StateKey, Mapping[str, Any]]:
+        """The state events the room should carry (what the enforcer compares a write with)."""
+        return self.desired_room(roster, ref).state
+
+    def desired_room(self, roster: Roster, ref: RoomRef) -> DesiredRoom:
         children: dict[RoomRef, RoomId] = {}
         if ref.kind is RoomKind.SPACE:
             children = {
@@ -210,143 +204,65 @@ class Reconciler:
                 for child in space_children()
                 if (room_id := self.directory.room_id(child)) is not None
             }
-        return desired_state(
+        return desired_room(
             roster, self.platform, ref, server_name=self.server_name, children=children
         )
 
     def creation_body(self, roster: Roster, ref: RoomRef) -> dict[str, Any]:
         """The `createRoom` request that makes the room whole in one call."""
-        governor = governing_account(self.platform, ref)
-        state = self.desired(roster, ref)
-        power_levels = state.pop(("m.room.power_levels", ""))
-        name = state.pop(("m.room.name", ""))["name"]
-        body: dict[str, Any] = {
-            "room_version": ROOM_VERSION,
-            "preset": "private_chat",
-            "visibility": "private",
-            "creation_content": creation_content(ref),
-            "power_level_content_override": power_levels,
-            # The marker and the members come first (see `desired_state`).
-            "initial_state": [
-                {"type": etype, "state_key": key, "content": content}
-                for (etype, key), content in state.items()
-            ],
-            "name": name,
-            "invite": [u for u in members_of(roster, self.platform, ref) if u != governor],
-        }
-        if ref.kind is RoomKind.DESK:
-            body["is_direct"] = True
-        return body
+        return creation_request(self.desired_room(roster, ref))
 
-    async def _create(self, roster: Roster, ref: RoomRef) -> list[Change]:
+    async def _create(
+        self, desired: DesiredRoom, corrections: list[Correction]
+    ) -> list[Correction]:
+        """Make a missing room in one `createRoom`, which also makes the plan's invitations."""
+        ref = desired.ref
         gateway = self.gateway_for(ref)
-        body = self.creation_body(roster, ref)
-        invite = list(body["invite"])
         try:
-            room_id = await gateway.create_room(body)
+            room_id = await gateway.create_room(creation_request(desired))
         except MatrixError:
             # The room may exist even though the call failed (e.g. an invitation was refused):
             # look for it by its marker before anything else is tried.
             await self.rebuild_from_markers()
             room_id_found = self.directory.room_id(ref)
             if room_id_found is not None:
-                return [
-                    Change(ref, "create room", ref.key),
-                    *await self._settle(roster, ref, room_id_found, False),
-                ]
+                settling = await self._plan_existing(desired, room_id_found)
+                return [corrections[0], *await self._apply(ref, room_id_found, settling)]
             raise
         await self.directory.record(ref, room_id)
         log.info("created %s (%s)", ref.key, room_id)
-        return [Change(ref, "create room", ref.key)] + [
-            Change(ref, "invite", user) for user in invite
-        ]
+        return corrections
 
-    async def _settle(
-        self, roster: Roster, ref: RoomRef, room_id: str, dry_run: bool
-    ) -> list[Change]:
+    async def _apply(
+        self, ref: RoomRef, room_id: str, corrections: list[Correction]
+    ) -> list[Correction]:
+        """Make each correction in an existing room, in the plan's order; one the homeserver
+        refuses is returned with its error code, and the others are still made."""
         gateway = self.gateway_for(ref)
-        actual = await gateway.room_state(room_id)
-        current: dict[StateKey, Any] = {}
-        membership: dict[str, str] = {}
-        for event in actual:
-            etype, key = event.get("type"), event.get("state_key")
-            if not isinstance(etype, str) or not isinstance(key, str):
-                continue
-            content = event.get("content") or {}
-            if etype == "m.room.member":
-                membership[key] = str(content.get("membership", "leave"))
-            else:
-                current[(etype, key)] = content
-        changes: list[Change] = []
-        desired = self.desired(roster, ref)
-        marker = current.get((MARKER_EVENT_TYPE, ""))
-        # An empty marker was redacted (R34): the room is still this one, and its marker is
-        # written again below like any other setting the rules need.
-        if marker and RoomRef.from_marker(marker) != ref:
-            log.error("room %s is recorded as %s but its marker says otherwise", room_id, ref.key)
-            return []
-        writes = [
-            (etype, key, content)
-            for (etype, key), content in desired.items()
-            if current.get((etype, key)) != content
-        ]
-        writes += [
-            (etype, key, {})
-            for (etype, key), content in current.items()
-            if content
-            and (
-                etype in _UNWANTED_STATE
-                or (etype == "m.space.child" and (etype, key) not in desired)
-            )
-        ]
-        for etype, key, content in writes:
-            change = Change(ref, "set state", etype)
-            if not dry_run:
-                try:
-                    self.own_events.add(await gateway.put_state(room_id, etype, key, content))
-                except MatrixError as exc:
-                    change = _failed(change, exc)
-            changes.append(change)
-        changes += await self._settle_members(roster, ref, room_id, membership, dry_run)
-        return changes
-
-    async def _settle_members(
-        self,
-        roster: Roster,
-        ref: RoomRef,
-        room_id: str,
-        membership: Mapping[str, str],
-        dry_run: bool,
-    ) -> list[Change]:
-        gateway = self.gateway_for(ref)
-        wanted = members_of(roster, self.platform, ref)
-        changes: list[Change] = []
-        for user, state in membership.items():
-            if state in _PRESENT and UserId(user) not in wanted:
-                reason = may_join(roster, self.platform, UserId(user), ref).reason
-                change = Change(ref, "remove", user, reason)
-                if not dry_run:
-                    try:
-                        await gateway.kick(room_id, user, reason)
-                    except MatrixError as exc:
-                        change = _failed(change, exc)
-                changes.append(change)
-        for user in wanted:
-            if user == gateway.user_id or membership.get(user) in ("join", "invite"):
-                continue
-            if membership.get(user) == "ban":
-                log.warning("%s is banned from %s; not invited", user, ref.key)
-                continue
-            change = Change(ref, "invite", user)
-            if not dry_run:
-                try:
-                    await gateway.invite(room_id, user)
-                except MatrixError as exc:
-                    change = _failed(change, exc)
-            changes.append(change)
-        return changes
-
-
-def _failed(change: Change, exc: MatrixError) -> Change:
-    log.error("%s: could not %s %s: %s", change.room.key, change.action, change.target, exc.code)
-    return dataclasses.replace(change, failed=exc.code)
+        applied: list[Correction] = []
+        for correction in corrections:
+            try:
+                if correction.fix in (Fix.SET_STATE, Fix.CLEAR_STATE):
+                    self.own_events.add(
+                        await gateway.put_state(
+                            room_id,
+                            correction.target,
+                            correction.state_key,
+                            dict(correction.content),
+                        )
+                    )
+                elif correction.fix is Fix.REMOVE:
+                    await gateway.kick(room_id, correction.target, correction.reason)
+                elif correction.fix is Fix.INVITE:
+                    await gateway.invite(room_id, correction.target)
+            except MatrixError as exc:
+                log.error(
+                    "%s: could not %s %s: %s",
+                    ref.key,
+                    correction.fix.value,
+                    correction.target,
+                    exc.code,
+                )
+                correction = dataclasses.replace(correction, failed=exc.code)
+            applied.append(correction)
+        return applied

@@ -14,17 +14,19 @@ from dataclasses import dataclass
 
 from bot.governance import roster_service
 from bot.governance.directory import RoomDirectory
-from bot.governance.enforcer import report_room
-from bot.governance.reconciler import Change, Reconciler
+from bot.governance.reconciler import Reconciler
 from bot.matrix.gateway import Gateway, NotEncrypted
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository
+from commands.reconcile import Reconciled
 from commands.reply import Reply
 from commands.roster_deps import RosterChanged, accounts_notice
 from commands.table import DIRECT
+from room_policies.breaches import report_room
 from room_policies.membership import role_in
 from room_policies.roles import DelegationCode, Platform, Role, RoomKind, UserId
+from room_policies.room_plan import Correction
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster, RosterError, display_name_changes, dump_roster
 
@@ -101,7 +103,8 @@ class Governance:
         moderates = old is not None and role_in(old, self.platform, UserId(actor)) in _MODERATORS
         changed = RosterChanged(
             version,
-            [c.describe(checked) for c in changes],
+            checked,
+            changes,
             {str(user): name for user, name in names.items()},
             moderation_told=bool(names) and not moderates,
         )
@@ -109,16 +112,16 @@ class Governance:
             await self.report_to(RoomRef(RoomKind.MODERATION), accounts_notice(changed, actor))
         return changed
 
-    async def reconcile(self, dry_run: bool) -> list[str]:
+    async def reconcile(self, dry_run: bool) -> Reconciled:
         roster = await self.roster()
         if roster is None:
-            return []
+            return Reconciled(None)
         changes = await self.reconciler.reconcile(roster, dry_run=dry_run)
         if not dry_run and self.metrics is not None:
             self.metrics.provisioning_failed = False  # the rooms are as the roster wants
-        return [c.describe(roster) for c in changes]
+        return Reconciled(roster, changes)
 
-    async def reconcile_all(self) -> list[Change]:
+    async def reconcile_all(self) -> list[Correction]:
         """At start: make every room as the roster wants it."""
         roster = await self.roster()
         if roster is None:

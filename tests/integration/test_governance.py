@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.demo.synapse_server import LocalSynapse
-from room_policies.membership import ACCESS
+from room_policies.access_table import ACCESS
 from room_policies.roles import Role, RoomKind
 from room_policies.room_state import ENCRYPTION_ALGORITHM, ROOM_VERSION
 from room_policies.rooms import RoomRef, desired_rooms
@@ -87,7 +87,7 @@ async def test_every_room_is_closed_encrypted_and_marked(group: WorkingGroup) ->
 
 async def test_reconcile_dry_run_on_a_settled_platform_lists_nothing(group: WorkingGroup) -> None:
     assert group.bot is not None
-    assert await group.bot.app.governance.reconcile(dry_run=True) == []
+    assert (await group.bot.app.governance.reconcile(dry_run=True)).corrections == []
 
 
 async def test_in_an_experts_room_only_the_delegation_reads(group: WorkingGroup) -> None:

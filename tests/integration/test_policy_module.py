@@ -14,7 +14,8 @@ import aiohttp
 import pytest
 
 from bot.demo.synapse_server import LocalSynapse
-from room_policies.membership import governing_account, members_of
+from room_policies.access_table import governing_account
+from room_policies.membership import members_of
 from room_policies.power_levels import power_levels_content
 from room_policies.roles import DelegationCode, Platform, RoomKind, UserId
 from room_policies.room_state import (

@@ -9,13 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from room_policies.access_table import governing_account
 from room_policies.breaches import (
     Breach,
     expert_removed_by_focal_point,
     judge_event,
     redacted_event_id,
+    report_room,
 )
-from room_policies.membership import governing_account, may_join, may_kick
+from room_policies.membership import may_join, may_kick
 from room_policies.roles import DelegationCode, FolderKey, Platform, RoomKind, UserId
 from room_policies.room_state import desired_state
 from room_policies.rooms import RoomRef, desired_rooms
@@ -55,6 +57,7 @@ MODERATION = RoomRef(RoomKind.MODERATION)
 FOLDER = RoomRef(RoomKind.FOLDER, folder=FolderKey.PLAN)
 AG_EXPERTS = RoomRef(RoomKind.EXPERTS, delegation=DelegationCode("AG"))
 AG_DESK = RoomRef(RoomKind.DESK, delegation=DelegationCode("AG"))
+BR_DESK = RoomRef(RoomKind.DESK, delegation=DelegationCode("BR"))
 
 
 def member(sender: str, target: str, membership: str) -> dict[str, Any]:
@@ -434,3 +437,32 @@ def test_join_and_invite_breaches_follow_may_join(roster: Roster, data: st.DataO
             assert (found is None) == in_order, (sender, target, room)
             if found is not None and sender != governor:
                 assert found.decision.rule == "R16"
+
+
+# --- where a breach is reported (R38) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("room", "reported_in"),
+    [
+        (PLENARY, MODERATION),
+        (MODERATION, MODERATION),
+        (FOLDER, MODERATION),
+        (RoomRef(RoomKind.SPACE), MODERATION),
+        (AG_DESK, MODERATION),
+        (AG_EXPERTS, AG_DESK),  # the focal point's desk: the Chair never sees an experts room
+        (RoomRef(RoomKind.EXPERTS, delegation=DelegationCode("BR")), BR_DESK),
+    ],
+)
+def test_a_breach_is_reported_in_the_moderation_room_or_the_delegations_desk(
+    room: RoomRef, reported_in: RoomRef
+) -> None:
+    assert report_room(room) == reported_in
+
+
+def test_no_breach_of_an_experts_room_is_reported_where_others_read() -> None:
+    for room in desired_rooms(ROSTER):
+        where = report_room(room)
+        assert where in desired_rooms(ROSTER)
+        if room.kind is RoomKind.EXPERTS:
+            assert (where.kind, where.delegation) == (RoomKind.DESK, room.delegation)

@@ -22,15 +22,19 @@ with warnings.catch_warnings():
     import synapse.events as synapse_events
 
     import room_policies.synapse_module as synapse_module
+from room_policies.access_table import GOVERNED_STATE_TYPES, governing_account
 from room_policies.event_rules import STATE_READ, EventView, Redacted, judge
-from room_policies.membership import (
-    GOVERNED_STATE_TYPES,
-    Decision,
-    governing_account,
-    members_of,
-)
+from room_policies.membership import members_of
 from room_policies.power_levels import power_levels_content, power_levels_for
-from room_policies.roles import DelegationCode, FolderKey, Platform, Role, RoomKind, UserId
+from room_policies.roles import (
+    Decision,
+    DelegationCode,
+    FolderKey,
+    Platform,
+    Role,
+    RoomKind,
+    UserId,
+)
 from room_policies.room_state import MEMBERS_EVENT_TYPE, desired_state, members_content
 from room_policies.rooms import MARKER_EVENT_TYPE, RoomRef, desired_rooms
 from room_policies.roster import Delegation, Roster, load_roster
@@ -464,8 +468,16 @@ def test_one_removes_only_ones_own_message() -> None:
 )
 def test_nobody_removes_another_persons_message(room: RoomRef, sender: str, author: str) -> None:
     rule = refused_by(redaction(sender, written_by(author)), state_of(room))
-    # In the plenary only the platform redacts at all (R18); elsewhere R33 says why.
-    assert rule == ("R18" if room == PLENARY and sender != BOT else "R33")
+    # In the plenary only the platform redacts at all (R18); the platform never alters what a
+    # delegation wrote, nor anything in the plenary (R19); elsewhere R33 says why. The enforcer
+    # cites the same rules (`conduct.may_redact`).
+    governor = governing_account(PLATFORM, room)
+    if room == PLENARY and sender != governor:
+        assert rule == "R18"
+    elif sender == governor and (room == PLENARY or author in (AG_FP, AG_EXP, BR_FP)):
+        assert rule == "R19"
+    else:
+        assert rule == "R33"
 
 
 @pytest.mark.parametrize("event_type", ["m.room.encryption", MARKER_EVENT_TYPE, MEMBERS_EVENT_TYPE])
@@ -921,7 +933,7 @@ async def test_the_module_judges_a_redaction_with_the_event_it_removes() -> None
     assert await module.check_event_allowed(redacting(AG_EXP, "$expert"), state) == (True, None)
     for sender, target, rule in (
         (AG_FP, "$expert", "R33"),
-        (WARDEN, "$expert", "R33"),
+        (WARDEN, "$expert", "R19"),  # the platform never alters a delegation's words
         (AG_FP, "$encryption", "R34"),
         (AG_FP, "$elsewhere", "R34"),  # not this room's: cannot be read here
         (AG_FP, "$unknown", "R34"),

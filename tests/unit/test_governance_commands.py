@@ -14,10 +14,13 @@ import pytest
 
 from commands import audit
 from commands.builtin import default_table
+from commands.reconcile import Reconciled
 from commands.reply import Reply
 from commands.roster_deps import RosterChanged, accounts_notice
 from commands.table import DESK, MODERATION, Invocation, UsageError
-from room_policies.roles import DelegationCode, Role, UserId
+from room_policies.roles import DelegationCode, Role, RoomKind, UserId
+from room_policies.room_plan import Correction, Fix
+from room_policies.rooms import RoomRef
 from room_policies.roster import (
     Roster,
     RosterError,
@@ -82,6 +85,14 @@ class Entry:
     rule: str
 
 
+PLENARY_ROOM = RoomRef(RoomKind.PLENARY)
+
+
+def _made(action: str) -> Correction:
+    """What the fake shell answers it made: one correction naming the action it was asked."""
+    return Correction(RoomRef(RoomKind.MODERATION), Fix.SET_STATE, action)
+
+
 @dataclass
 class FakeDeps:
     """Everything the governance commands reach, in memory."""
@@ -89,7 +100,7 @@ class FakeDeps:
     roster: Roster
     version: int = 1
     attempts: list[Attempt] = field(default_factory=list)
-    reconcile_answer: list[str] = field(default_factory=list)
+    reconcile_answer: list[Correction] = field(default_factory=list)
     reconcile_calls: list[bool] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     audit_calls: list[int] = field(default_factory=list)
@@ -106,11 +117,11 @@ class FakeDeps:
         self.attempts.append(Attempt(roster, actor, action, accepted=True))
         self.roster = roster
         self.version += 1
-        return RosterChanged(self.version, [f"rooms reconciled for {action}"])
+        return RosterChanged(self.version, roster, [_made(action)])
 
-    async def reconcile(self, dry_run: bool) -> list[str]:
+    async def reconcile(self, dry_run: bool) -> Reconciled:
         self.reconcile_calls.append(dry_run)
-        return list(self.reconcile_answer)
+        return Reconciled(self.roster, list(self.reconcile_answer))
 
     async def audit_latest(self, count: int) -> list[audit.Entry]:
         self.audit_calls.append(count)
@@ -186,7 +197,7 @@ async def test_delegation_add_normalises_the_code_and_names_it_by_iso(deps: Fake
     reply = await run(deps, in_moderation("!delegation add ca @ca.fp:example.org"))
     assert reply == Reply.titled(
         "Delegation CA (Canada) added with focal point @ca.fp:example.org (roster version 2).",
-        ["rooms reconciled for delegation add CA"],
+        ["Moderation: set delegation add CA"],
     )
     [attempt] = deps.attempts
     assert attempt.actor == CHAIR
@@ -292,7 +303,7 @@ async def test_delegation_remove_takes_its_people_off_the_roster(deps: FakeDeps)
     reply = await run(deps, in_moderation("!delegation remove ag", SEC, Role.SECRETARIAT))
     assert reply == Reply.titled(
         "Delegation AG (Antigua and Barbuda) removed (roster version 2).",
-        ["rooms reconciled for delegation remove AG"],
+        ["Moderation: set delegation remove AG"],
     )
     assert [d.code for d in deps.roster.delegations] == ["BR"]
     assert deps.roster.role_of(AG_FP) is None
@@ -310,7 +321,7 @@ async def test_reconcile_lines_default_when_nothing_changed() -> None:
     class Quiet(FakeDeps):
         async def change_roster(self, roster: Roster, actor: str, action: str) -> RosterChanged:
             await super().change_roster(roster, actor, action)
-            return RosterChanged(self.version, [])
+            return RosterChanged(self.version, roster, [])
 
     deps = Quiet(make_roster())
     reply = await run(deps, in_moderation("!delegation remove BR"))
@@ -326,7 +337,9 @@ class Naming(FakeDeps):
         changed = await super().change_roster(roster, actor, action)
         names = {str(u): n for u, n in display_name_changes(old, roster).items()}
         told = old.role_of(UserId(actor)) not in (Role.CHAIR, Role.SECRETARIAT)
-        return RosterChanged(changed.version, changed.changes, names, moderation_told=told)
+        return RosterChanged(
+            changed.version, roster, changed.corrections, names, moderation_told=told
+        )
 
 
 async def test_a_roster_change_says_which_names_the_secretariat_sets_and_how() -> None:
@@ -335,7 +348,7 @@ async def test_a_roster_change_says_which_names_the_secretariat_sets_and_how() -
     assert reply == Reply.titled(
         f"Brazil: {NEWCOMER} is the focal point now, in place of {BR_FP} (roster version 2).",
         [
-            "rooms reconciled for focal-point BR",
+            "Moderation: set focal-point BR",
             f"display name of {BR_FP} to become “br.fp”",
             f"display name of {NEWCOMER} to become “new.person — Brazil (focal point)”",
             "The bot does not create accounts or set display names: the Technical Secretariat "
@@ -357,7 +370,13 @@ async def test_a_focal_point_is_told_that_the_moderation_room_knows() -> None:
 
 
 def test_the_moderation_notice_names_who_changed_what() -> None:
-    changed = RosterChanged(7, ["Experts — Brazil: invite @x:example.org"], {"@x:example.org": "X"})
+    experts = RoomRef(RoomKind.EXPERTS, delegation=DelegationCode("BR"))
+    changed = RosterChanged(
+        7,
+        make_roster(),
+        [Correction(experts, Fix.INVITE, "@x:example.org")],
+        {"@x:example.org": "X"},
+    )
     notice = accounts_notice(changed, BR_FP)
     assert notice == Reply.titled(
         f"{BR_FP} changed the roster (version 7): accounts and display names to update.",
@@ -389,7 +408,7 @@ async def test_focal_point_hands_over_to_a_newcomer(deps: FakeDeps) -> None:
     reply = await run(deps, in_moderation(f"!focal-point br {NEWCOMER}"))
     assert reply == Reply.titled(
         f"Brazil: {NEWCOMER} is the focal point now, in place of {BR_FP} (roster version 2).",
-        ["rooms reconciled for focal-point BR"],
+        ["Moderation: set focal-point BR"],
     )
     assert deps.roster.role_of(NEWCOMER) is Role.FOCAL_POINT
     assert deps.roster.role_of(BR_FP) is None
@@ -444,7 +463,7 @@ async def test_experts_add(deps: FakeDeps) -> None:
     reply = await run(deps, in_desk(f"!experts add {NEWCOMER}"))
     assert reply == Reply.titled(
         f"{NEWCOMER} added to the experts of Antigua and Barbuda.",
-        ["rooms reconciled for experts add (AG)"],
+        ["Moderation: set experts add (AG)"],
     )
     ag = deps.roster.delegation("AG")
     assert ag is not None and ag.experts == (AG_EXP, NEWCOMER)
@@ -462,7 +481,7 @@ async def test_experts_remove(deps: FakeDeps) -> None:
     reply = await run(deps, in_desk(f"!experts remove {AG_EXP}"))
     assert reply == Reply.titled(
         f"{AG_EXP} removed from the experts of Antigua and Barbuda.",
-        ["rooms reconciled for experts remove (AG)"],
+        ["Moderation: set experts remove (AG)"],
     )
     assert deps.roster.role_of(AG_EXP) is None
 
@@ -528,16 +547,21 @@ async def test_experts_with_a_user_but_no_action_is_a_usage_error(deps: FakeDeps
 
 
 async def test_reconcile_makes_the_changes(deps: FakeDeps) -> None:
-    deps.reconcile_answer = ["invite @br.fp:example.org to Plenary", "fix power levels of Plenary"]
+    deps.reconcile_answer = [
+        Correction(PLENARY_ROOM, Fix.INVITE, BR_FP),
+        Correction(PLENARY_ROOM, Fix.SET_STATE, "m.room.power_levels"),
+    ]
     reply = await run(deps, in_moderation("!reconcile"))
-    assert reply == Reply.titled("2 change(s) made:", deps.reconcile_answer)
+    assert reply == Reply.titled(
+        "2 change(s) made:", [f"Plenary: invite {BR_FP}", "Plenary: set m.room.power_levels"]
+    )
     assert deps.reconcile_calls == [False]
 
 
 async def test_reconcile_dry_run_only_lists(deps: FakeDeps) -> None:
-    deps.reconcile_answer = ["invite @br.fp:example.org to Plenary"]
+    deps.reconcile_answer = [Correction(PLENARY_ROOM, Fix.INVITE, BR_FP)]
     reply = await run(deps, in_moderation("!reconcile --dry-run"))
-    assert reply == Reply.titled("1 change(s) would be made:", deps.reconcile_answer)
+    assert reply == Reply.titled("1 change(s) would be made:", [f"Plenary: invite {BR_FP}"])
     assert deps.reconcile_calls == [True]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from room_policies.membership import (
+from room_policies.access_table import (
     ACCESS,
     GOVERNED_STATE_TYPES,
     GOVERNS,
@@ -14,10 +14,11 @@ from room_policies.membership import (
     READS,
     SPEAKS,
     Access,
-    Decision,
-    access,
     governing_account,
     governing_role,
+)
+from room_policies.membership import (
+    access,
     may_invite,
     may_join,
     may_kick,
@@ -26,7 +27,15 @@ from room_policies.membership import (
     members_of,
     role_in,
 )
-from room_policies.roles import DelegationCode, FolderKey, Platform, Role, RoomKind, UserId
+from room_policies.roles import (
+    Decision,
+    DelegationCode,
+    FolderKey,
+    Platform,
+    Role,
+    RoomKind,
+    UserId,
+)
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster, load_roster
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from room_policies.membership import ACCESS, GOVERNED_STATE_TYPES, Standing, governing_role
+from room_policies.access_table import ACCESS, GOVERNED_STATE_TYPES, Standing, governing_role
 from room_policies.power_levels import POWER_LEVELS, power_levels_content
 from room_policies.roles import DelegationCode, FolderKey, Platform, Role, RoomKind, UserId
 from room_policies.rooms import RoomRef

@@ -25,12 +25,10 @@ from hypothesis.stateful import (
     rule,
 )
 
+from room_policies.access_table import GOVERNED_STATE_TYPES, governing_account
 from room_policies.event_rules import EventView, Redacted, judge
 from room_policies.membership import (
-    GOVERNED_STATE_TYPES,
-    Decision,
     access,
-    governing_account,
     may_invite,
     may_join,
     may_kick,
@@ -40,7 +38,7 @@ from room_policies.membership import (
     role_in,
 )
 from room_policies.power_levels import POWER_LEVELS, power_levels_content
-from room_policies.roles import DelegationCode, Platform, Role, RoomKind, UserId
+from room_policies.roles import Decision, DelegationCode, Platform, Role, RoomKind, UserId
 from room_policies.room_state import desired_state
 from room_policies.rooms import RoomRef, desired_rooms
 from room_policies.roster import Delegation, Roster, dump_roster, load_roster, validate

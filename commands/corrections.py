@@ -1,0 +1,60 @@
+"""The words for a reconcile correction (`room_policies.room_plan.Correction`), as the roster's
+people read them: in `!reconcile`'s answer, a roster change's answer and the report of a breach
+the enforcer undid (or could not undo).
+
+The room is named as the platform names it (`room_name`), so a delegate recognises it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from room_policies.breaches import Breach
+from room_policies.room_plan import Correction, Fix
+from room_policies.rooms import RoomRef, room_name
+from room_policies.roster import Roster
+
+__all__ = ["breach_report", "describe_correction"]
+
+
+def describe_correction(correction: Correction, roster: Roster) -> str:
+    """One line for the correction, e.g. "Plenary: invite @ag.fp:example.org"."""
+    where = room_name(roster, correction.room)
+    target = correction.target
+    if correction.fix is Fix.CREATE_ROOM:
+        text = f"create the room “{where}”"
+    elif correction.fix in (Fix.SET_STATE, Fix.CLEAR_STATE):
+        text = f"{where}: set {target}"
+    elif correction.fix is Fix.INVITE:
+        text = f"{where}: invite {target}"
+    elif correction.fix is Fix.REMOVE:
+        text = f"{where}: remove {target}"
+    else:
+        named = f" ({target})" if target else ""
+        text = (
+            f"{where}: left alone, because its marker (org.plenaria.room) names another room{named}"
+        )
+    return f"{text} (FAILED: {correction.failed})" if correction.failed else text
+
+
+def breach_report(
+    roster: Roster, ref: RoomRef, breach: Breach, undone: Sequence[Correction], failure: str
+) -> str:
+    """The report of a breach in `ref` (sent where `report_room` says, R38): who did what, the
+    rule it broke, and what the platform undid; `failure` is the homeserver's error code when
+    the repair failed."""
+    fixed = "; ".join(describe_correction(c, roster) for c in undone) or "nothing left to change"
+    if not breach.undoable:
+        after = "This cannot be undone."
+    elif failure:
+        after = (
+            f"The platform could NOT undo it ({failure}): {fixed}. The homeserver's "
+            "administrators must enable the plenaria Synapse module, which refuses this "
+            "inside the homeserver."
+        )
+    else:
+        after = f"Undone: {fixed}."
+    return (
+        f"⚠ In {room_name(roster, ref)}, {breach.sender} {breach.action}. "
+        f"{breach.decision.reason} ({breach.decision.rule}). {after}"
+    )
