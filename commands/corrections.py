@@ -14,7 +14,13 @@ from room_policies.room_plan import Correction, Fix
 from room_policies.rooms import RoomRef, room_name
 from room_policies.roster import Roster
 
-__all__ = ["breach_report", "describe_correction"]
+__all__ = ["REPORT_WITHHELD", "breach_report", "describe_correction"]
+
+# The audit log's reason when a breach report was not sent (SPEC §2: nothing in plaintext).
+REPORT_WITHHELD = (
+    "The platform did not send the report: it does not see the room as end-to-end encrypted, "
+    "and it sends nothing in plaintext."
+)
 
 
 def describe_correction(correction: Correction, roster: Roster) -> str:

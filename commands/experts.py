@@ -58,3 +58,12 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
         return Reply.titled("Refused:", list(exc.reasons))
     verb = "added to" if args.action == "add" else "removed from"
     return Reply.titled(f"{user} {verb} the experts of {delegation.name}.", changed_lines(changed))
+
+
+def removed_by_hand(expert: str, version: int) -> Reply:
+    """For the desk, when the focal point removed an expert from the experts room by hand: the
+    roster followed, as `!experts remove` would have."""
+    return Reply.plain(
+        f"You removed {expert} from the experts room, so they are no longer an expert of your "
+        f"delegation (roster version {version}). To bring them back: !experts add {expert}"
+    )

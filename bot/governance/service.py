@@ -19,6 +19,8 @@ from bot.matrix.gateway import Gateway, NotEncrypted
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository
+from commands import experts
+from commands.corrections import REPORT_WITHHELD
 from commands.reconcile import Reconciled
 from commands.reply import Reply
 from commands.roster_deps import RosterChanged, accounts_notice
@@ -161,12 +163,7 @@ class Governance:
             log.warning("could not take %s off the roster: %s", expert, exc)
             return
         desk = RoomRef(RoomKind.DESK, delegation=DelegationCode(code))
-        await self.report_to(
-            desk,
-            f"You removed {expert} from the experts room, so they are no longer an expert of "
-            f"your delegation (roster version {changed.version}). To bring them back: "
-            f"!experts add {expert}",
-        )
+        await self.report_to(desk, experts.removed_by_hand(expert, changed.version))
 
     async def report_to(self, ref: RoomRef, text: str | Reply) -> None:
         room_id = self.rooms.room_id(ref)
@@ -193,10 +190,7 @@ class Governance:
                     target=ref.key,
                     decision="refused",
                     rule="R27",
-                    reason=(
-                        "The platform did not send the report: it does not see the room as "
-                        "end-to-end encrypted, and it sends nothing in plaintext."
-                    ),
+                    reason=REPORT_WITHHELD,
                 )
             )
             raise
