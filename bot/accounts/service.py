@@ -52,7 +52,7 @@ from urllib.parse import quote
 import aiohttp
 import yaml
 
-from bot.matrix.gateway import _write_private
+from bot.matrix.private_files import write_private
 from bot.runtime.settings import Settings, _read_secret_file
 from room_policies.roster import Roster, former_names
 
@@ -363,7 +363,7 @@ class PasswordFile:
         if not entries:
             self.path.unlink(missing_ok=True)
             return
-        _write_private(self.path, json.dumps(dict(entries), indent=2, ensure_ascii=False) + "\n")
+        write_private(self.path, json.dumps(dict(entries), indent=2, ensure_ascii=False) + "\n")
 
     def delete(self) -> int | None:
         """Delete the file once people have their passwords: how many it held (None: no file).

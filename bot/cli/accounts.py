@@ -26,7 +26,7 @@ from bot.accounts.service import (
     wanted_accounts,
 )
 from bot.cli.main import EXIT_OK, EXIT_REFUSED, check_paths
-from bot.matrix.gateway import _write_private
+from bot.matrix.private_files import write_private
 from bot.runtime.settings import Settings, load_settings
 from room_policies.roster import Roster
 
@@ -88,7 +88,7 @@ async def _accounts_create(args: argparse.Namespace) -> int:
     # generated here is kept only if its account is made with it in this run.
     new_files = missing_platform_password_files(args.config)
     for path in new_files.values():
-        _write_private(path, generate_password())
+        write_private(path, generate_password())
     service: AccountService | None = None
     try:
         settings = load_settings(args.config)

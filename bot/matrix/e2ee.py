@@ -32,7 +32,8 @@ from signedjson.key import (
 )
 from signedjson.sign import sign_json
 
-from bot.matrix.gateway import Gateway, MatrixError, _write_private
+from bot.matrix.gateway import Gateway, MatrixError
+from bot.matrix.private_files import write_private
 from bot.storage.database import Database, PendingEvent
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def own_cross_signing_keys(store_dir: Path) -> CrossSigningKeys:
     keys = _load_keys(path)
     if keys is None:
         keys = CrossSigningKeys.generate()
-        _write_private(path, json.dumps(keys.seeds))
+        write_private(path, json.dumps(keys.seeds))
     return keys
 
 

@@ -38,6 +38,7 @@ from nio import (
 )
 from nio.crypto.attachments import decrypt_attachment
 
+from bot.matrix.private_files import write_private
 from commands.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -82,18 +83,6 @@ class Credentials:
     user_id: str
     device_id: str
     access_token: str
-
-
-def _write_private(path: Path, data: str) -> None:
-    """Write a file only its owner may read (mode 0600 from its creation)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class Gateway:
@@ -178,7 +167,7 @@ class Gateway:
         resp = await self._guard(self.client.login(self._password, self.device_name), "login")
         login = _check(resp, LoginResponse, "login")
         creds = Credentials(login.user_id, login.device_id, login.access_token)
-        _write_private(
+        write_private(
             self.credentials_path,
             json.dumps(
                 {
