@@ -14,17 +14,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.accounts.service import (
-    AccountError,
-    AccountService,
-    PasswordFile,
-    create_accounts,
-    former_accounts,
-    generate_password,
-    missing_platform_password_files,
-    user_id_argument,
-    wanted_accounts,
-)
+from bot.accounts.errors import AccountError
+from bot.accounts.homeserver import HomeserverAdmin
+from bot.accounts.passwords import PasswordFile, generate_password, missing_platform_password_files
+from bot.accounts.plan import former_accounts, user_id_argument, wanted_accounts
+from bot.accounts.service import AccountService, create_accounts
 from bot.cli.main import EXIT_OK, EXIT_REFUSED, check_paths
 from bot.matrix.private_files import write_private
 from bot.runtime.settings import Settings, load_settings
@@ -147,10 +141,10 @@ def _accounts_handed_over(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _accounts_reset(settings: Settings, args: argparse.Namespace) -> int:
     user = user_id_argument(args.user, settings.server_name)
-    service = AccountService.from_settings(settings)
+    homeserver = HomeserverAdmin.from_settings(settings)
     if not user.endswith(":" + settings.server_name):
         raise AccountError(f"{user} is not an account of {settings.server_name}")
-    if user == service.admin_id:
+    if user == homeserver.admin_id:
         raise AccountError(
             f"{user} is the platform's admin account; its password is derived from the "
             "registration shared secret"
@@ -163,8 +157,8 @@ async def _accounts_reset(settings: Settings, args: argparse.Namespace) -> int:
             )
     passwords = _passwords_file(settings, args.output)
     before = passwords.read()
-    async with service:
-        existing = await service.lookup(user)
+    async with homeserver:
+        existing = await homeserver.lookup(user)
         if existing is None:
             raise AccountError(f"unknown user {user}: there is no such account on the homeserver")
         if existing.deactivated:
@@ -172,7 +166,7 @@ async def _accounts_reset(settings: Settings, args: argparse.Namespace) -> int:
         password = generate_password()
         passwords.write(before | {user: password})
         try:
-            await service.reset_password(user, password, logout_devices=True)
+            await homeserver.reset_password(user, password, logout_devices=True)
         except BaseException:
             passwords.write(before)
             raise

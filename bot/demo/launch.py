@@ -16,7 +16,10 @@ import socket
 import sys
 from pathlib import Path
 
-from bot.accounts.service import AccountError, AccountService, generate_password, wanted_accounts
+from bot.accounts.errors import AccountError
+from bot.accounts.passwords import generate_password
+from bot.accounts.plan import wanted_accounts
+from bot.accounts.service import AccountService
 from bot.demo.documents import BASE_NAME, sample_base
 from bot.demo.synapse_server import LocalSynapse, SynapseError
 from bot.governance import roster_service

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.accounts.service import admin_password
+from bot.accounts.passwords import admin_password
 from bot.demo.synapse_server import LocalSynapse
 from room_policies.roster import Roster, load_roster
 from tests.integration.conftest import SERVER_NAME, MakeAccount, unique

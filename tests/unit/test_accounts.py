@@ -1,39 +1,45 @@
-"""The pure parts of bot/accounts.py: the plan, the wanted accounts, the passwords file, and
-`create_accounts` against a small fake homeserver."""
+"""The parts of bot/accounts/ that need no homeserver: the plan (bot/accounts/plan.py, pure:
+checked to import no network, Matrix or database library), the wanted accounts, the passwords
+and the passwords file (passwords.py), and `create_accounts` (service.py) against a small fake
+homeserver."""
 
 from __future__ import annotations
 
 import json
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.accounts.service import (
-    BOT_DISPLAY_NAME,
-    WARDEN_DISPLAY_NAME,
-    AccountError,
-    Existing,
-    Outcome,
+from bot.accounts.errors import AccountError
+from bot.accounts.passwords import (
     PasswordFile,
-    Plan,
     admin_password,
-    create_accounts,
-    former_accounts,
     generate_password,
     missing_platform_password_files,
-    plan_accounts,
     registration_secret,
+)
+from bot.accounts.plan import (
+    BOT_DISPLAY_NAME,
+    WARDEN_DISPLAY_NAME,
+    Existing,
+    Plan,
+    former_accounts,
+    plan_accounts,
     user_id_argument,
     wanted_accounts,
 )
+from bot.accounts.service import Outcome, create_accounts
 from bot.runtime.settings import Settings
 from room_policies.roles import UserId
 from room_policies.roster import load_roster
 
+ROOT = Path(__file__).resolve().parents[2]
 SERVER = "example.org"
 BOT, WARDEN = f"@plenaria:{SERVER}", f"@plenaria-warden:{SERVER}"
 
@@ -68,6 +74,19 @@ def _settings(warden: bool = True, **more: Any) -> Settings:
 
 
 # -- plan --------------------------------------------------------------------------------------
+
+
+def test_the_plan_imports_no_network_matrix_or_database_library() -> None:
+    script = (
+        "import json, sys, bot.accounts.plan\n"
+        "print(json.dumps(sorted({m.partition('.')[0] for m in sys.modules})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    top_level = set(json.loads(result.stdout))
+    assert "bot" in top_level, "the plan was imported"
+    assert top_level & {"aiohttp", "nio", "sqlalchemy", "alembic"} == set()
 
 
 def test_the_plan_creates_renames_and_leaves_alone() -> None:
@@ -251,7 +270,7 @@ def test_missing_platform_password_files(tmp_path: Path, monkeypatch: pytest.Mon
 # -- create_accounts ---------------------------------------------------------------------------
 
 
-class FakeHomeserver:
+class FakePlanRunner:
     """Accounts in a dict; `fail_after` makes `apply` fail once that many accounts exist."""
 
     def __init__(self, accounts: dict[str, Existing], fail_after: int | None = None) -> None:
@@ -291,7 +310,7 @@ WANTED = {BOT: "plenaria", "@a:x": "A", "@b:x": "B", "@c:x": "C"}
 async def test_passwords_are_on_disk_before_the_accounts_exist(tmp_path: Path) -> None:
     file = PasswordFile(tmp_path / "passwords.json")
     file.write({"@someone:x": "kept"})
-    homeserver = FakeHomeserver({"@c:x": Existing("old")})
+    homeserver = FakePlanRunner({"@c:x": Existing("old")})
     homeserver.file = file
 
     outcome, written = await create_accounts(
@@ -315,7 +334,7 @@ async def test_a_failure_half_way_keeps_only_the_passwords_of_made_accounts(
     tmp_path: Path,
 ) -> None:
     file = PasswordFile(tmp_path / "passwords.json")
-    homeserver = FakeHomeserver({BOT: Existing("plenaria")}, fail_after=1)
+    homeserver = FakePlanRunner({BOT: Existing("plenaria")}, fail_after=1)
 
     with pytest.raises(AccountError, match="unreachable"):
         await create_accounts(
@@ -334,7 +353,7 @@ async def test_deactivated_accounts_and_stale_platform_files_refuse_the_whole_ru
     tmp_path: Path,
 ) -> None:
     file = PasswordFile(tmp_path / "passwords.json")
-    homeserver = FakeHomeserver(
+    homeserver = FakePlanRunner(
         {BOT: Existing("plenaria"), "@b:x": Existing("B", deactivated=True)}
     )
 
