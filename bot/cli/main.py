@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.matrix.gateway import MatrixError
+from bot.matrix.errors import MatrixError
 from bot.runtime import logs
 from bot.runtime.settings import ConfigError, Settings, load_settings
 from room_policies.roster import RosterError

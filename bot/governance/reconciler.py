@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.governance.directory import RoomDirectory
-from bot.matrix.gateway import Gateway, MatrixError
+from bot.matrix.errors import MatrixError
+from bot.matrix.gateway import Gateway
 from room_policies.membership import governing_account, may_join, members_of
 from room_policies.roles import Platform, RoomId, RoomKind, UserId
 from room_policies.room_state import (

@@ -16,7 +16,8 @@ from bot.governance import roster_service
 from bot.governance.directory import RoomDirectory
 from bot.governance.enforcer import report_room
 from bot.governance.reconciler import Change, Reconciler
-from bot.matrix.gateway import Gateway, NotEncrypted
+from bot.matrix.errors import NotEncrypted
+from bot.matrix.gateway import Gateway
 from bot.runtime.settings import Settings
 from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository
 from commands.reply import Reply

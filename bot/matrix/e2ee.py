@@ -32,7 +32,8 @@ from signedjson.key import (
 )
 from signedjson.sign import sign_json
 
-from bot.matrix.gateway import Gateway, MatrixError
+from bot.matrix.errors import MatrixError
+from bot.matrix.gateway import Gateway
 from bot.matrix.private_files import write_private
 from bot.storage.database import Database, PendingEvent
 

@@ -35,7 +35,8 @@ from bot.governance.enforcer import Enforcer, observed_events
 from bot.governance.service import Governance
 from bot.governance.trust import TrustService
 from bot.matrix.e2ee import UndecryptedQueue
-from bot.matrix.gateway import Gateway, MatrixError, NotEncrypted
+from bot.matrix.errors import MatrixError, NotEncrypted
+from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, AuditRecord, Database
 from bot.sync.checkpoint import SyncCheckpoint
