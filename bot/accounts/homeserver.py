@@ -105,7 +105,12 @@ async def _shared_secret_registration(
     async with http.get(url) as resp:
         if resp.status != 200:
             raise AccountError(f"shared-secret registration is not available ({resp.status})")
-        nonce = (await resp.json())["nonce"]
+        nonce = (await _json_object(resp)).get("nonce")
+    if not isinstance(nonce, str):
+        raise AccountError(
+            f"the homeserver {homeserver.rstrip('/')} does not answer as Synapse's shared-secret "
+            "registration API"
+        )
     message = "\x00".join([nonce, localpart, password, "admin" if admin else "notadmin"])
     mac = hmac.new(shared_secret.encode(), message.encode("utf-8"), hashlib.sha1)
     body: dict[str, object] = {
@@ -121,7 +126,7 @@ async def _shared_secret_registration(
     if displayname is not None:
         body["displayname"] = displayname
     async with http.post(url, json=body) as resp:
-        data = await resp.json(content_type=None)
+        data = await _json_object(resp)
         if resp.status == 200:
             return Registered(localpart, created=True)
         if data.get("errcode") == "M_USER_IN_USE":
@@ -362,13 +367,18 @@ class HomeserverAdmin:
             async with self._session().request(
                 method, self.homeserver + path, json=body, headers=headers
             ) as resp:
-                try:
-                    data = await resp.json(content_type=None)
-                except ValueError:
-                    data = None
-                return resp.status, data if isinstance(data, dict) else {}
+                return resp.status, await _json_object(resp)
         except (aiohttp.ClientConnectionError, TimeoutError):
             raise AccountError(f"the homeserver {self.homeserver} is unreachable") from None
+
+
+async def _json_object(resp: aiohttp.ClientResponse) -> dict[str, Any]:
+    """The answer's JSON object; {} for anything else (an error page, a proxy's HTML)."""
+    try:
+        data = await resp.json(content_type=None)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _expect(status: int, data: Mapping[str, Any], what: str) -> None:

@@ -110,7 +110,11 @@ class PasswordFile:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
-        except (OSError, UnicodeDecodeError, ValueError):
+        except IsADirectoryError:
+            data = None
+        except OSError as exc:
+            raise AccountError(f"cannot read {self.path}: {exc.strerror}") from None
+        except (UnicodeDecodeError, ValueError):
             data = None
         if not isinstance(data, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in data.items()
@@ -123,10 +127,14 @@ class PasswordFile:
 
     def write(self, entries: Mapping[str, str]) -> None:
         """Replace the file's content by `entries` (a file that would be empty is removed)."""
-        if not entries:
-            self.path.unlink(missing_ok=True)
-            return
-        write_private(self.path, json.dumps(dict(entries), indent=2, ensure_ascii=False) + "\n")
+        text = json.dumps(dict(entries), indent=2, ensure_ascii=False) + "\n"
+        try:
+            if entries:
+                write_private(self.path, text)
+            else:
+                self.path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise AccountError(f"cannot write {self.path}: {exc.strerror}") from None
 
     def delete(self) -> int | None:
         """Delete the file once people have their passwords: how many it held (None: no file).
@@ -144,5 +152,8 @@ class PasswordFile:
         if not self.path.exists():
             return None
         held = len(self.read())
-        self.path.unlink()
+        try:
+            self.path.unlink()
+        except OSError as exc:
+            raise AccountError(f"cannot delete {self.path}: {exc.strerror}") from None
         return held

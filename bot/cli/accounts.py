@@ -19,9 +19,10 @@ from bot.accounts.homeserver import HomeserverAdmin
 from bot.accounts.passwords import PasswordFile, generate_password, missing_platform_password_files
 from bot.accounts.plan import former_accounts, user_id_argument, wanted_accounts
 from bot.accounts.service import AccountService, create_accounts
-from bot.cli.main import EXIT_OK, EXIT_REFUSED, check_paths
+from bot.cli.exit_codes import EXIT_OK, EXIT_REFUSED
+from bot.cli.preflight import check_paths, open_database
 from bot.matrix.private_files import write_private
-from bot.runtime.settings import Settings, load_settings
+from bot.runtime.settings import ConfigError, Settings, load_settings
 from room_policies.roster import Roster
 
 
@@ -52,11 +53,9 @@ async def _rosters_for_accounts(
     """The roster to make accounts for (the `--roster` file, else the current roster in the
     database, else `roster:`) and the database's roster history, oldest first."""
     from bot.governance import roster_service
-    from bot.storage.database import Database
 
-    db = Database(settings.database_url)
+    db = await open_database(settings)
     try:
-        await db.migrate()
         stored = await roster_service.current(settings, db)
         history = await roster_service.history(settings, db)
     finally:
@@ -81,10 +80,13 @@ async def _accounts_create(args: argparse.Namespace) -> int:
     # The bot's and warden's password files must exist for the configuration to load; one
     # generated here is kept only if its account is made with it in this run.
     new_files = missing_platform_password_files(args.config)
-    for path in new_files.values():
-        write_private(path, generate_password())
     service: AccountService | None = None
     try:
+        for path in new_files.values():
+            try:
+                write_private(path, generate_password())
+            except OSError as exc:
+                raise ConfigError(f"cannot write password_file {path}: {exc.strerror}") from None
         settings = load_settings(args.config)
         check_paths(settings)
         roster, history = await _rosters_for_accounts(settings, args.roster)

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import yaml
 
+from bot.cli.exit_codes import EXIT_FAULT, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from documents.errors import DocumentRefused, EngineFault
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job, output_names
 from documents.safety import Limits, parse_with_limits
-
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 
 # The whole job (every proposal read, compiled, rendered) within one worker's limits.
 _JOB_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
@@ -32,19 +31,30 @@ def _read(path: Path) -> bytes | None:
 
 
 def _names(roster: Path | None) -> dict[str, str] | None:
-    """The delegations' names from a roster file (only `delegations: [{code, name}]` is read)."""
+    """The delegations' names from a roster file (only `delegations: [{code, name}]` is read).
+
+    A roster that cannot be read is said in one line, and the ISO names are used instead."""
     if roster is None:
         return None
     try:
         data = yaml.safe_load(roster.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        print(f"plenaria: cannot read the roster {roster}: {exc}", file=sys.stderr)
-        return None
-    names = {}
-    for delegation in data.get("delegations") or []:
-        if isinstance(delegation, dict) and delegation.get("code") and delegation.get("name"):
-            names[str(delegation["code"]).upper()] = str(delegation["name"])
-    return names
+    except OSError as exc:
+        problem = f"cannot read the roster {roster}: {exc.strerror}"
+    except (UnicodeDecodeError, yaml.YAMLError):
+        problem = f"cannot read the roster {roster}: it is not YAML text"
+    else:
+        delegations = (data.get("delegations") or []) if isinstance(data, dict) else None
+        if isinstance(delegations, list):
+            return {
+                str(delegation["code"]).upper(): str(delegation["name"])
+                for delegation in delegations
+                if isinstance(delegation, dict)
+                and delegation.get("code")
+                and delegation.get("name")
+            }
+        problem = f"cannot read the roster {roster}: it has no list of delegations"
+    print(f"plenaria: {problem}", file=sys.stderr)
+    return None
 
 
 def _fault(fault: EngineFault) -> int:

@@ -242,6 +242,15 @@ def test_handed_over_refuses_a_symbolic_link(tmp_path: Path) -> None:
     assert target.read() == {"@a:x": "one"} and link.is_symlink()
 
 
+def test_a_passwords_file_that_cannot_be_written_is_refused_in_one_line() -> None:
+    file = PasswordFile(Path("/proc/plenaria-nowhere/passwords.json"))
+    with pytest.raises(AccountError) as refused:
+        file.write({"@a:x": "one"})
+    assert refused.value.reasons == (
+        "cannot write /proc/plenaria-nowhere/passwords.json: No such file or directory",
+    )
+
+
 @pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"@a:x": 3}'])
 def test_a_foreign_passwords_file_is_refused_not_overwritten(tmp_path: Path, content: str) -> None:
     path = tmp_path / "passwords.json"
