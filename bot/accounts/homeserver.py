@@ -182,7 +182,7 @@ class HomeserverAdmin:
             if self._token is not None:
                 token, self._token = self._token, None
                 try:
-                    await self._call("POST", "/_matrix/client/v3/logout", token=token, body={})
+                    await self._request("POST", "/_matrix/client/v3/logout", token=token, body={})
                 except AccountError:
                     log.warning("could not log out %s at the end", self.admin_id)
         finally:
@@ -199,7 +199,7 @@ class HomeserverAdmin:
 
     async def lookup(self, user: str) -> Existing | None:
         """The account as the homeserver holds it, or None when there is no such account."""
-        status, data = await self._call(
+        status, data = await self._request(
             "GET",
             f"/_synapse/admin/v2/users/{quote(user, safe='')}",
             token=await self._admin_token(),
@@ -211,7 +211,7 @@ class HomeserverAdmin:
         return Existing(name if isinstance(name, str) else None, bool(data.get("deactivated")))
 
     async def set_display_name(self, user: str, name: str) -> None:
-        status, data = await self._call(
+        status, data = await self._request(
             "PUT",
             f"/_synapse/admin/v2/users/{quote(user, safe='')}",
             token=await self._admin_token(),
@@ -221,7 +221,7 @@ class HomeserverAdmin:
 
     async def reset_password(self, user: str, password: str, *, logout_devices: bool) -> None:
         """Give an account a new password; with `logout_devices`, sign it out everywhere."""
-        status, data = await self._call(
+        status, data = await self._request(
             "POST",
             f"/_synapse/admin/v1/reset_password/{quote(user, safe='')}",
             token=await self._admin_token(),
@@ -267,7 +267,7 @@ class HomeserverAdmin:
         if token is None:
             return False
         try:
-            status, data = await self._call(
+            status, data = await self._request(
                 "PUT",
                 f"/_synapse/admin/v2/users/{quote(self.admin_id, safe='')}",
                 token=token,
@@ -276,7 +276,7 @@ class HomeserverAdmin:
             _expect(status, data, f"could not move the admin account {self.admin_id}")
         finally:
             # logout_devices signs this token out too; a failed change leaves it to log out.
-            await self._call("POST", "/_matrix/client/v3/logout", token=token, body={})
+            await self._request("POST", "/_matrix/client/v3/logout", token=token, body={})
         log.info("the platform's admin account %s now uses its derived password", self.admin_id)
         return True
 
@@ -295,7 +295,7 @@ class HomeserverAdmin:
         if token is None:
             raise AccountError(f"could not log in as the one-off admin account {spare_id}")
         try:
-            status, data = await self._call(
+            status, data = await self._request(
                 "PUT",
                 f"/_synapse/admin/v2/users/{quote(self.admin_id, safe='')}",
                 token=token,
@@ -309,7 +309,7 @@ class HomeserverAdmin:
             )
             _expect(status, data, f"could not restore the admin account {self.admin_id}")
         finally:
-            status, data = await self._call(
+            status, data = await self._request(
                 "POST",
                 f"/_synapse/admin/v1/deactivate/{quote(spare_id, safe='')}",
                 token=token,
@@ -339,7 +339,7 @@ class HomeserverAdmin:
         }
         if device_id is not None:
             body["device_id"] = device_id
-        status, data = await self._call("POST", "/_matrix/client/v3/login", body=body)
+        status, data = await self._request("POST", "/_matrix/client/v3/login", body=body)
         if status == 200 and isinstance(data.get("access_token"), str):
             return str(data["access_token"])
         if status in (401, 403):
@@ -354,7 +354,7 @@ class HomeserverAdmin:
             raise RuntimeError("use HomeserverAdmin as `async with`")
         return self._http
 
-    async def _call(
+    async def _request(
         self,
         method: str,
         path: str,

@@ -22,7 +22,7 @@ from documents.safety import Limits, parse_with_limits
 _JOB_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
 
 
-def _read(path: Path) -> bytes | None:
+def _read_input(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -30,7 +30,7 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _names(roster: Path | None) -> dict[str, str] | None:
+def _delegation_names(roster: Path | None) -> dict[str, str] | None:
     """The delegations' names from a roster file (only `delegations: [{code, name}]` is read).
 
     A roster that cannot be read is said in one line, and the ISO names are used instead."""
@@ -57,7 +57,7 @@ def _names(roster: Path | None) -> dict[str, str] | None:
     return None
 
 
-def _fault(fault: EngineFault) -> int:
+def _report_engine_fault(fault: EngineFault) -> int:
     print(f"plenaria: internal error of the documents engine, not of the files: {fault}",
           file=sys.stderr)  # fmt: skip
     return EXIT_FAULT
@@ -66,8 +66,8 @@ def _fault(fault: EngineFault) -> int:
 def compile_files(
     base: Path, proposals: list[Path], output: Path, revision: int, roster: Path | None
 ) -> int:
-    base_data = _read(base)
-    files = [(p.name, _read(p)) for p in proposals]
+    base_data = _read_input(base)
+    files = [(p.name, _read_input(p)) for p in proposals]
     if base_data is None or any(data is None for _, data in files):
         return EXIT_USAGE
     try:
@@ -76,7 +76,7 @@ def compile_files(
             base.name,
             base_data,
             [(name, data) for name, data in files if data is not None],
-            names=_names(roster),
+            names=_delegation_names(roster),
             limits=_JOB_LIMITS,
         )
     except DocumentRefused as refused:
@@ -84,7 +84,7 @@ def compile_files(
             print(f"plenaria: {line}", file=sys.stderr)
         return EXIT_REFUSED
     except EngineFault as fault:
-        return _fault(fault)
+        return _report_engine_fault(fault)
     revision_name, matrix_name = output_names(base.name, revision)
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -102,7 +102,7 @@ def compile_files(
 
 
 def check_file(proposal: Path, base: Path, delegation: str | None) -> int:
-    base_data, data = _read(base), _read(proposal)
+    base_data, data = _read_input(base), _read_input(proposal)
     if base_data is None or data is None:
         return EXIT_USAGE
     try:
@@ -113,7 +113,7 @@ def check_file(proposal: Path, base: Path, delegation: str | None) -> int:
         print(f"plenaria: {refused.reason}", file=sys.stderr)
         return EXIT_REFUSED
     except EngineFault as fault:
-        return _fault(fault)
+        return _report_engine_fault(fault)
     if result.report is None:
         print(f"plenaria: {result.refused}", file=sys.stderr)
         return EXIT_REFUSED

@@ -167,7 +167,7 @@ async def serve(settings: Settings) -> None:
     await app.run()
 
 
-async def _roster(settings: Settings, args: argparse.Namespace) -> int:
+async def _roster_import_or_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.governance import roster_service
     from room_policies.roster import dump_roster
 
@@ -210,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.verb == "roster":
             settings = load_settings(args.config)
             check_paths(settings)
-            return asyncio.run(_roster(settings, args))
+            return asyncio.run(_roster_import_or_export(settings, args))
         elif args.verb == "accounts":
             # Imported here: the running bot (`run`) never loads the code that reads the
             # registration shared secret.

@@ -138,7 +138,7 @@ class Gateway(ClientServerApi):
                 # device*, so the E2EE store stays valid.
                 log.warning("saved access token was rejected; logging in again as the same device")
                 creds = await self._login()
-                await self._forgotten_device_keys()
+                await self._republish_lost_device_keys()
             else:
                 raise MatrixError("whoami", str(getattr(who, "status_code", "?")))
         else:
@@ -198,7 +198,7 @@ class Gateway(ClientServerApi):
             raise MatrixError("delete devices", str(status), str(answer.get("errcode", "")))
         log.info("signed out %d earlier session(s) of %s", len(others), self.user_id)
 
-    async def _forgotten_device_keys(self) -> None:
+    async def _republish_lost_device_keys(self) -> None:
         """After signing in again as the same device: a session revoked with its device (a
         sign-out, a password reset, the admin API) took the device's keys off the homeserver,
         and nio still believes them published. Publish them again (the same keys: the E2EE
