@@ -34,7 +34,6 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -84,59 +83,49 @@ async def _register_through(
     admin: bool,
     displayname: str | None,
 ) -> Registered:
+    """Synapse's shared-secret registration: fetch a nonce, then send the account with an HMAC
+    of it keyed by the secret."""
+    homeserver = homeserver.rstrip("/")
+    url = homeserver + "/_synapse/admin/v1/register"
     try:
-        return await _shared_secret_registration(
-            http, homeserver, shared_secret, localpart, password, admin, displayname
-        )
-    except (aiohttp.ClientConnectionError, TimeoutError):
-        raise AccountError(f"the homeserver {homeserver.rstrip('/')} is unreachable") from None
-
-
-async def _shared_secret_registration(
-    http: aiohttp.ClientSession,
-    homeserver: str,
-    shared_secret: str,
-    localpart: str,
-    password: str,
-    admin: bool,
-    displayname: str | None,
-) -> Registered:
-    url = homeserver.rstrip("/") + "/_synapse/admin/v1/register"
-    async with http.get(url) as resp:
-        if resp.status != 200:
-            raise AccountError(f"shared-secret registration is not available ({resp.status})")
-        nonce = (await _json_object(resp)).get("nonce")
-    if not isinstance(nonce, str):
-        raise AccountError(
-            f"the homeserver {homeserver.rstrip('/')} does not answer as Synapse's shared-secret "
-            "registration API"
-        )
-    message = "\x00".join([nonce, localpart, password, "admin" if admin else "notadmin"])
-    mac = hmac.new(shared_secret.encode(), message.encode("utf-8"), hashlib.sha1)
-    body: dict[str, object] = {
-        "nonce": nonce,
-        "username": localpart,
-        "password": password,
-        "admin": admin,
-        "mac": mac.hexdigest(),
-        # No device and no access token: the account's first sign-in is its owner's. (The
-        # Synapse module lets the platform's accounts sign in only while they have no device.)
-        "inhibit_login": True,
-    }
-    if displayname is not None:
-        body["displayname"] = displayname
-    async with http.post(url, json=body) as resp:
-        data = await _json_object(resp)
-        if resp.status == 200:
-            return Registered(localpart, created=True)
-        if data.get("errcode") == "M_USER_IN_USE":
-            return Registered(localpart, created=False)
-        if resp.status == 403 and "HMAC" in str(data.get("error", "")):
+        async with http.get(url) as resp:
+            if resp.status != 200:
+                raise AccountError(f"shared-secret registration is not available ({resp.status})")
+            nonce = (await _json_object(resp)).get("nonce")
+        if not isinstance(nonce, str):
             raise AccountError(
-                "the homeserver refused the registration shared secret (is it Synapse's "
-                "registration_shared_secret?)"
+                f"the homeserver {homeserver} does not answer as Synapse's shared-secret "
+                "registration API"
             )
-        raise AccountError(f"could not create {localpart}: {data.get('errcode', resp.status)}")
+        message = "\x00".join([nonce, localpart, password, "admin" if admin else "notadmin"])
+        mac = hmac.new(shared_secret.encode(), message.encode("utf-8"), hashlib.sha1)
+        body: dict[str, object] = {
+            "nonce": nonce,
+            "username": localpart,
+            "password": password,
+            "admin": admin,
+            "mac": mac.hexdigest(),
+            # No device and no access token: the account's first sign-in is its owner's. (The
+            # Synapse module lets the platform's accounts sign in only while they have no
+            # device.)
+            "inhibit_login": True,
+        }
+        if displayname is not None:
+            body["displayname"] = displayname
+        async with http.post(url, json=body) as resp:
+            status, data = resp.status, await _json_object(resp)
+    except (aiohttp.ClientConnectionError, TimeoutError):
+        raise AccountError(f"the homeserver {homeserver} is unreachable") from None
+    if status == 200:
+        return Registered(localpart, created=True)
+    if data.get("errcode") == "M_USER_IN_USE":
+        return Registered(localpart, created=False)
+    if status == 403 and "HMAC" in str(data.get("error", "")):
+        raise AccountError(
+            "the homeserver refused the registration shared secret (is it Synapse's "
+            "registration_shared_secret?)"
+        )
+    raise AccountError(f"could not create {localpart}: {data.get('errcode', status)}")
 
 
 class HomeserverAdmin:
@@ -172,12 +161,11 @@ class HomeserverAdmin:
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Log the admin out (its token and device end with the run), close the connections."""
         try:
             if self._token is not None:
                 token, self._token = self._token, None

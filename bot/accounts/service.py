@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from types import TracebackType
 from typing import Protocol, TypeVar
 
 from bot.accounts.errors import AccountError
@@ -62,13 +61,8 @@ class AccountService:
         await self.admin.__aenter__()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.admin.__aexit__(exc_type, exc, tb)
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.admin.close()
 
     async def survey(
         self, wanted: Mapping[str, str], former: Mapping[str, str] | None = None

@@ -1,15 +1,12 @@
-"""The parts of bot/accounts/ that need no homeserver: the plan (bot/accounts/plan.py, pure:
-checked to import no network, Matrix or database library), the wanted accounts, the passwords
-and the passwords file (passwords.py), and `create_accounts` (service.py) against a small fake
-homeserver."""
+"""The parts of bot/accounts/ that need no homeserver: the plan and the wanted accounts
+(plan.py, pure: tests/unit/test_pure_imports.py checks it), the passwords and the passwords file
+(passwords.py), and `create_accounts` (service.py) against a small fake homeserver."""
 
 from __future__ import annotations
 
 import json
 import os
 import stat
-import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,7 +36,6 @@ from bot.runtime.settings import Settings
 from room_policies.roles import UserId
 from room_policies.roster import load_roster
 
-ROOT = Path(__file__).resolve().parents[2]
 SERVER = "example.org"
 BOT, WARDEN = f"@plenaria:{SERVER}", f"@plenaria-warden:{SERVER}"
 
@@ -74,19 +70,6 @@ def _settings(warden: bool = True, **more: Any) -> Settings:
 
 
 # -- plan --------------------------------------------------------------------------------------
-
-
-def test_the_plan_imports_no_network_matrix_or_database_library() -> None:
-    script = (
-        "import json, sys, bot.accounts.plan\n"
-        "print(json.dumps(sorted({m.partition('.')[0] for m in sys.modules})))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
-    )
-    top_level = set(json.loads(result.stdout))
-    assert "bot" in top_level, "the plan was imported"
-    assert top_level & {"aiohttp", "nio", "sqlalchemy", "alembic"} == set()
 
 
 def test_the_plan_creates_renames_and_leaves_alone() -> None:
