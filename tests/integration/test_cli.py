@@ -5,6 +5,7 @@ run the real command; only the wrong bot password needs a homeserver."""
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -196,3 +197,28 @@ def test_demo_into_a_folder_it_cannot_write_is_one_line_and_exit_2() -> None:
     assert_one_line(
         result, 2, "--dir /proc/plenaria-nowhere/demo is not writable: No such file or directory"
     )
+
+
+def test_stopped_while_the_homeserver_is_unreachable_says_so_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bot-password").write_text("s3cret-Password!")
+    config = tmp_path / "config.yaml"
+    config.write_text(GOOD)  # nothing listens on port 9
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot.cli.main", "run", "--config", str(config)],
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as bot:
+        assert bot.stderr is not None
+        seen = []
+        for line in bot.stderr:  # the bot keeps retrying until it is stopped
+            seen.append(line)
+            if "homeserver unreachable; retrying" in line:
+                break
+        bot.send_signal(signal.SIGTERM)
+        rest = bot.stderr.read()
+        code = bot.wait(timeout=60)
+    stderr = "".join(seen) + rest
+    assert "Traceback" not in stderr
+    assert code == 1, stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("plenaria: the homeserver could not be reached (login failed: "), last
