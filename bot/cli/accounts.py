@@ -14,20 +14,15 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.accounts.service import (
-    AccountError,
-    AccountService,
-    PasswordFile,
-    create_accounts,
-    former_accounts,
-    generate_password,
-    missing_platform_password_files,
-    user_id_argument,
-    wanted_accounts,
-)
-from bot.cli.main import EXIT_OK, EXIT_REFUSED, check_paths
-from bot.matrix.gateway import _write_private
-from bot.runtime.settings import Settings, load_settings
+from bot.accounts.errors import AccountError
+from bot.accounts.homeserver import HomeserverAdmin
+from bot.accounts.passwords import PasswordFile, generate_password, missing_platform_password_files
+from bot.accounts.plan import former_accounts, user_id_argument, wanted_accounts
+from bot.accounts.service import AccountService, create_accounts
+from bot.cli.exit_codes import EXIT_OK, EXIT_REFUSED
+from bot.cli.preflight import check_paths, open_database
+from bot.matrix.private_files import write_private
+from bot.runtime.settings import ConfigError, Settings, load_settings
 from room_policies.roster import Roster
 
 
@@ -58,11 +53,9 @@ async def _rosters_for_accounts(
     """The roster to make accounts for (the `--roster` file, else the current roster in the
     database, else `roster:`) and the database's roster history, oldest first."""
     from bot.governance import roster_service
-    from bot.storage.database import Database
 
-    db = Database(settings.database_url)
+    db = await open_database(settings)
     try:
-        await db.migrate()
         stored = await roster_service.current(settings, db)
         history = await roster_service.history(settings, db)
     finally:
@@ -87,10 +80,13 @@ async def _accounts_create(args: argparse.Namespace) -> int:
     # The bot's and warden's password files must exist for the configuration to load; one
     # generated here is kept only if its account is made with it in this run.
     new_files = missing_platform_password_files(args.config)
-    for path in new_files.values():
-        _write_private(path, generate_password())
     service: AccountService | None = None
     try:
+        for path in new_files.values():
+            try:
+                write_private(path, generate_password())
+            except OSError as exc:
+                raise ConfigError(f"cannot write password_file {path}: {exc.strerror}") from None
         settings = load_settings(args.config)
         check_paths(settings)
         roster, history = await _rosters_for_accounts(settings, args.roster)
@@ -147,10 +143,10 @@ def _accounts_handed_over(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _accounts_reset(settings: Settings, args: argparse.Namespace) -> int:
     user = user_id_argument(args.user, settings.server_name)
-    service = AccountService.from_settings(settings)
+    homeserver = HomeserverAdmin.from_settings(settings)
     if not user.endswith(":" + settings.server_name):
         raise AccountError(f"{user} is not an account of {settings.server_name}")
-    if user == service.admin_id:
+    if user == homeserver.admin_id:
         raise AccountError(
             f"{user} is the platform's admin account; its password is derived from the "
             "registration shared secret"
@@ -163,8 +159,8 @@ async def _accounts_reset(settings: Settings, args: argparse.Namespace) -> int:
             )
     passwords = _passwords_file(settings, args.output)
     before = passwords.read()
-    async with service:
-        existing = await service.lookup(user)
+    async with homeserver:
+        existing = await homeserver.lookup(user)
         if existing is None:
             raise AccountError(f"unknown user {user}: there is no such account on the homeserver")
         if existing.deactivated:
@@ -172,7 +168,7 @@ async def _accounts_reset(settings: Settings, args: argparse.Namespace) -> int:
         password = generate_password()
         passwords.write(before | {user: password})
         try:
-            await service.reset_password(user, password, logout_devices=True)
+            await homeserver.reset_password(user, password, logout_devices=True)
         except BaseException:
             passwords.write(before)
             raise

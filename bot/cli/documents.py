@@ -13,18 +13,17 @@ from pathlib import Path
 
 import yaml
 
+from bot.cli.exit_codes import EXIT_FAULT, EXIT_OK, EXIT_REFUSED, EXIT_USAGE
 from documents.errors import DocumentRefused, EngineFault
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job, output_names
 from documents.limits import Limits
 from documents.parsing_child import parse_with_limits
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
-
 # The whole job (every proposal read, compiled, rendered) within one worker's limits.
 _JOB_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
 
 
-def _read(path: Path) -> bytes | None:
+def _read_input(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -32,23 +31,34 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _names(roster: Path | None) -> dict[str, str] | None:
-    """The delegations' names from a roster file (only `delegations: [{code, name}]` is read)."""
+def _delegation_names(roster: Path | None) -> dict[str, str] | None:
+    """The delegations' names from a roster file (only `delegations: [{code, name}]` is read).
+
+    A roster that cannot be read is said in one line, and the ISO names are used instead."""
     if roster is None:
         return None
     try:
         data = yaml.safe_load(roster.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        print(f"plenaria: cannot read the roster {roster}: {exc}", file=sys.stderr)
-        return None
-    names = {}
-    for delegation in data.get("delegations") or []:
-        if isinstance(delegation, dict) and delegation.get("code") and delegation.get("name"):
-            names[str(delegation["code"]).upper()] = str(delegation["name"])
-    return names
+    except OSError as exc:
+        problem = f"cannot read the roster {roster}: {exc.strerror}"
+    except (UnicodeDecodeError, yaml.YAMLError):
+        problem = f"cannot read the roster {roster}: it is not YAML text"
+    else:
+        delegations = (data.get("delegations") or []) if isinstance(data, dict) else None
+        if isinstance(delegations, list):
+            return {
+                str(delegation["code"]).upper(): str(delegation["name"])
+                for delegation in delegations
+                if isinstance(delegation, dict)
+                and delegation.get("code")
+                and delegation.get("name")
+            }
+        problem = f"cannot read the roster {roster}: it has no list of delegations"
+    print(f"plenaria: {problem}", file=sys.stderr)
+    return None
 
 
-def _fault(fault: EngineFault) -> int:
+def _report_engine_fault(fault: EngineFault) -> int:
     print(f"plenaria: internal error of the documents engine, not of the files: {fault}",
           file=sys.stderr)  # fmt: skip
     return EXIT_FAULT
@@ -57,8 +67,8 @@ def _fault(fault: EngineFault) -> int:
 def compile_files(
     base: Path, proposals: list[Path], output: Path, revision: int, roster: Path | None
 ) -> int:
-    base_data = _read(base)
-    files = [(p.name, _read(p)) for p in proposals]
+    base_data = _read_input(base)
+    files = [(p.name, _read_input(p)) for p in proposals]
     if base_data is None or any(data is None for _, data in files):
         return EXIT_USAGE
     try:
@@ -67,7 +77,7 @@ def compile_files(
             base.name,
             base_data,
             [(name, data) for name, data in files if data is not None],
-            names=_names(roster),
+            names=_delegation_names(roster),
             limits=_JOB_LIMITS,
         )
     except DocumentRefused as refused:
@@ -75,7 +85,7 @@ def compile_files(
             print(f"plenaria: {line}", file=sys.stderr)
         return EXIT_REFUSED
     except EngineFault as fault:
-        return _fault(fault)
+        return _report_engine_fault(fault)
     revision_name, matrix_name = output_names(base.name, revision)
     try:
         output.mkdir(parents=True, exist_ok=True)
@@ -93,7 +103,7 @@ def compile_files(
 
 
 def check_file(proposal: Path, base: Path, delegation: str | None) -> int:
-    base_data, data = _read(base), _read(proposal)
+    base_data, data = _read_input(base), _read_input(proposal)
     if base_data is None or data is None:
         return EXIT_USAGE
     try:
@@ -104,7 +114,7 @@ def check_file(proposal: Path, base: Path, delegation: str | None) -> int:
         print(f"plenaria: {refused.reason}", file=sys.stderr)
         return EXIT_REFUSED
     except EngineFault as fault:
-        return _fault(fault)
+        return _report_engine_fault(fault)
     if result.report is None:
         print(f"plenaria: {result.refused}", file=sys.stderr)
         return EXIT_REFUSED

@@ -1,8 +1,10 @@
 """`plenaria`, the one command line: `run`, `demo`, `roster`, `accounts`, `compile`,
 `check-proposal` (more verbs arrive with their issues).
 
-Exit codes (SPEC §7): 0 success, 1 refused (the reason on standard error), 2 usage or
-configuration error (one line, never a traceback).
+Exit codes (SPEC §7, bot/cli/exit_codes.py): 0 success, 1 refused (the reason on standard
+error), 2 usage or configuration error, 3 a fault of the documents engine. Every failure the
+operator can meet (configuration, files, the homeserver, the database, a port) ends in one line on
+standard error, never a traceback: `main` reports the errors each verb raises.
 """
 
 from __future__ import annotations
@@ -16,14 +18,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.matrix.gateway import MatrixError
+from bot.cli.exit_codes import EXIT_OK, EXIT_REFUSED, EXIT_USAGE
+from bot.cli.preflight import (
+    check_database,
+    check_http_port,
+    check_paths,
+    check_writable_folder,
+    open_database,
+)
+from bot.matrix.errors import HomeserverUnreachable, MatrixError
 from bot.runtime import logs
 from bot.runtime.settings import ConfigError, Settings, load_settings
 from room_policies.roster import RosterError
 
 log = logging.getLogger("plenaria")
-
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -142,17 +150,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_paths(settings: Settings) -> None:
-    """Fail at start, in one line, on a data folder the bot cannot write."""
-    try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        probe = settings.data_dir / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as exc:
-        raise ConfigError(f"data_dir {settings.data_dir} is not writable: {exc.strerror}") from None
-
-
 def forget_secret_environment() -> None:
     """Once the settings hold them, the platform's secrets leave the environment, so that no
     process started later (the documents engine's workers) inherits them."""
@@ -170,14 +167,12 @@ async def serve(settings: Settings) -> None:
     await app.run()
 
 
-async def _roster(settings: Settings, args: argparse.Namespace) -> int:
+async def _roster_import_or_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.governance import roster_service
-    from bot.storage.database import Database
     from room_policies.roster import dump_roster
 
-    db = Database(settings.database_url)
+    db = await open_database(settings)
     try:
-        await db.migrate()
         if args.action == "import":
             imported = await roster_service.import_file(settings, db, args.file)
             print(f"imported {roster_service.summary(imported)}")
@@ -188,7 +183,11 @@ async def _roster(settings: Settings, args: argparse.Namespace) -> int:
             return EXIT_REFUSED
         text = dump_roster(stored.roster)
         if args.output is not None:
-            args.output.write_text(text, encoding="utf-8")
+            try:
+                args.output.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                print(f"plenaria: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+                return EXIT_REFUSED
         else:
             sys.stdout.write(text)
         return EXIT_OK
@@ -204,12 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_settings(args.config)
             forget_secret_environment()
             check_paths(settings)
+            check_http_port(settings)
+            check_database(settings)
             log.info("configuration: %s", settings.redacted())
             asyncio.run(serve(settings))
         elif args.verb == "roster":
             settings = load_settings(args.config)
             check_paths(settings)
-            return asyncio.run(_roster(settings, args))
+            return asyncio.run(_roster_import_or_export(settings, args))
         elif args.verb == "accounts":
             # Imported here: the running bot (`run`) never loads the code that reads the
             # registration shared secret.
@@ -227,16 +228,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.verb == "demo":
             from bot.demo.launch import run_demo
 
+            check_writable_folder(args.dir.resolve(), "--dir")
             return run_demo(args.dir, args.port, args.http_port, args.scenario)
     except ConfigError as exc:
         print(f"plenaria: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except HomeserverUnreachable as exc:
+        print(f"plenaria: the homeserver could not be reached ({exc})", file=sys.stderr)
+        return EXIT_REFUSED
     except MatrixError as exc:
         print(f"plenaria: the homeserver refused: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     except RosterError as exc:
         for reason in exc.reasons:
             print(f"plenaria: roster refused: {reason}", file=sys.stderr)
+        return EXIT_REFUSED
+    except OSError as exc:
+        # A file, folder or socket of the machine (not one a check above foresaw): one line.
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"plenaria: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return EXIT_OK

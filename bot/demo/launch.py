@@ -16,11 +16,14 @@ import socket
 import sys
 from pathlib import Path
 
-from bot.accounts.service import AccountError, AccountService, generate_password, wanted_accounts
+from bot.accounts.errors import AccountError
+from bot.accounts.passwords import generate_password
+from bot.accounts.plan import wanted_accounts
+from bot.accounts.service import AccountService
 from bot.demo.documents import BASE_NAME, sample_base
 from bot.demo.synapse_server import LocalSynapse, SynapseError
 from bot.governance import roster_service
-from bot.matrix.gateway import _write_private
+from bot.matrix.private_files import write_private
 from bot.runtime.app import App, build_app
 from bot.runtime.settings import Settings, load_settings
 from room_policies.roles import Platform, UserId
@@ -90,7 +93,7 @@ def _passwords(path: Path, localparts: list[str]) -> dict[str, str]:
             saved[localpart] = generate_password()
             changed = True
     if changed:
-        _write_private(path, json.dumps(saved, indent=2))
+        write_private(path, json.dumps(saved, indent=2))
     return saved
 
 
@@ -154,8 +157,8 @@ async def _serve(
     people = [localpart for localpart, _ in DEMO_PEOPLE]
     accounts = [BOT, WARDEN, *people]
     passwords = _passwords(directory / "secrets" / "passwords.json", accounts)
-    _write_private(directory / "secrets" / "bot-password", passwords[BOT])
-    _write_private(directory / "secrets" / "warden-password", passwords[WARDEN])
+    write_private(directory / "secrets" / "bot-password", passwords[BOT])
+    write_private(directory / "secrets" / "warden-password", passwords[WARDEN])
     (directory / "roster.yaml").write_text(DEMO_ROSTER, encoding="utf-8")
     settings = load_settings(_write_config(directory, synapse, http_port))
     try:

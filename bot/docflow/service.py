@@ -24,7 +24,8 @@ from typing import Any, TypeVar
 from nio import MegolmEvent, RoomGetEventResponse
 
 from bot.governance.service import Governance
-from bot.matrix.gateway import Gateway, MatrixError
+from bot.matrix.errors import MatrixError
+from bot.matrix.gateway import Gateway
 from bot.runtime.settings import Settings
 from bot.storage.database import Database
 from bot.storage.files import FileStore

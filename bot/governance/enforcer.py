@@ -26,7 +26,8 @@ from nio import SyncResponse
 
 from bot.governance.directory import RoomDirectory
 from bot.governance.reconciler import Reconciler, RoomsUnavailable
-from bot.matrix.gateway import Gateway, MatrixError
+from bot.matrix.errors import MatrixError
+from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
 from commands.corrections import breach_report

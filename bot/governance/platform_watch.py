@@ -21,7 +21,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.matrix.gateway import Gateway, MatrixError
+from bot.matrix.errors import MatrixError
+from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import KV_WARDEN_MASTER_KEY, AuditLog, AuditRecord, Database
 from commands import platform_alarms

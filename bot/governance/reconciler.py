@@ -24,7 +24,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.governance.directory import RoomDirectory
-from bot.matrix.gateway import Gateway, MatrixError
+from bot.matrix.errors import MatrixError
+from bot.matrix.gateway import Gateway
 from room_policies.access_table import governing_account
 from room_policies.roles import Platform, RoomId, RoomKind
 from room_policies.room_plan import (

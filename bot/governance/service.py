@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from bot.governance import roster_service
 from bot.governance.directory import RoomDirectory
 from bot.governance.reconciler import Reconciler
-from bot.matrix.gateway import Gateway, NotEncrypted
+from bot.matrix.errors import NotEncrypted
+from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository

@@ -1,3 +1,9 @@
-"""Matrix, spoken in one place: the gateway that turns nio's error values into raised errors,
-end-to-end encryption (the persisted store, one device for life, the bot's own cross-signing, the
-queue of events waiting for their keys), and the files only the platform may read."""
+"""Matrix, spoken in one place.
+
+- gateway.py: the platform's account through nio (login or restore, sync, send, files), which
+  turns nio's error values into raised errors;
+- client_server.py: plain HTTP calls of the client-server API (rooms, state, keys) for what nio
+  lacks; the gateway is one too;
+- errors.py: what a failed homeserver call raises;
+- e2ee.py: the bot's own cross-signing and the queue of events waiting for their keys;
+- private_files.py: files only the platform may read (mode 0600)."""

@@ -32,7 +32,9 @@ from signedjson.key import (
 )
 from signedjson.sign import sign_json
 
-from bot.matrix.gateway import Gateway, MatrixError, _write_private
+from bot.matrix.errors import MatrixError
+from bot.matrix.gateway import Gateway
+from bot.matrix.private_files import write_private
 from bot.storage.database import Database, PendingEvent
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,7 @@ def own_cross_signing_keys(store_dir: Path) -> CrossSigningKeys:
     keys = _load_keys(path)
     if keys is None:
         keys = CrossSigningKeys.generate()
-        _write_private(path, json.dumps(keys.seeds))
+        write_private(path, json.dumps(keys.seeds))
     return keys
 
 
@@ -119,7 +121,7 @@ async def cross_sign_device(
     published = await _keys_query(request, user_id)
     server_master = published.get("master_keys", {}).get(user_id, {}).get("keys", {})
     if f"ed25519:{keys.public('master')}" not in server_master:
-        await _upload_cross_signing_keys(request, user_id, password, keys)
+        await upload_cross_signing_keys(request, user_id, password, keys)
         published = await _keys_query(request, user_id)
         log.info("uploaded cross-signing keys for %s", user_id)
     device = published.get("device_keys", {}).get(user_id, {}).get(device_id)
@@ -151,7 +153,7 @@ async def seal_identity(gateway: Gateway) -> str:
     if current:
         return str(next(iter(current.values())))
     keys = CrossSigningKeys.generate()
-    await _upload_cross_signing_keys(gateway.request, gateway.user_id, gateway.password, keys)
+    await upload_cross_signing_keys(gateway.request, gateway.user_id, gateway.password, keys)
     master = keys.public("master")
     del keys  # the seeds lived only in this frame; nothing wrote them anywhere
     log.info("sealed the cross-signing identity of %s", gateway.user_id)
@@ -184,9 +186,11 @@ async def _keys_query(request: Requester, user_id: str) -> dict[str, Any]:
     return data
 
 
-async def _upload_cross_signing_keys(
+async def upload_cross_signing_keys(
     request: Requester, user_id: str, password: str, keys: CrossSigningKeys
 ) -> None:
+    """Make `keys` the account's cross-signing identity (replacing any it had), answering
+    Synapse's user-interactive auth with the password when it asks."""
     body: dict[str, Any] = {
         "master_key": keys.key_object(user_id, "master"),
         "self_signing_key": keys.key_object(user_id, "self_signing"),
@@ -253,7 +257,7 @@ class UndecryptedQueue:
             except EncryptionError:
                 if now_ms - event.server_timestamp > self.MAX_AGE_S * 1000:
                     log.warning("giving up on undecryptable event %s", event_id)
-                    await self._forget(event_id)
+                    await self.forget(event_id)
                 continue
             decrypted.room_id = room_id
             done.append((room_id, decrypted))
@@ -262,8 +266,6 @@ class UndecryptedQueue:
         return done
 
     async def forget(self, event_id: str) -> None:
-        await self._forget(event_id)
-
-    async def _forget(self, event_id: str) -> None:
+        """Drop the event for good: handled, or too old to ever be decrypted."""
         self._waiting.pop(event_id, None)
         await self._db.drop_pending(event_id)

@@ -1,8 +1,10 @@
-"""The one place that calls nio: login or restore, sync, send, join, raw client-server calls.
+"""The one place that calls nio: login or restore, sync, send, files, join and leave.
 
-nio reports failures as response *values*; the gateway turns each into a raised `MatrixError`,
-so no caller can log "joined" after a join that failed. Sends are serialised per room (one
-`asyncio.Lock` each) so a room's replies keep their order and share one megolm session.
+nio reports failures as response *values*; the gateway turns each into a raised `MatrixError`
+(bot/matrix/errors.py), so no caller can log "joined" after a join that failed. Sends are
+serialised per room (one `asyncio.Lock` each) so a room's replies keep their order and share one
+megolm session. What nio lacks (room state, invites, kicks, raw key queries) the gateway calls
+over plain HTTP, as the `ClientServerApi` it also is (bot/matrix/client_server.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import aiohttp
 from nio import (
@@ -38,43 +39,32 @@ from nio import (
 )
 from nio.crypto.attachments import decrypt_attachment
 
+from bot.matrix.client_server import ClientServerApi
+from bot.matrix.errors import HomeserverUnreachable, MatrixError, NotEncrypted
+from bot.matrix.private_files import write_private
 from commands.reply import Reply
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
-class MatrixError(Exception):
-    """A homeserver call that failed; `code` is the Matrix errcode or HTTP status."""
-
-    def __init__(self, what: str, code: str, message: str = "") -> None:
-        super().__init__(f"{what} failed: {code} {message}".strip())
-        self.code = code
-
-
-class HomeserverUnreachable(MatrixError):
-    pass
-
-
-class NotEncrypted(MatrixError):
-    """The platform sends into a room only if it sees the room as end-to-end encrypted (SPEC §2):
-    a room whose `m.room.encryption` it has not seen, or sees redacted, gets no plaintext."""
-
-    def __init__(self, room_id: str) -> None:
-        super().__init__(
-            "send",
-            "not_encrypted",
-            f"{room_id} is not end-to-end encrypted as the platform sees it",
-        )
-        self.room_id = room_id
-
-
-def _check(response: object, expected: type[_T], what: str) -> _T:
+def _expect(response: object, expected: type[_T], what: str) -> _T:
     if isinstance(response, expected):
         return response
     if isinstance(response, ErrorResponse):
         raise MatrixError(what, str(response.status_code), str(response.message))
     raise MatrixError(what, "unexpected", type(response).__name__)
+
+
+def _in_thread(thread_root: str, in_reply_to: str) -> dict[str, Any]:
+    """`m.relates_to` of a message in the thread of `thread_root`, answering `in_reply_to` (with
+    the reply fallback for clients that show no threads)."""
+    return {
+        "rel_type": "m.thread",
+        "event_id": thread_root,
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": in_reply_to},
+    }
 
 
 @dataclass(frozen=True)
@@ -84,19 +74,7 @@ class Credentials:
     access_token: str
 
 
-def _write_private(path: Path, data: str) -> None:
-    """Write a file only its owner may read (mode 0600 from its creation)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-class Gateway:
+class Gateway(ClientServerApi):
     """A logged-in, end-to-end-encrypted Matrix account of the platform."""
 
     def __init__(
@@ -109,7 +87,7 @@ class Gateway:
         *,
         encryption: bool = True,
     ) -> None:
-        self.homeserver = homeserver.rstrip("/")
+        super().__init__(homeserver, lambda: str(self.client.access_token))
         self.user_id = user_id
         self._password = password
         self.store_dir = store_dir
@@ -127,7 +105,6 @@ class Gateway:
             self.homeserver, user_id, store_path=str(store_dir), config=config
         )
         self._room_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._http: aiohttp.ClientSession | None = None
         # Called (under the room's lock) before anything is encrypted in a room: the trust
         # service excludes the sessions their owners did not verify (bot/governance/trust.py).
         self.before_send: Callable[[str], Awaitable[None]] | None = None
@@ -149,7 +126,7 @@ class Gateway:
         saved = self._load_credentials()
         if saved is not None:
             self.client.restore_login(saved.user_id, saved.device_id, saved.access_token)
-            who = await self._guard(self.client.whoami(), "whoami")
+            who = await self._reach(self.client.whoami(), "whoami")
             if isinstance(who, WhoamiResponse):
                 creds = saved
                 log.info("restored device %s of %s", saved.device_id, saved.user_id)
@@ -161,7 +138,7 @@ class Gateway:
                 # device*, so the E2EE store stays valid.
                 log.warning("saved access token was rejected; logging in again as the same device")
                 creds = await self._login()
-                await self._forgotten_device_keys()
+                await self._republish_lost_device_keys()
             else:
                 raise MatrixError("whoami", str(getattr(who, "status_code", "?")))
         else:
@@ -175,10 +152,10 @@ class Gateway:
         return creds
 
     async def _login(self) -> Credentials:
-        resp = await self._guard(self.client.login(self._password, self.device_name), "login")
-        login = _check(resp, LoginResponse, "login")
+        resp = await self._reach(self.client.login(self._password, self.device_name), "login")
+        login = _expect(resp, LoginResponse, "login")
         creds = Credentials(login.user_id, login.device_id, login.access_token)
-        _write_private(
+        write_private(
             self.credentials_path,
             json.dumps(
                 {
@@ -221,7 +198,7 @@ class Gateway:
             raise MatrixError("delete devices", str(status), str(answer.get("errcode", "")))
         log.info("signed out %d earlier session(s) of %s", len(others), self.user_id)
 
-    async def _forgotten_device_keys(self) -> None:
+    async def _republish_lost_device_keys(self) -> None:
         """After signing in again as the same device: a session revoked with its device (a
         sign-out, a password reset, the admin API) took the device's keys off the homeserver,
         and nio still believes them published. Publish them again (the same keys: the E2EE
@@ -249,20 +226,20 @@ class Gateway:
             )
         return Credentials(data["user_id"], data["device_id"], data["access_token"])
 
-    async def _guard(self, call: Any, what: str) -> Any:
+    async def _reach(self, call: Any, what: str) -> Any:
         try:
             return await call
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             raise HomeserverUnreachable(what, "unreachable", type(exc).__name__) from None
 
     async def upload_keys(self) -> None:
-        resp = await self._guard(self.client.keys_upload(), "keys upload")
-        _check(resp, KeysUploadResponse, "keys upload")
+        resp = await self._reach(self.client.keys_upload(), "keys upload")
+        _expect(resp, KeysUploadResponse, "keys upload")
 
     async def sync(
         self, since: str | None, timeout_ms: int, full_state: bool, timeline_limit: int = 100
     ) -> SyncResponse:
-        resp = await self._guard(
+        resp = await self._reach(
             self.client.sync(
                 timeout=timeout_ms,
                 since=since,
@@ -271,7 +248,7 @@ class Gateway:
             ),
             "sync",
         )
-        sync = _check(resp, SyncResponse, "sync")
+        sync = _expect(resp, SyncResponse, "sync")
         await self.after_sync()
         return sync
 
@@ -281,14 +258,14 @@ class Gateway:
         if client.should_upload_keys:
             await self.upload_keys()
         if client.should_query_keys:
-            _check(
-                await self._guard(client.keys_query(), "keys query"),
+            _expect(
+                await self._reach(client.keys_query(), "keys query"),
                 KeysQueryResponse,
                 "keys query",
             )
         if client.should_claim_keys:
-            await self._guard(client.keys_claim(client.get_users_for_key_claiming()), "claim")
-        await self._guard(client.send_to_device_messages(), "to-device")
+            await self._reach(client.keys_claim(client.get_users_for_key_claiming()), "claim")
+        await self._reach(client.send_to_device_messages(), "to-device")
 
     def encrypted(self, room_id: str) -> bool:
         """Does this account see the room as end-to-end encrypted (and can it encrypt)?"""
@@ -306,13 +283,13 @@ class Gateway:
         async with self._room_locks[room_id]:
             if self.before_send is not None:
                 await self.before_send(room_id)
-            resp = await self._guard(
+            resp = await self._reach(
                 self.client.room_send(
                     room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
                 ),
                 "send",
             )
-        return str(_check(resp, RoomSendResponse, "send").event_id)
+        return str(_expect(resp, RoomSendResponse, "send").event_id)
 
     async def send_notice(
         self,
@@ -331,12 +308,7 @@ class Gateway:
             "m.mentions": {},
         }
         if in_reply_to is not None:
-            content["m.relates_to"] = {
-                "rel_type": "m.thread",
-                "event_id": thread_root or in_reply_to,
-                "is_falling_back": True,
-                "m.in_reply_to": {"event_id": in_reply_to},
-            }
+            content["m.relates_to"] = _in_thread(thread_root or in_reply_to, in_reply_to)
         return await self.send(room_id, "m.room.message", content, txn_id)
 
     async def older_events(
@@ -345,10 +317,10 @@ class Gateway:
         """Events before `token` back to `not_before_ms`, oldest first (filling a sync gap)."""
         found: list[Any] = []
         for _ in range(max_pages):
-            resp = await self._guard(
+            resp = await self._reach(
                 self.client.room_messages(room_id, start=token, limit=100), "messages"
             )
-            page = _check(resp, RoomMessagesResponse, "messages")
+            page = _expect(resp, RoomMessagesResponse, "messages")
             found.extend(e for e in page.chunk if e.server_timestamp >= not_before_ms)
             if not page.chunk or not page.end or page.chunk[-1].server_timestamp < not_before_ms:
                 break
@@ -360,7 +332,7 @@ class Gateway:
 
     async def upload_encrypted(self, data: bytes, filename: str, mimetype: str) -> dict[str, Any]:
         """Encrypt and upload; the `file` object of an encrypted m.file (url, key, iv, hashes)."""
-        resp, keys = await self._guard(
+        resp, keys = await self._reach(
             self.client.upload(
                 lambda *_: io.BytesIO(data),
                 content_type="application/octet-stream",
@@ -370,7 +342,7 @@ class Gateway:
             ),
             "upload",
         )
-        upload = _check(resp, UploadResponse, "upload")
+        upload = _expect(resp, UploadResponse, "upload")
         if keys is None:
             raise MatrixError("upload", "unencrypted")
         return {**keys, "url": upload.content_uri}
@@ -395,12 +367,7 @@ class Gateway:
             "m.mentions": {},
         }
         if thread_root is not None:
-            content["m.relates_to"] = {
-                "rel_type": "m.thread",
-                "event_id": thread_root,
-                "is_falling_back": True,
-                "m.in_reply_to": {"event_id": thread_root},
-            }
+            content["m.relates_to"] = _in_thread(thread_root, thread_root)
         return await self.send(room_id, "m.room.message", content, txn_id)
 
     async def download_encrypted(self, file: dict[str, Any], max_bytes: int) -> bytes:
@@ -408,8 +375,8 @@ class Gateway:
         url = str(file.get("url", ""))
         if not url.startswith("mxc://"):
             raise MatrixError("download", "bad_url")
-        resp = await self._guard(self.client.download(mxc=url), "download")
-        download = _check(resp, DownloadResponse, "download")
+        resp = await self._reach(self.client.download(mxc=url), "download")
+        download = _expect(resp, DownloadResponse, "download")
         body = download.body if isinstance(download.body, bytes) else bytes(download.body)
         if len(body) > max_bytes:
             raise MatrixError("download", "too_large")
@@ -428,117 +395,20 @@ class Gateway:
             return
         olm.users_for_key_query.update(user_ids)
         if self.client.should_query_keys:
-            _check(
-                await self._guard(self.client.keys_query(), "keys query"),
+            _expect(
+                await self._reach(self.client.keys_query(), "keys query"),
                 KeysQueryResponse,
                 "keys query",
             )
 
     async def join(self, room_id: str) -> None:
-        resp = await self._guard(self.client.join(room_id), "join")
-        _check(resp, JoinResponse, f"join {room_id}")
+        resp = await self._reach(self.client.join(room_id), "join")
+        _expect(resp, JoinResponse, f"join {room_id}")
 
     async def leave(self, room_id: str) -> None:
-        resp = await self._guard(self.client.room_leave(room_id), "leave")
-        _check(resp, RoomLeaveResponse, f"leave {room_id}")
-
-    async def request(
-        self, method: str, path: str, body: dict[str, Any] | None = None
-    ) -> tuple[int, dict[str, Any]]:
-        """A raw client-server API call (for endpoints nio lacks): status and JSON body."""
-        status, data = await self._request(method, path, body)
-        return status, data if isinstance(data, dict) else {}
-
-    async def _request(
-        self, method: str, path: str, body: dict[str, Any] | None = None
-    ) -> tuple[int, Any]:
-        if self._http is None:
-            self._http = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=32),
-                timeout=aiohttp.ClientTimeout(total=120),
-            )
-        url = self.homeserver + path
-        headers = {"Authorization": f"Bearer {self.client.access_token}"}
-        try:
-            async with self._http.request(method, url, json=body, headers=headers) as resp:
-                return resp.status, await resp.json(content_type=None)
-        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
-            raise HomeserverUnreachable(path, "unreachable", type(exc).__name__) from None
-
-    async def _call(
-        self, what: str, method: str, path: str, body: dict[str, Any] | None = None
-    ) -> Any:
-        """A client-server API call that must succeed; a refusal raises `MatrixError`."""
-        status, data = await self._request(method, "/_matrix/client/v3" + path, body)
-        if status != 200:
-            errcode = data.get("errcode", str(status)) if isinstance(data, dict) else str(status)
-            message = data.get("error", "") if isinstance(data, dict) else ""
-            raise MatrixError(what, str(errcode), str(message))
-        return data
-
-    # -- rooms, for the reconciler (plain HTTP: the warden has no nio room state to speak of) --
-
-    async def create_room(self, body: dict[str, Any]) -> str:
-        data = await self._call("create room", "POST", "/createRoom", body)
-        return str(data["room_id"])
-
-    async def joined_rooms(self) -> list[str]:
-        data = await self._call("joined rooms", "GET", "/joined_rooms")
-        return [str(r) for r in data.get("joined_rooms", [])]
-
-    async def room_state(self, room_id: str) -> list[dict[str, Any]]:
-        """The room's current state events (as the homeserver serves them)."""
-        data = await self._call("room state", "GET", f"/rooms/{path_quote(room_id)}/state")
-        return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
-
-    async def room_event(self, room_id: str, event_id: str) -> dict[str, Any] | None:
-        """One event of the room as the homeserver serves it (redacted, if it was); None if the
-        homeserver does not show it."""
-        path = f"/_matrix/client/v3/rooms/{path_quote(room_id)}/event/{path_quote(event_id)}"
-        status, data = await self._request("GET", path)
-        if status == 404:
-            return None
-        if status != 200 or not isinstance(data, dict):
-            errcode = data.get("errcode", str(status)) if isinstance(data, dict) else str(status)
-            raise MatrixError("read event", str(errcode))
-        return data
-
-    async def put_state(
-        self, room_id: str, event_type: str, state_key: str, content: dict[str, Any]
-    ) -> str:
-        path = (
-            f"/rooms/{path_quote(room_id)}/state/{path_quote(event_type)}/{path_quote(state_key)}"
-        )
-        data = await self._call(f"set {event_type}", "PUT", path, content)
-        return str(data.get("event_id", ""))
-
-    async def invite(self, room_id: str, user_id: str, reason: str | None = None) -> None:
-        body: dict[str, Any] = {"user_id": user_id}
-        if reason:
-            body["reason"] = reason
-        await self._call("invite", "POST", f"/rooms/{path_quote(room_id)}/invite", body)
-
-    async def kick(self, room_id: str, user_id: str, reason: str) -> None:
-        body = {"user_id": user_id, "reason": reason}
-        await self._call("kick", "POST", f"/rooms/{path_quote(room_id)}/kick", body)
-
-    async def keys_of(self, user_id: str) -> dict[str, Any]:
-        return await self.keys_of_many([user_id])
-
-    async def keys_of_many(self, user_ids: list[str]) -> dict[str, Any]:
-        """The raw `/keys/query` answer for these users (devices, cross-signing keys)."""
-        status, data = await self.request(
-            "POST", "/_matrix/client/v3/keys/query", {"device_keys": {u: [] for u in user_ids}}
-        )
-        if status != 200:
-            raise MatrixError("keys query", str(status), str(data.get("errcode", "")))
-        return data
+        resp = await self._reach(self.client.room_leave(room_id), "leave")
+        _expect(resp, RoomLeaveResponse, f"leave {room_id}")
 
     async def close(self) -> None:
-        if self._http is not None:
-            await self._http.close()
+        await super().close()
         await self.client.close()
-
-
-def path_quote(value: str) -> str:
-    return quote(value, safe="")

@@ -22,7 +22,8 @@ from bot.governance.reconciler import Reconciler
 from bot.governance.service import Governance
 from bot.governance.trust import TrustService
 from bot.matrix.e2ee import UndecryptedQueue, ensure_cross_signed, seal_identity
-from bot.matrix.gateway import Gateway, HomeserverUnreachable, MatrixError
+from bot.matrix.errors import HomeserverUnreachable, MatrixError
+from bot.matrix.gateway import Gateway
 from bot.runtime.http_server import HttpServer
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings

@@ -115,8 +115,8 @@ class Settings(BaseSettings):
     roster: Path | None = None
     bot: AccountSettings
     warden: AccountSettings | None = None
-    # Only a path: `plenaria accounts` reads the secret (bot.accounts.service.registration_secret);
-    # the running bot never does.
+    # Only a path: `plenaria accounts` reads the secret
+    # (bot.accounts.passwords.registration_secret); the running bot never does.
     registration_shared_secret_file: Path | None = None
     http: HttpSettings = HttpSettings()
     sync: SyncSettings = SyncSettings()

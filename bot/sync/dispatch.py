@@ -26,7 +26,8 @@ from collections.abc import Awaitable, Callable
 from bot.governance.service import Governance
 from bot.governance.trust import TrustService
 from bot.matrix.e2ee import UndecryptedQueue
-from bot.matrix.gateway import Gateway, MatrixError, NotEncrypted
+from bot.matrix.errors import MatrixError, NotEncrypted
+from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import AuditRecord, Database
 from bot.sync.classify import CommandEvent, command_word, reply_txn_id

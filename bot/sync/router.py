@@ -21,7 +21,8 @@ from nio import Event, InviteMemberEvent, MegolmEvent, SyncResponse
 
 from bot.governance.enforcer import Enforcer, observed_events
 from bot.governance.trust import TrustService
-from bot.matrix.gateway import Gateway, MatrixError
+from bot.matrix.errors import MatrixError
+from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import FIRST_START, SYNC_TOKEN, SYNC_TOKEN_MS, Database
 from bot.sync.checkpoint import SyncCheckpoint

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pycountry
 
-from bot.accounts.service import register
+from bot.accounts.homeserver import register
 from bot.demo.synapse_server import LocalSynapse, free_port
 from bot.governance.directory import RoomDirectory
 from bot.governance.reconciler import Reconciler

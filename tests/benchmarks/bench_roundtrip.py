@@ -31,7 +31,7 @@ from nio import (
     SyncResponse,
 )
 
-from bot.accounts.service import register
+from bot.accounts.homeserver import register
 from bot.demo.synapse_server import LocalSynapse, free_port
 from tests.integration.conftest import SERVER_NAME, BotProcess, write_bot_config
 from tests.integration.matrix_user import MatrixUser

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.accounts.service import register
+from bot.accounts.homeserver import register
 from bot.demo.synapse_server import LocalSynapse, free_port
 from bot.runtime.app import App, build_app
 from bot.runtime.settings import Settings, load_settings

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.accounts.service import admin_password
+from bot.accounts.passwords import admin_password
 from bot.demo.synapse_server import LocalSynapse
 from room_policies.roster import Roster, load_roster
 from tests.integration.conftest import SERVER_NAME, MakeAccount, unique
@@ -492,3 +492,44 @@ async def test_handed_over_deletes_the_passwords_file_and_says_only_how_many(
     assert notes.read_text() == "minutes of the meeting"
     usage = await plenaria("accounts", "handed-over", cwd=tmp_path)
     assert usage.returncode == 2
+
+
+async def test_a_passwords_file_that_cannot_be_written_is_one_line_and_makes_nothing(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    platform = _setup(tmp_path, synapse)
+    config = str(platform.config)
+    unwritable = "/proc/plenaria-nowhere/initial-passwords.json"
+
+    result = await plenaria(
+        "accounts", "create", "--config", config, "-o", unwritable, cwd=tmp_path
+    )
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"plenaria: cannot write {unwritable}: No such file or directory"
+    ]
+    assert not (tmp_path / "warden-password").exists(), "a refused run keeps no generated file"
+    # The passwords are written before any account is made: none was made without its password.
+    again = await plenaria("accounts", "create", "--config", config, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    made = len(platform.roster.participants()) + 2
+    assert again.stdout.splitlines()[0] == f"created {made}, names updated 0, unchanged 0"
+
+
+async def test_a_password_file_the_configuration_cannot_hold_is_exit_2(
+    synapse: LocalSynapse, tmp_path: Path
+) -> None:
+    platform = _setup(tmp_path, synapse)
+    text = platform.config.read_text().replace(
+        "./warden-password", "/proc/plenaria-nowhere/warden-password"
+    )
+    platform.config.write_text(text)
+
+    result = await plenaria("accounts", "create", "--config", str(platform.config), cwd=tmp_path)
+
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "plenaria: cannot write password_file /proc/plenaria-nowhere/warden-password: "
+        "No such file or directory"
+    ]

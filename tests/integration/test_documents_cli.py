@@ -253,3 +253,27 @@ def test_compile_into_a_folder_that_cannot_be_made_says_so_in_one_line(
         .startswith(f"plenaria: cannot write into {blocker / 'out'}:")
     )
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"- a\n- b\n", "it has no list of delegations"),
+        (b"delegations: 5\n", "it has no list of delegations"),
+        (b"delegations: [unclosed\n", "it is not YAML text"),
+        (b"\xff\xfe not text", "it is not YAML text"),
+    ],
+)
+def test_a_roster_that_cannot_be_read_is_said_in_one_line_and_iso_names_are_used(
+    files: dict[str, Path], tmp_path: Path, content: bytes, reason: str
+) -> None:
+    roster = tmp_path / "not-a-roster.yaml"
+    roster.write_bytes(content)
+    out = tmp_path / "out"
+    done = plenaria(
+        "compile", files["Matriz.docx"], files["AG_Matriz.docx"], "-o", out, "--roster", roster
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert reasons(done.stderr) == [f"plenaria: cannot read the roster {roster}: {reason}"]
+    assert done.stdout.splitlines()[1].startswith("AG Antigua and Barbuda: "), done.stdout

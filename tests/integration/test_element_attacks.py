@@ -38,7 +38,7 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from bot.accounts.service import register
+from bot.accounts.homeserver import register
 from bot.demo.synapse_server import LocalSynapse, free_port
 from room_policies.roles import DelegationCode, Platform, RoomKind, UserId
 from room_policies.rooms import RoomRef

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.accounts.service import LEGACY_ADMIN_PASSWORD_FILE
+from bot.accounts.homeserver import LEGACY_ADMIN_PASSWORD_FILE
 from bot.demo.synapse_server import LocalSynapse
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef

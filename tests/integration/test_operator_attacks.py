@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from nio import RoomMessageNotice
 
-from bot.accounts.service import register
+from bot.accounts.homeserver import register
 from bot.demo.synapse_server import LocalSynapse, free_port
 from bot.runtime.app import build_app
 from bot.runtime.settings import load_settings

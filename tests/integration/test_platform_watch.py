@@ -17,7 +17,7 @@ import pytest
 from nio import RoomMessage
 
 from bot.demo.synapse_server import LocalSynapse
-from bot.matrix.e2ee import CrossSigningKeys, _upload_cross_signing_keys
+from bot.matrix.e2ee import CrossSigningKeys, upload_cross_signing_keys
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef
 from tests.integration.matrix_user import MatrixUser
@@ -139,7 +139,7 @@ async def test_device_keys_or_a_new_identity_on_the_warden_are_reported(
     chair = person(group, "chair")
     # With the warden's token (the operator can read it from the data folder), a new identity:
     keys = CrossSigningKeys.generate()
-    await _upload_cross_signing_keys(warden.request, warden.user_id, warden.password, keys)
+    await upload_cross_signing_keys(warden.request, warden.user_id, warden.password, keys)
     await chair.wait_for(alert(moderation, "cross-signing identity"), timeout=60)  # type: ignore[arg-type]
     # and device keys for its session, so that clients would encrypt to it:
     device = {

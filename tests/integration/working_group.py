@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.accounts.service import register
+from bot.accounts.homeserver import register
 from bot.demo.synapse_server import LocalSynapse
 from bot.runtime.app import build_app
 from bot.runtime.settings import load_settings

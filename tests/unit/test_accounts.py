@@ -1,5 +1,6 @@
-"""The pure parts of bot/accounts.py: the plan, the wanted accounts, the passwords file, and
-`create_accounts` against a small fake homeserver."""
+"""The parts of bot/accounts/ that need no homeserver: the plan and the wanted accounts
+(plan.py, pure: tests/unit/test_pure_imports.py checks it), the passwords and the passwords file
+(passwords.py), and `create_accounts` (service.py) against a small fake homeserver."""
 
 from __future__ import annotations
 
@@ -12,24 +13,25 @@ from typing import Any
 
 import pytest
 
-from bot.accounts.service import (
-    BOT_DISPLAY_NAME,
-    WARDEN_DISPLAY_NAME,
-    AccountError,
-    Existing,
-    Outcome,
+from bot.accounts.errors import AccountError
+from bot.accounts.passwords import (
     PasswordFile,
-    Plan,
     admin_password,
-    create_accounts,
-    former_accounts,
     generate_password,
     missing_platform_password_files,
-    plan_accounts,
     registration_secret,
+)
+from bot.accounts.plan import (
+    BOT_DISPLAY_NAME,
+    WARDEN_DISPLAY_NAME,
+    Existing,
+    Plan,
+    former_accounts,
+    plan_accounts,
     user_id_argument,
     wanted_accounts,
 )
+from bot.accounts.service import Outcome, create_accounts
 from bot.runtime.settings import Settings
 from room_policies.roles import UserId
 from room_policies.roster import load_roster
@@ -223,6 +225,15 @@ def test_handed_over_refuses_a_symbolic_link(tmp_path: Path) -> None:
     assert target.read() == {"@a:x": "one"} and link.is_symlink()
 
 
+def test_a_passwords_file_that_cannot_be_written_is_refused_in_one_line() -> None:
+    file = PasswordFile(Path("/proc/plenaria-nowhere/passwords.json"))
+    with pytest.raises(AccountError) as refused:
+        file.write({"@a:x": "one"})
+    assert refused.value.reasons == (
+        "cannot write /proc/plenaria-nowhere/passwords.json: No such file or directory",
+    )
+
+
 @pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"@a:x": 3}'])
 def test_a_foreign_passwords_file_is_refused_not_overwritten(tmp_path: Path, content: str) -> None:
     path = tmp_path / "passwords.json"
@@ -251,7 +262,7 @@ def test_missing_platform_password_files(tmp_path: Path, monkeypatch: pytest.Mon
 # -- create_accounts ---------------------------------------------------------------------------
 
 
-class FakeHomeserver:
+class FakePlanRunner:
     """Accounts in a dict; `fail_after` makes `apply` fail once that many accounts exist."""
 
     def __init__(self, accounts: dict[str, Existing], fail_after: int | None = None) -> None:
@@ -291,7 +302,7 @@ WANTED = {BOT: "plenaria", "@a:x": "A", "@b:x": "B", "@c:x": "C"}
 async def test_passwords_are_on_disk_before_the_accounts_exist(tmp_path: Path) -> None:
     file = PasswordFile(tmp_path / "passwords.json")
     file.write({"@someone:x": "kept"})
-    homeserver = FakeHomeserver({"@c:x": Existing("old")})
+    homeserver = FakePlanRunner({"@c:x": Existing("old")})
     homeserver.file = file
 
     outcome, written = await create_accounts(
@@ -315,7 +326,7 @@ async def test_a_failure_half_way_keeps_only_the_passwords_of_made_accounts(
     tmp_path: Path,
 ) -> None:
     file = PasswordFile(tmp_path / "passwords.json")
-    homeserver = FakeHomeserver({BOT: Existing("plenaria")}, fail_after=1)
+    homeserver = FakePlanRunner({BOT: Existing("plenaria")}, fail_after=1)
 
     with pytest.raises(AccountError, match="unreachable"):
         await create_accounts(
@@ -334,7 +345,7 @@ async def test_deactivated_accounts_and_stale_platform_files_refuse_the_whole_ru
     tmp_path: Path,
 ) -> None:
     file = PasswordFile(tmp_path / "passwords.json")
-    homeserver = FakeHomeserver(
+    homeserver = FakePlanRunner(
         {BOT: Existing("plenaria"), "@b:x": Existing("B", deactivated=True)}
     )
 

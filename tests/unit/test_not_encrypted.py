@@ -15,7 +15,8 @@ from nio import MatrixRoom
 from bot.governance.directory import RoomDirectory
 from bot.governance.reconciler import Reconciler
 from bot.governance.service import Governance
-from bot.matrix.gateway import Gateway, HomeserverUnreachable, NotEncrypted
+from bot.matrix.errors import HomeserverUnreachable, NotEncrypted
+from bot.matrix.gateway import Gateway
 from bot.runtime.settings import load_settings
 from bot.storage.database import Database, RoomRepository
 from commands.reply import Reply

@@ -67,6 +67,15 @@ def test_commands_walk_reaches_every_module() -> None:
     assert expected <= set(imported)
 
 
+def test_the_account_plan_imports_no_network_matrix_or_database_library() -> None:
+    # bot/accounts/plan.py is the pure core of `plenaria accounts`: the shell around it talks to
+    # the homeserver (homeserver.py) and the disk (passwords.py), the plan never does.
+    imported, modules = _import_in_fresh_interpreter("bot.accounts.plan")
+    assert imported == ["bot.accounts.plan"]
+    top_level = {name.partition(".")[0] for name in modules}
+    assert top_level & (FORBIDDEN - {"bot"}) == set()
+
+
 def test_the_check_would_catch_a_shell_import() -> None:
     # The same machinery, pointed at a shell module that uses them, sees the shell's libraries:
     # the forbidden set is reachable, so the check above can fail.

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.governance.directory import RoomDirectory
 from bot.governance.reconciler import Reconciler
-from bot.matrix.gateway import MatrixError
+from bot.matrix.errors import MatrixError
 from room_policies.room_plan import ActualRoom, Correction, Fix, creation_request, plan
 from room_policies.rooms import MARKER_EVENT_TYPE, RoomRef, desired_rooms
 from tests.unit.test_breaches import (
