@@ -13,7 +13,7 @@ import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.runtime.settings import ConfigError, Settings
+from bot.runtime.settings import ConfigError, Settings, shown_database_url
 
 if TYPE_CHECKING:
     from bot.storage.database import Database
@@ -86,17 +86,6 @@ async def open_database(settings: Settings) -> Database:
             reason = str(exc)
         reason = reason.strip().splitlines()[0] if reason.strip() else type(exc).__name__
         raise ConfigError(
-            f"cannot open the database {_shown_url(settings.database_url)}: {reason}"
+            f"cannot open the database {shown_database_url(settings.database_url)}: {reason}"
         ) from None
     return db
-
-
-def _shown_url(url: str) -> str:
-    """The database URL without its password, fit for a message."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(database_url)"

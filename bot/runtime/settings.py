@@ -160,8 +160,22 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
     def redacted(self) -> dict[str, Any]:
-        """The settings as a dict fit for a log line: secrets shown as '**********'."""
-        return self.model_dump(mode="json")
+        """The settings as a dict fit for a log line: secrets shown as '**********', and the
+        database URL without its password."""
+        shown = self.model_dump(mode="json")
+        shown["database_url"] = shown_database_url(self.database_url)
+        return shown
+
+
+def shown_database_url(url: str) -> str:
+    """The database URL without its password, fit for a log line or a message."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(database_url)"
 
 
 def _relative_to(base: Path, raw: dict[str, Any]) -> dict[str, Any]:

@@ -180,6 +180,14 @@ def test_environment_password_never_in_repr_or_redacted(
     assert "env-secret-value" not in repr(settings.redacted())
 
 
+def test_the_database_password_is_never_logged(folder: Path) -> None:
+    url = "postgresql+asyncpg://plenaria:db-secret-42@db.example.org:5432/plenaria"
+    settings = load_settings(_write(folder, _minimal(database_url=url)))
+    shown = settings.redacted()["database_url"]
+    assert "db-secret-42" not in shown
+    assert shown == "postgresql+asyncpg://plenaria:***@db.example.org:5432/plenaria"
+
+
 def test_settings_are_frozen(folder: Path) -> None:
     settings = load_settings(_write(folder, _minimal()))
     with pytest.raises(ValueError, match="frozen"):
