@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 
 import docx
 from docx.enum.section import WD_ORIENT
@@ -18,6 +17,7 @@ from docx.shared import Pt, RGBColor
 
 from documents.compile import Submission, author_label
 from documents.edits import PARA, Edit, Stream, base_stream, edits_of, home_paragraph
+from documents.lifecycles import ParagraphStatus as Status
 from documents.model import Document
 from documents.proposals import numbering
 
@@ -25,12 +25,6 @@ __all__ = ["Status", "compilation_matrix"]
 
 _INSERTED = RGBColor(0x1F, 0x4E, 0xB4)
 _DELETED = RGBColor(0xB4, 0x1F, 0x1F)
-
-
-class Status(StrEnum):
-    OPEN = "open"
-    AGREED_AD_REFERENDUM = "agreed ad referendum"
-    APPROVED = "approved"
 
 
 def compilation_matrix(

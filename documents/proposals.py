@@ -4,13 +4,18 @@ A proposal is named `<ISO code>_<base file name>`, carries tracked changes, and 
 them gives the base back. When it does not, the answer names the first paragraph that differs
 and says whether it looks like an edit made without Track Changes or another version of the base.
 Bytes in, a `ProposalReport` (or a `DocumentRefused` with a sentence for the delegate) out.
+
+The rules about proposals on record live here too: which document a file proposes changes to
+(`proposed_base`), which document `!compile` works on (`select_base`), and which proposals
+still stand (`supersedes`, `standing`).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import pycountry
 
@@ -22,12 +27,22 @@ from documents.package_gate import check_package
 from documents.tracked_changes import read_document
 
 __all__ = [
+    "BaseChoice",
+    "NoProposalsYet",
+    "NotPublished",
+    "ProposalOnRecord",
     "ProposalReport",
+    "WhichBase",
     "check_proposal",
     "delegation_of",
+    "document_file_name",
     "expected_name",
     "numbering",
+    "proposed_base",
     "read_base",
+    "select_base",
+    "standing",
+    "supersedes",
 ]
 
 
@@ -67,6 +82,99 @@ def delegation_of(file_name: str) -> str | None:
     if not sep or not rest or len(code) != 2 or not code.isalpha():
         return None
     return code.upper() if pycountry.countries.get(alpha_2=code.upper()) else None
+
+
+def proposed_base(file_name: str) -> str:
+    """The document a file proposes changes to: its name without the delegation's code
+    (`AG_Matriz.docx` → `Matriz.docx`). A name without a code names the document itself, so that
+    a focal point who sends `Matriz.docx` is told how to name a proposal on it."""
+    return file_name[3:] if delegation_of(file_name) is not None else file_name
+
+
+def document_file_name(document: str) -> str:
+    """The file name a Chair means by `Matriz` or `Matriz.docx`."""
+    return document if document.lower().endswith(".docx") else f"{document}.docx"
+
+
+@dataclass(frozen=True)
+class NotPublished:
+    """The document named is not among the published ones."""
+
+    wanted: str
+
+
+@dataclass(frozen=True)
+class NoProposalsYet:
+    """No document was named, and none has proposals."""
+
+
+@dataclass(frozen=True)
+class WhichBase:
+    """No document was named, and several have proposals: the Chair must say which."""
+
+    candidates: tuple[str, ...]
+
+
+BaseChoice = str | NotPublished | NoProposalsYet | WhichBase
+
+
+def select_base(
+    published: Sequence[str], named: str | None, with_proposals: Collection[str]
+) -> BaseChoice:
+    """The document `!compile`, `!distribute`, `!agree` and `!approve` work on, among the
+    `published` file names of the plan folder: the one `named` (in any case, with or without
+    `.docx`), else the only one with proposals. The file name as published, or why there is
+    none."""
+    if named is not None:
+        wanted = document_file_name(named)
+        found = [name for name in published if name.lower() == wanted.lower()]
+        return found[0] if found else NotPublished(wanted)
+    candidates = tuple(name for name in published if name in with_proposals)
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        return NoProposalsYet()
+    return WhichBase(candidates)
+
+
+class ProposalOnRecord(Protocol):
+    """What the rules below read of a proposal the platform filed."""
+
+    @property
+    def delegation(self) -> str: ...
+
+    @property
+    def base_file_name(self) -> str: ...
+
+    @property
+    def base_version(self) -> int: ...
+
+    @property
+    def superseded_by(self) -> int | None: ...
+
+
+_P = TypeVar("_P", bound=ProposalOnRecord)
+
+
+def supersedes(later: ProposalOnRecord, earlier: ProposalOnRecord) -> bool:
+    """A later proposal of the same delegation on the same document supersedes the earlier one;
+    both stay on record (SPEC §3)."""
+    return (
+        earlier.superseded_by is None
+        and later.delegation == earlier.delegation
+        and later.base_file_name == earlier.base_file_name
+    )
+
+
+def standing(proposals: Iterable[_P], base_version: int | None = None) -> list[_P]:
+    """The proposals that still stand — none superseded — by delegation code; with
+    `base_version`, only those made on that version of their document (what is compiled)."""
+    kept = [
+        p
+        for p in proposals
+        if p.superseded_by is None and (base_version is None or p.base_version == base_version)
+    ]
+    return sorted(kept, key=lambda p: p.delegation)
 
 
 def read_base(data: bytes, limits: Limits | None = None) -> Document:
@@ -110,7 +218,7 @@ def check_proposal(
             f"“{file_name}” is named for {code}, but you speak for {delegation.upper()}: name "
             f"it {expected_name(delegation, base_name)}.",
         )
-    if file_name[3:] != base_name:
+    if proposed_base(file_name) != base_name:
         raise DocumentRefused(
             RefusalCode.WRONG_NAME,
             f"“{file_name}” does not name the document “{base_name}”: name it "

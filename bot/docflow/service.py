@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,7 @@ from bot.matrix.gateway import Gateway
 from bot.runtime.settings import Settings
 from bot.storage.database import Database
 from bot.storage.files import FileStore
-from bot.storage.registry import Proposal, Published, Registry, Suggestion
+from bot.storage.registry import Draft, Proposal, Published, Registry, Suggestion
 from commands.documents_deps import CompileOutcome, ProposalInfo, PublishedInfo
 from commands.reply import Reply
 from commands.table import Attachment, Invocation, Refusal
@@ -42,9 +41,10 @@ from documents.jobs import (
     gate_job,
     output_names,
 )
+from documents.lifecycles import ParagraphStatus, SuggestionStatus
 from documents.limits import Limits
 from documents.parsing_child import parse_with_limits
-from documents.proposals import delegation_of
+from documents.proposals import delegation_of, proposed_base
 from room_policies.roles import DelegationCode, FolderKey, Role, RoomKind, UserId
 from room_policies.rooms import RoomRef
 from room_policies.roster import Folders
@@ -211,7 +211,7 @@ class DocumentsService:
         if invocation.role is not Role.FOCAL_POINT or delegation is None:
             return f"{name}: only a delegation's focal point submits proposals."
         code = delegation_of(name)
-        base_name = name[3:] if code else name
+        base_name = proposed_base(name)
         base = await self.registry.latest(base_name, PLAN)
         if code is not None and base is None:
             return (
@@ -259,7 +259,7 @@ class DocumentsService:
     ) -> str:
         base = await self._compile_base(document)
         await self.registry.set_status(
-            base.file_name, paragraphs, status, invocation.sender, meeting
+            base.file_name, paragraphs, ParagraphStatus(status), invocation.sender, meeting
         )
         return base.file_name
 
@@ -376,7 +376,7 @@ class DocumentsService:
             classification=self.classifications[0],
             language=None,
         )
-        await self.registry.decide(number, "accepted", invocation.sender, None)
+        await self.registry.decide(number, SuggestionStatus.ACCEPTED, invocation.sender, None)
         await self._tell_desk(
             suggestion.delegation,
             f"Your suggestion #{number} ({suggestion.file_name}) was accepted and published in "
@@ -390,7 +390,7 @@ class DocumentsService:
 
     async def decline_suggestion(self, invocation: Invocation, number: int, reason: str) -> str:
         suggestion = await self._pending(number)
-        await self.registry.decide(number, "declined", invocation.sender, reason)
+        await self.registry.decide(number, SuggestionStatus.DECLINED, invocation.sender, reason)
         await self._tell_desk(
             suggestion.delegation,
             f"Your suggestion #{number} ({suggestion.file_name}) was declined: {reason}",
@@ -402,7 +402,7 @@ class DocumentsService:
         suggestion = await self.registry.suggestion(number)
         if suggestion is None:
             raise Refusal(f"there is no suggestion #{number}; see !references.")
-        if suggestion.status != "pending":
+        if not suggestion.status.may_become(SuggestionStatus.ACCEPTED):
             raise Refusal(f"suggestion #{number} was already {suggestion.status}.")
         return suggestion
 
@@ -452,11 +452,7 @@ class DocumentsService:
 
     async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
         base = await self._compile_base(document)
-        standing = [
-            p
-            for p in await self.registry.latest_proposals(base.file_name)
-            if p.base_version == base.version
-        ]
+        standing = await self.registry.latest_proposals(base.file_name, base.version)
         if not standing:
             raise Refusal(f"there is no proposal on {base.file_name} to compile.")
         base_data = self.files.get(base.sha256)
@@ -477,16 +473,14 @@ class DocumentsService:
             raise Refusal(refused.reason) from None
         revision_name, matrix_name = output_names(base.file_name, base.version)
         # The draft !distribute publishes: what was compiled, not what would be compiled now.
-        await self.db.put(
-            _draft_key(base.file_name),
-            json.dumps(
-                {
-                    "base_version": base.version,
-                    "revision": self.files.put(result.revision),
-                    "clean": self.files.put(result.clean),
-                    "revision_name": revision_name,
-                    "compiled_by": invocation.sender,
-                }
+        await self.registry.save_draft(
+            base.file_name,
+            Draft(
+                base.version,
+                self.files.put(result.revision),
+                self.files.put(result.clean),
+                revision_name,
+                invocation.sender,
             ),
         )
         for file_name, data in ((revision_name, result.revision), (matrix_name, result.matrix)):
@@ -506,20 +500,19 @@ class DocumentsService:
         accepted, conflicts in brackets) as the next version of the document, on which the
         next proposals are made, and the revision with its tracked changes beside it."""
         base = await self._compile_base(document)
-        stored = await self.db.get(_draft_key(base.file_name))
-        if stored is None:
+        draft = await self.registry.draft(base.file_name)
+        if draft is None:
             raise Refusal(f"{base.file_name} has not been compiled yet: !compile it first.")
-        draft = json.loads(stored)
-        if draft["base_version"] != base.version:
+        if draft.base_version != base.version:
             raise Refusal(
-                f"the last compilation was made on version {draft['base_version']} of "
+                f"the last compilation was made on version {draft.base_version} of "
                 f"{base.file_name}, which is now at version {base.version}: !compile again."
             )
         revision = await self._register(
             invocation.sender,
             f"{invocation.event_id}:revision",
-            Attachment(draft["revision_name"], DOCX, None, invocation.event_id, {}),
-            self.files.get(draft["revision"]),
+            Attachment(draft.revision_name, DOCX, None, invocation.event_id, {}),
+            self.files.get(draft.revision),
             PLAN,
             title=f"{base.title} — revision with the delegations' changes",
             symbol=base.symbol,
@@ -530,7 +523,7 @@ class DocumentsService:
             invocation.sender,
             f"{invocation.event_id}:clean",
             Attachment(base.file_name, DOCX, None, invocation.event_id, {}),
-            self.files.get(draft["clean"]),
+            self.files.get(draft.clean),
             PLAN,
             title=base.title,
             symbol=base.symbol,
@@ -733,10 +726,6 @@ class DocumentsService:
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
-
-
-def _draft_key(file_name: str) -> str:
-    return "draft:" + hashlib.sha256(file_name.encode()).hexdigest()[:32]
 
 
 def _named(name: str, reason: str) -> str:

@@ -1,14 +1,18 @@
-"""The documents registry: published documents by folder and version, proposals, statuses.
+"""The documents registry: published documents by folder and version, proposals, statuses,
+suggestions and the last compiled draft of each document.
 
-Repositories over `published_documents`, `proposals` and `paragraph_statuses`; they return
-frozen records. Every write is keyed by the Matrix event that caused it (`source_event_id`,
-unique), so handling an event twice — after a crash — never registers anything twice.
+Repositories over `published_documents`, `proposals`, `paragraph_statuses` and `suggestions`;
+they return frozen records. Every write is keyed by the Matrix event that caused it
+(`source_event_id`, unique), so handling an event twice — after a crash — never registers
+anything twice. The rules (which proposal supersedes which, which status may follow which) are
+`documents.proposals` and `documents.lifecycles`; the statuses are stored as their values.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,12 +20,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import Database
-from bot.storage.models import (
-    ParagraphStatus,
-    ProposalRecord,
-    PublishedDocument,
-    SuggestionRecord,
-)
+from bot.storage.models import ParagraphStatus as ParagraphStatusRecord
+from bot.storage.models import ProposalRecord, PublishedDocument, SuggestionRecord
+from documents.lifecycles import ParagraphStatus, SuggestionStatus
+from documents.proposals import standing, supersedes
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,19 @@ class Suggestion:
     mimetype: str
     suggested_by: str
     suggested_at: datetime
-    status: str  # pending | accepted | declined
+    status: SuggestionStatus
     reason: str | None
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The last compilation of a document: what `!distribute` publishes (file store digests)."""
+
+    base_version: int
+    revision: str
+    clean: str
+    revision_name: str
+    compiled_by: str
 
 
 def _suggestion(row: SuggestionRecord) -> Suggestion:
@@ -84,7 +97,7 @@ def _suggestion(row: SuggestionRecord) -> Suggestion:
         row.mimetype,
         row.suggested_by,
         _utc(row.suggested_at),
-        row.status,
+        SuggestionStatus(row.status),
         row.reason,
     )
 
@@ -134,6 +147,7 @@ def _proposal(row: ProposalRecord) -> Proposal:
 
 class Registry:
     def __init__(self, db: Database) -> None:
+        self._db = db
         self._session = db._session
 
     # -- published documents ------------------------------------------------------------------
@@ -267,17 +281,16 @@ class Registry:
             )
             s.add(row)
             await s.flush()
-            await s.execute(
-                update(ProposalRecord)
-                .where(
-                    ProposalRecord.delegation == delegation,
-                    ProposalRecord.base_file_name == base_file_name,
-                    ProposalRecord.id != row.id,
-                    ProposalRecord.superseded_by.is_(None),
+            added = _proposal(row)
+            earlier = await s.scalars(
+                select(ProposalRecord).where(
+                    ProposalRecord.base_file_name == base_file_name, ProposalRecord.id != row.id
                 )
-                .values(superseded_by=row.id)
             )
-            return _proposal(row)
+            for other in earlier.all():
+                if supersedes(added, _proposal(other)):
+                    other.superseded_by = row.id
+            return added
 
     async def proposals(
         self, *, base_file_name: str | None = None, delegation: str | None = None
@@ -291,14 +304,12 @@ class Registry:
         async with self._session() as s:
             return [_proposal(r) for r in (await s.scalars(query)).all()]
 
-    async def latest_proposals(self, base_file_name: str) -> list[Proposal]:
-        """The standing proposal of each delegation on the document, by delegation code."""
-        standing = [
-            p
-            for p in await self.proposals(base_file_name=base_file_name)
-            if p.superseded_by is None
-        ]
-        return sorted(standing, key=lambda p: p.delegation)
+    async def latest_proposals(
+        self, base_file_name: str, base_version: int | None = None
+    ) -> list[Proposal]:
+        """The standing proposal of each delegation on the document (made on `base_version`,
+        if given), by delegation code."""
+        return standing(await self.proposals(base_file_name=base_file_name), base_version)
 
     # -- paragraph statuses -------------------------------------------------------------------
 
@@ -306,29 +317,41 @@ class Registry:
         self,
         base_file_name: str,
         paragraphs: list[int],
-        status: str,
+        status: ParagraphStatus,
         set_by: str,
         meeting: str | None = None,
     ) -> None:
         async with self._session.begin() as s:
             for number in paragraphs:
-                row = await s.get(ParagraphStatus, (base_file_name, number))
+                row = await s.get(ParagraphStatusRecord, (base_file_name, number))
                 if row is None:
-                    row = ParagraphStatus(base_file_name=base_file_name, paragraph=number)
+                    row = ParagraphStatusRecord(base_file_name=base_file_name, paragraph=number)
                     s.add(row)
-                row.status = status
+                row.status = status.value
                 row.meeting = meeting
                 row.set_by = set_by
                 row.set_at = datetime.now(UTC)
 
-    async def statuses(self, base_file_name: str) -> dict[int, str]:
+    async def statuses(self, base_file_name: str) -> dict[int, ParagraphStatus]:
+        """The paragraphs someone marked (the others are open)."""
         async with self._session() as s:
             rows = (
                 await s.scalars(
-                    select(ParagraphStatus).where(ParagraphStatus.base_file_name == base_file_name)
+                    select(ParagraphStatusRecord).where(
+                        ParagraphStatusRecord.base_file_name == base_file_name
+                    )
                 )
             ).all()
-            return {r.paragraph: r.status for r in rows}
+            return {r.paragraph: ParagraphStatus(r.status) for r in rows}
+
+    # -- compiled drafts ----------------------------------------------------------------------
+
+    async def save_draft(self, base_file_name: str, draft: Draft) -> None:
+        await self._db.put(_draft_key(base_file_name), json.dumps(asdict(draft)))
+
+    async def draft(self, base_file_name: str) -> Draft | None:
+        stored = await self._db.get(_draft_key(base_file_name))
+        return None if stored is None else Draft(**json.loads(stored))
 
     # -- suggestions ---------------------------------------------------------------------------
 
@@ -357,28 +380,29 @@ class Registry:
                     suggested_by=suggested_by,
                     suggested_at=datetime.now(UTC),
                     source_event_id=source_event_id,
-                    status="pending",
+                    status=SuggestionStatus.PENDING.value,
                 )
                 s.add(row)
                 await s.flush()
             return _suggestion(row)
 
-    async def suggestions(self, status: str | None = None) -> list[Suggestion]:
+    async def suggestions(self, status: SuggestionStatus | None = None) -> list[Suggestion]:
         query = select(SuggestionRecord).order_by(SuggestionRecord.id)
         if status is not None:
-            query = query.where(SuggestionRecord.status == status)
+            query = query.where(SuggestionRecord.status == status.value)
         async with self._session() as s:
             return [_suggestion(r) for r in (await s.scalars(query)).all()]
 
     async def decide(
-        self, number: int, status: str, decided_by: str, reason: str | None
+        self, number: int, status: SuggestionStatus, decided_by: str, reason: str | None
     ) -> Suggestion | None:
-        """Accept or decline a pending suggestion; None if there is no such pending one."""
+        """Move a suggestion to `status` (accepted, declined); None if there is no such
+        suggestion or its lifecycle does not allow it (it was decided already)."""
         async with self._session.begin() as s:
             row = await s.get(SuggestionRecord, number)
-            if row is None or row.status != "pending":
+            if row is None or not SuggestionStatus(row.status).may_become(status):
                 return None
-            row.status = status
+            row.status = status.value
             row.reason = reason
             row.decided_by = decided_by
             row.decided_at = datetime.now(UTC)
@@ -388,3 +412,7 @@ class Registry:
         async with self._session() as s:
             row = await s.get(SuggestionRecord, number)
             return _suggestion(row) if row else None
+
+
+def _draft_key(file_name: str) -> str:
+    return "draft:" + hashlib.sha256(file_name.encode()).hexdigest()[:32]

@@ -4,16 +4,25 @@ and a report (changes, paragraphs touched) when it does."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from documents.errors import DocumentRefused, RefusalCode
 from documents.model import Document
 from documents.proposals import (
+    NoProposalsYet,
+    NotPublished,
+    WhichBase,
     check_proposal,
     delegation_of,
     expected_name,
     numbering,
+    proposed_base,
     read_base,
+    select_base,
+    standing,
+    supersedes,
 )
 from tests.unit import hostile_docx
 from tests.unit.docx_builder import build, dele, ins, p
@@ -245,3 +254,56 @@ def test_a_hostile_base_is_refused() -> None:
 
 def test_numbering_skips_empty_paragraphs() -> None:
     assert numbering(["Title", "", "One", " ", "Two"]) == [1, None, 2, None, 3]
+
+
+# --- proposals on record: which base, which document to compile, which still stand -------------
+
+
+def test_a_proposal_names_its_base_after_the_code() -> None:
+    assert proposed_base("AG_Matriz.docx") == "Matriz.docx"
+    assert proposed_base("Matriz.docx") == "Matriz.docx"  # no code: the document itself
+    assert proposed_base("XX_Matriz.docx") == "XX_Matriz.docx"  # not a country code
+
+
+def test_the_named_document_is_chosen_in_any_case_with_or_without_docx() -> None:
+    published = ["Matriz.docx", "Plan.docx"]
+    assert select_base(published, "matriz", set()) == "Matriz.docx"
+    assert select_base(published, "PLAN.DOCX", {"Matriz.docx"}) == "Plan.docx"
+    assert select_base(published, "Other", {"Matriz.docx"}) == NotPublished("Other.docx")
+
+
+def test_without_a_name_the_only_document_with_proposals_is_chosen() -> None:
+    published = ["Matriz.docx", "Plan.docx", "Report.docx"]
+    assert select_base(published, None, {"Plan.docx"}) == "Plan.docx"
+    assert select_base(published, None, set()) == NoProposalsYet()
+    assert select_base(published, None, {"Report.docx", "Matriz.docx"}) == WhichBase(
+        ("Matriz.docx", "Report.docx")
+    )
+
+
+@dataclass(frozen=True)
+class _Filed:
+    delegation: str
+    base_version: int
+    superseded_by: int | None = None
+    base_file_name: str = "Matriz.docx"
+
+
+def test_a_later_proposal_supersedes_the_standing_one_of_its_delegation_on_its_document() -> None:
+    earlier = _Filed("AG", 1)
+    assert supersedes(_Filed("AG", 2), earlier)
+    assert not supersedes(_Filed("BR", 1), earlier)
+    assert not supersedes(_Filed("AG", 1, base_file_name="Plan.docx"), earlier)
+    assert not supersedes(_Filed("AG", 2), _Filed("AG", 1, superseded_by=7))
+
+
+def test_the_standing_proposals_are_those_not_superseded_by_delegation() -> None:
+    br, old_ag, ag, old_version = (
+        _Filed("BR", 2),
+        _Filed("AG", 2, superseded_by=4),
+        _Filed("AG", 2),
+        _Filed("CL", 1),
+    )
+    filed = [br, old_ag, ag, old_version]
+    assert standing(filed) == [ag, br, old_version]
+    assert standing(filed, base_version=2) == [ag, br]

@@ -12,7 +12,8 @@ from alembic.migration import MigrationContext
 from bot.storage.database import Database
 from bot.storage.files import FileStore
 from bot.storage.models import Base
-from bot.storage.registry import Registry
+from bot.storage.registry import Draft, Registry
+from documents.lifecycles import ParagraphStatus, SuggestionStatus
 
 
 @pytest.fixture
@@ -85,9 +86,41 @@ async def test_a_later_proposal_supersedes_the_earlier_and_both_stay(db: Databas
 
 async def test_statuses(db: Database) -> None:
     registry = Registry(db)
-    await registry.set_status("Matriz.docx", [3, 4], "agreed ad referendum", "@chair:x")
-    await registry.set_status("Matriz.docx", [4], "approved", "@chair:x", meeting="2026-12-12")
-    assert await registry.statuses("Matriz.docx") == {3: "agreed ad referendum", 4: "approved"}
+    agreed, approved = ParagraphStatus.AGREED_AD_REFERENDUM, ParagraphStatus.APPROVED
+    await registry.set_status("Matriz.docx", [3, 4], agreed, "@chair:x")
+    await registry.set_status("Matriz.docx", [4], approved, "@chair:x", meeting="2026-12-12")
+    assert await registry.statuses("Matriz.docx") == {3: agreed, 4: approved}
+    async with db.engine.connect() as connection:  # the values as ever: no migration
+        stored = await connection.exec_driver_sql(
+            "select paragraph, status from paragraph_statuses order by paragraph"
+        )
+        assert stored.all() == [(3, "agreed ad referendum"), (4, "approved")]
+
+
+async def test_a_suggestion_is_decided_once(db: Database) -> None:
+    registry = Registry(db)
+    suggested = await registry.suggest(
+        delegation="AG",
+        file_name="Study.docx",
+        sha256="c" * 64,
+        size=3,
+        mimetype="application/pdf",
+        suggested_by="@ag.fp:example.org",
+        source_event_id="$s",
+    )
+    assert suggested.status is SuggestionStatus.PENDING
+    accepted = await registry.decide(suggested.id, SuggestionStatus.ACCEPTED, "@chair:x", None)
+    assert accepted is not None and accepted.status is SuggestionStatus.ACCEPTED
+    assert await registry.decide(suggested.id, SuggestionStatus.DECLINED, "@chair:x", "no") is None
+    assert (await registry.suggestion(suggested.id)).status == "accepted"  # type: ignore[union-attr]
+
+
+async def test_the_last_draft_of_a_document_is_kept(db: Database) -> None:
+    registry = Registry(db)
+    assert await registry.draft("Matriz.docx") is None
+    draft = Draft(1, "d" * 64, "e" * 64, "Matriz_rev1.docx", "@chair:x")
+    await registry.save_draft("Matriz.docx", draft)
+    assert await registry.draft("Matriz.docx") == draft
 
 
 def test_the_file_store_is_content_addressed(tmp_path: Path) -> None:
