@@ -14,6 +14,7 @@ from commands.paragraphs import parse_paragraphs
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
+from documents.lifecycles import ParagraphStatus
 
 AGREE_SUMMARY = "mark paragraphs of a document agreed ad referendum"
 APPROVE_SUMMARY = "mark paragraphs of a document approved at a formal meeting"
@@ -35,13 +36,20 @@ class Deps(Protocol):
         invocation: Invocation,
         document: str,
         paragraphs: list[int],
-        status: str,
+        status: ParagraphStatus,
         meeting: str | None,
-    ) -> str: ...
+    ) -> str:
+        """Mark the paragraphs of the document; its file name as published. A `Refusal` if
+        there is no such document or a paragraph's status may not become `status`."""
+        ...
 
 
 async def _set(
-    deps: Deps, invocation: Invocation, args: AgreeArgs, status: str, meeting: str | None
+    deps: Deps,
+    invocation: Invocation,
+    args: AgreeArgs,
+    status: ParagraphStatus,
+    meeting: str | None,
 ) -> Reply:
     try:
         numbers = parse_paragraphs(args.paragraphs)
@@ -56,8 +64,8 @@ async def _set(
 
 
 async def agree(deps: Deps, invocation: Invocation, args: AgreeArgs) -> Reply:
-    return await _set(deps, invocation, args, "agreed ad referendum", None)
+    return await _set(deps, invocation, args, ParagraphStatus.AGREED_AD_REFERENDUM, None)
 
 
 async def approve(deps: Deps, invocation: Invocation, args: ApproveArgs) -> Reply:
-    return await _set(deps, invocation, args, "approved", args.meeting)
+    return await _set(deps, invocation, args, ParagraphStatus.APPROVED, args.meeting)

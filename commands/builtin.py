@@ -24,7 +24,6 @@ from commands import (
     suggestions,
     trust,
 )
-from commands.documents_deps import DocumentsDeps
 from commands.reply import Reply
 from commands.roster_deps import RosterDeps
 from commands.services import NOTHING, Nothing, Services
@@ -69,8 +68,16 @@ def _audit_log(s: Services) -> audit.Deps:
     return s.audit_log
 
 
-def _documents(s: Services) -> DocumentsDeps:
+def _documents(s: Services) -> publish.Deps:
     return s.documents
+
+
+def _compilation(s: Services) -> compile_document.Deps:
+    return s.compilation
+
+
+def _receipts(s: Services) -> status.Deps:
+    return s.receipts
 
 
 def _suggestions(s: Services) -> suggestions.Deps:
@@ -138,7 +145,7 @@ def builtin_commands() -> list[Command[Services]]:
             compile_document.SUMMARY,
             compile_document.Args,
             compile_document.handle,
-            _documents,
+            _compilation,
         ),
         _moderation("agree", agree.AGREE_SUMMARY, agree.AgreeArgs, agree.agree, _paragraphs),
         _moderation(
@@ -191,7 +198,7 @@ def builtin_commands() -> list[Command[Services]]:
             status.SUMMARY,
             status.Args,
             status.handle,
-            needs=_documents,
+            needs=_receipts,
             roles=_FOCAL_POINT,
             places=frozenset({PLENARY, DESK}),
         ),

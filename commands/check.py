@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from commands.documents_deps import ProposalChecked
 from commands.reply import Reply
-from commands.table import Invocation, NoArgs
+from commands.table import Invocation, NoArgs, Refusal
 
 SUMMARY = "check a proposal file (caption or reply) without submitting it"
 
@@ -15,11 +16,20 @@ class Args(NoArgs):
 
 
 class Deps(Protocol):
-    async def check(self, invocation: Invocation) -> tuple[bool, list[str]]: ...
+    async def check(self, invocation: Invocation) -> ProposalChecked:
+        """The checks of a proposal upload, filing nothing; a `Refusal` if it would be refused."""
+        ...
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
-    accepted, lines = await deps.check(invocation)
-    if not accepted:
-        return Reply.plain("Would be refused: " + " ".join(lines))
-    return Reply.titled("Would be accepted (nothing was submitted):", lines)
+    try:
+        checked = await deps.check(invocation)
+    except Refusal as refusal:
+        return Reply.plain(f"Would be refused: {refusal.reason}")
+    return Reply.titled(
+        "Would be accepted (nothing was submitted):",
+        [
+            *checked.result.lines(),
+            f"base: {checked.base_file_name} version {checked.base_version}",
+        ],
+    )

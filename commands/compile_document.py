@@ -6,9 +6,11 @@ moderation room as files, with the summary.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from pydantic import Field
 
-from commands.documents_deps import DocumentsDeps
+from commands.documents_deps import CompileOutcome
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -23,7 +25,10 @@ class Args(BaseArgs):
     )
 
 
-Deps = DocumentsDeps
+class Deps(Protocol):
+    async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
+        """Compile and post the drafts in the moderation room; a `Refusal` says why not."""
+        ...
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:

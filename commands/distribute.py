@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.documents_deps import Distributed
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -27,8 +28,16 @@ class Args(BaseArgs):
 
 
 class Deps(Protocol):
-    async def distribute(self, invocation: Invocation, document: str | None) -> str: ...
+    async def distribute(self, invocation: Invocation, document: str | None) -> Distributed:
+        """Publish the last compiled draft; a `Refusal` if there is none, or it is stale."""
+        ...
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
-    return Reply.plain(await deps.distribute(invocation, args.document))
+    done = await deps.distribute(invocation, args.document)
+    return Reply.plain(
+        f"Distributed in {done.folder_name}: {done.file_name} version {done.version} (the "
+        "revised text: every change accepted, conflicts in brackets; proposals are now made on "
+        f"it) and {done.revision_name} (the delegations' tracked changes). Both are announced in "
+        "the plenary."
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from commands.documents_deps import DocumentsDeps
+from commands.documents_deps import Folders
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -17,13 +17,14 @@ class Args(BaseArgs):
     folder: str | None = Field(default=None, description="reference, supporting or plan")
 
 
-Deps = DocumentsDeps
+Deps = Folders
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     folder = args.folder.lower() if args.folder else None
-    if folder is not None and folder not in deps.folders:
-        return Reply.plain(f"There is no folder “{args.folder}”: {', '.join(deps.folders)}.")
+    folders = await deps.folder_names()
+    if folder is not None and folder not in folders:
+        return Reply.plain(f"There is no folder “{args.folder}”: {', '.join(folders)}.")
     documents = await deps.current_documents(folder)
     if not documents:
         return Reply.plain("Nothing is published yet.")

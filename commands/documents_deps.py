@@ -1,6 +1,9 @@
-"""What the document commands need from the shell (registry, files, the engine's worker).
+"""What the document flow's services answer (SPEC §3), as plain data the commands word.
 
-Handlers stay pure: they ask these questions and word the answers. Records are plain data.
+The shell (`bot/docflow/`) publishes, files proposals, queues suggestions and compiles; it
+returns these records, never sentences. The handlers (`commands/publish.py`, `check.py`…) and
+the wording of what the bot posts on its own (`commands/receipts.py`, `announcements.py`) turn
+them into replies. `Folders` is the one question two commands share (`!publish`, `!documents`).
 """
 
 from __future__ import annotations
@@ -9,13 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from commands.table import Attachment, Invocation
+from documents.jobs import CheckResult
+from documents.lifecycles import SuggestionStatus
 
 __all__ = [
     "CompileOutcome",
-    "DocumentsDeps",
+    "Distributed",
+    "FolderUpload",
+    "Folders",
+    "ProposalChecked",
     "ProposalInfo",
+    "ProposalRefused",
     "PublishedInfo",
+    "SuggestionAccepted",
+    "SuggestionInfo",
+    "UploadOutcome",
 ]
 
 
@@ -36,6 +47,8 @@ class PublishedInfo:
 
 @dataclass(frozen=True)
 class ProposalInfo:
+    """A proposal on record: what its receipt says, and whether a later one superseded it."""
+
     delegation: str
     file_name: str
     base_file_name: str
@@ -48,6 +61,33 @@ class ProposalInfo:
 
 
 @dataclass(frozen=True)
+class ProposalRefused:
+    """An upload in the plenary that was not filed, and why (a sentence worded in commands/)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class FolderUpload:
+    """A file the Chair or the Secretariat posted straight into a folder, now registered."""
+
+    published: PublishedInfo
+
+
+# What an upload comes to (None: an upload the platform leaves alone).
+UploadOutcome = ProposalInfo | ProposalRefused | FolderUpload
+
+
+@dataclass(frozen=True)
+class ProposalChecked:
+    """`!check` of a file that would be accepted, and the base it was checked against."""
+
+    result: CheckResult
+    base_file_name: str
+    base_version: int
+
+
+@dataclass(frozen=True)
 class CompileOutcome:
     base_file_name: str
     revision_name: str
@@ -55,29 +95,35 @@ class CompileOutcome:
     summary: list[str]
 
 
-class DocumentsDeps(Protocol):
-    @property
-    def classifications(self) -> tuple[str, ...]: ...
+@dataclass(frozen=True)
+class Distributed:
+    """The compiled draft, published: the revised text as the next version, the revision."""
 
-    @property
-    def folders(self) -> dict[str, str]: ...
+    folder_name: str
+    file_name: str
+    version: int
+    revision_name: str
 
-    async def attachment(self, invocation: Invocation) -> Attachment | None: ...
 
-    async def publish(
-        self,
-        invocation: Invocation,
-        attachment: Attachment,
-        folder: str,
-        *,
-        title: str | None,
-        symbol: str | None,
-        classification: str,
-        language: str | None,
-    ) -> PublishedInfo: ...
+@dataclass(frozen=True)
+class SuggestionInfo:
+    number: int
+    delegation: str
+    file_name: str
+    suggested_at: datetime
+    status: SuggestionStatus
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class SuggestionAccepted:
+    suggestion: SuggestionInfo
+    published: PublishedInfo
+
+
+class Folders(Protocol):
+    async def folder_names(self) -> dict[str, str]:
+        """The folders by key (`reference`, `supporting`, `plan`), with the roster's names."""
+        ...
 
     async def current_documents(self, folder: str | None) -> list[PublishedInfo]: ...
-
-    async def proposals_of(self, delegation: str) -> list[ProposalInfo]: ...
-
-    async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome: ...

@@ -6,12 +6,14 @@ posted, encrypted, in the folder room with a notice, and announced in the plenar
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from pydantic import Field
 
-from commands.documents_deps import DocumentsDeps
+from commands.documents_deps import Folders, PublishedInfo
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
-from commands.table import Invocation
+from commands.table import Attachment, Invocation
 
 SUMMARY = "publish a file (caption or reply) in a folder: reference, supporting or plan"
 
@@ -25,13 +27,30 @@ class Args(BaseArgs):
     language: str | None = Field(default=None, description="e.g. en, es, fr, pt")
 
 
-Deps = DocumentsDeps
+class Deps(Folders, Protocol):
+    @property
+    def classifications(self) -> tuple[str, ...]: ...
+
+    async def attachment(self, invocation: Invocation) -> Attachment | None: ...
+
+    async def publish(
+        self,
+        invocation: Invocation,
+        attachment: Attachment,
+        folder: str,
+        *,
+        title: str | None,
+        symbol: str | None,
+        classification: str,
+        language: str | None,
+    ) -> PublishedInfo: ...
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     folder = args.folder.lower()
-    if folder not in deps.folders:
-        names = ", ".join(deps.folders)
+    folders = await deps.folder_names()
+    if folder not in folders:
+        names = ", ".join(folders)
         return Reply.plain(f"There is no folder “{args.folder}”. The folders are: {names}.")
     classification = (args.classification or deps.classifications[0]).lower()
     if classification not in deps.classifications:

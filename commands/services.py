@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commands import agree, audit, check, distribute, reconcile, suggestions, trust
-from commands.documents_deps import DocumentsDeps
+from commands import (
+    agree,
+    audit,
+    check,
+    compile_document,
+    distribute,
+    publish,
+    reconcile,
+    status,
+    suggestions,
+    trust,
+)
 from commands.roster_deps import RosterDeps
 from commands.table import Catalog
 
@@ -22,7 +32,9 @@ class Services:
     roster: RosterDeps  # !delegations, !delegation, !focal-point, !experts
     rooms: reconcile.Deps  # !reconcile
     audit_log: audit.Deps  # !audit
-    documents: DocumentsDeps  # !publish, !documents, !compile, !status
+    documents: publish.Deps  # !publish, !documents
+    compilation: compile_document.Deps  # !compile
+    receipts: status.Deps  # !status
     suggestions: suggestions.Deps  # !suggest, !references, !accept, !decline
     proposals: check.Deps  # !check
     distribution: distribute.Deps  # !distribute

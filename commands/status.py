@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from commands.documents_deps import DocumentsDeps
+from typing import Protocol
+
+from commands.documents_deps import ProposalInfo
 from commands.reply import Reply
 from commands.table import Invocation, NoArgs
 
@@ -13,7 +15,10 @@ class Args(NoArgs):
     pass
 
 
-Deps = DocumentsDeps
+class Deps(Protocol):
+    async def proposals_of(self, delegation: str) -> list[ProposalInfo]:
+        """The delegation's proposals on record, oldest first (superseded ones too)."""
+        ...
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:

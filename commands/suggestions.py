@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.documents_deps import SuggestionAccepted, SuggestionInfo
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation, NoArgs
@@ -45,33 +46,56 @@ class DeclineArgs(BaseArgs):
 
 
 class Deps(Protocol):
-    async def suggest(self, invocation: Invocation) -> str: ...
+    async def suggest(self, invocation: Invocation) -> SuggestionInfo:
+        """Queue the file for the Chair (shown in the moderation room)."""
+        ...
 
-    async def references(self) -> list[str]: ...
+    async def references(self) -> list[SuggestionInfo]: ...
 
     async def accept_suggestion(
         self, invocation: Invocation, number: int, title: str | None, symbol: str | None
-    ) -> str: ...
+    ) -> SuggestionAccepted:
+        """Publish it in the reference folder and tell the delegation's desk."""
+        ...
 
-    async def decline_suggestion(self, invocation: Invocation, number: int, reason: str) -> str: ...
+    async def decline_suggestion(
+        self, invocation: Invocation, number: int, reason: str
+    ) -> SuggestionInfo:
+        """Tell the delegation's desk why; the suggestion as declined."""
+        ...
 
 
 async def suggest(deps: Deps, invocation: Invocation, args: SuggestArgs) -> Reply:
-    return Reply.plain(await deps.suggest(invocation))
+    queued = await deps.suggest(invocation)
+    return Reply.plain(
+        f"Suggestion #{queued.number} ({queued.file_name}) is with the Chair; you will be told in "
+        "your desk whether it is accepted."
+    )
 
 
 async def references(deps: Deps, invocation: Invocation, args: ReferencesArgs) -> Reply:
-    lines = await deps.references()
-    if not lines:
+    suggestions = await deps.references()
+    if not suggestions:
         return Reply.plain("No reference document has been suggested.")
+    lines = [
+        f"#{s.number} {s.delegation}: {s.file_name}, {s.suggested_at:%Y-%m-%d} — {s.status}"
+        + (f" ({s.reason})" if s.reason else "")
+        for s in suggestions
+    ]
     return Reply.titled("Suggested reference documents:", lines)
 
 
 async def accept(deps: Deps, invocation: Invocation, args: AcceptArgs) -> Reply:
+    accepted = await deps.accept_suggestion(invocation, args.number, args.title, args.symbol)
+    suggestion, published = accepted.suggestion, accepted.published
     return Reply.plain(
-        await deps.accept_suggestion(invocation, args.number, args.title, args.symbol)
+        f"Suggestion #{suggestion.number} accepted: {published.file_name} is published in "
+        f"{published.folder_name}; {suggestion.delegation} is told."
     )
 
 
 async def decline(deps: Deps, invocation: Invocation, args: DeclineArgs) -> Reply:
-    return Reply.plain(await deps.decline_suggestion(invocation, args.number, args.reason))
+    declined = await deps.decline_suggestion(invocation, args.number, args.reason)
+    return Reply.plain(
+        f"Suggestion #{declined.number} declined; {declined.delegation} is told why."
+    )

@@ -28,6 +28,7 @@ from documents.tracked_changes import read_document
 
 __all__ = [
     "BaseChoice",
+    "NoBase",
     "NoProposalsYet",
     "NotPublished",
     "ProposalOnRecord",
@@ -42,6 +43,7 @@ __all__ = [
     "read_base",
     "select_base",
     "standing",
+    "stands",
     "supersedes",
 ]
 
@@ -115,7 +117,8 @@ class WhichBase:
     candidates: tuple[str, ...]
 
 
-BaseChoice = str | NotPublished | NoProposalsYet | WhichBase
+NoBase = NotPublished | NoProposalsYet | WhichBase
+BaseChoice = str | NoBase  # the file name as published, or why there is none
 
 
 def select_base(
@@ -160,21 +163,23 @@ def supersedes(later: ProposalOnRecord, earlier: ProposalOnRecord) -> bool:
     """A later proposal of the same delegation on the same document supersedes the earlier one;
     both stay on record (SPEC §3)."""
     return (
-        earlier.superseded_by is None
+        stands(earlier)
         and later.delegation == earlier.delegation
         and later.base_file_name == earlier.base_file_name
     )
 
 
+def stands(proposal: ProposalOnRecord, base_version: int | None = None) -> bool:
+    """Whether no later proposal superseded it (and, with `base_version`, it was made on that
+    version of its document: what is compiled)."""
+    return proposal.superseded_by is None and (
+        base_version is None or proposal.base_version == base_version
+    )
+
+
 def standing(proposals: Iterable[_P], base_version: int | None = None) -> list[_P]:
-    """The proposals that still stand — none superseded — by delegation code; with
-    `base_version`, only those made on that version of their document (what is compiled)."""
-    kept = [
-        p
-        for p in proposals
-        if p.superseded_by is None and (base_version is None or p.base_version == base_version)
-    ]
-    return sorted(kept, key=lambda p: p.delegation)
+    """The proposals that still stand (see `stands`), by delegation code."""
+    return sorted((p for p in proposals if stands(p, base_version)), key=lambda p: p.delegation)
 
 
 def read_base(data: bytes, limits: Limits | None = None) -> Document:

@@ -8,12 +8,20 @@ sync token.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.docflow.service import DocumentsService
+from bot.docflow.compilation import Compiler
+from bot.docflow.engine import Engine
+from bot.docflow.intake import Intake
+from bot.docflow.late_joiners import LateJoiners
+from bot.docflow.publishing import FolderNames, Publisher
+from bot.docflow.suggestions import Suggestions
+from bot.docflow.transfer import FileTransfer
+from bot.docflow.uploads import Uploads
 from bot.governance import roster_service
 from bot.governance.directory import RoomDirectory
 from bot.governance.enforcer import Enforcer, StateWatch
@@ -33,8 +41,10 @@ from bot.storage.database import (
     RoomRepository,
 )
 from bot.storage.files import FileStore
+from bot.storage.registry import Registry
 from bot.sync.dispatch import Dispatcher
 from bot.sync.router import Router
+from commands import receipts
 from commands.builtin import default_table
 from commands.services import Services
 from commands.table import CommandTable
@@ -55,7 +65,7 @@ class App:
     enforcer: Enforcer
     trust: TrustService
     watch: PlatformWatch
-    documents: DocumentsService
+    documents: Publisher  # the demo publishes its base text; tests read the registry
     # The warden governs the experts rooms; it never uploads device keys, so no client ever
     # encrypts to it and the platform never holds an experts room's keys (SPEC §2).
     warden: Gateway | None = None
@@ -206,13 +216,52 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         metrics=metrics,
         expert_removed=governance.expert_removed,
     )
-    documents = DocumentsService(
-        settings=settings,
-        db=db,
+    # The document flow (SPEC §3): a service a job, sharing the registry, the file store, the
+    # engine's workers and the file transfer.
+    registry = Registry(db)
+    files = FileStore(settings.data_dir / "files")
+    transfer = FileTransfer(gateway, settings.documents.max_bytes)
+    engine = Engine()
+    folders = FolderNames(governance.roster)
+    publisher = Publisher(
         gateway=gateway,
-        governance=governance,
-        files=FileStore(settings.data_dir / "files"),
+        rooms=rooms,
+        registry=registry,
+        files=files,
+        transfer=transfer,
+        engine=engine,
+        folders=folders,
+        classifications=settings.documents.classifications,
+        language=settings.language,
     )
+    intake = Intake(
+        rooms=rooms,
+        registry=registry,
+        files=files,
+        transfer=transfer,
+        engine=engine,
+        folders=folders,
+        roster=governance.roster,
+    )
+    compiler = Compiler(
+        registry=registry,
+        files=files,
+        transfer=transfer,
+        engine=engine,
+        publisher=publisher,
+        roster=governance.roster,
+    )
+    suggestions = Suggestions(
+        gateway=gateway,
+        rooms=rooms,
+        registry=registry,
+        files=files,
+        transfer=transfer,
+        engine=engine,
+        publisher=publisher,
+    )
+    uploads = Uploads(rooms=rooms, intake=intake, publisher=publisher)
+    late_joiners = LateJoiners(gateway=gateway, rooms=rooms, registry=registry)
     trust = TrustService(
         gateway=gateway,
         identities=IdentityRepository(db),
@@ -238,11 +287,13 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         roster=governance,
         rooms=governance,
         audit_log=governance,
-        documents=documents,
-        suggestions=documents,
-        proposals=documents,
-        distribution=documents,
-        paragraphs=documents,
+        documents=publisher,
+        compilation=compiler,
+        receipts=intake,
+        suggestions=suggestions,
+        proposals=intake,
+        distribution=compiler,
+        paragraphs=compiler,
         identities=trust,
     )
     dispatcher = Dispatcher(
@@ -255,14 +306,14 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         max_backoff_s=settings.sync.max_backoff_s,
         governance=governance,
         trust=trust,
-        uploads=documents.upload,
+        uploads=functools.partial(receipts.answer_upload, uploads),
     )
     router = Router(
         gateway=gateway,
         db=db,
         dispatcher=dispatcher,
         trust=trust,
-        joined=documents.member_joined,
+        joined=late_joiners.member_joined,
         enforcer=enforcer,
         metrics=metrics,
         server_name=settings.server_name,
@@ -289,6 +340,6 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         enforcer,
         trust,
         watch,
-        documents,
+        publisher,
         warden,
     )

@@ -1,0 +1,156 @@
+"""Compilation, distribution and paragraph statuses (SPEC §3), all on a document of the plan
+folder chosen by `documents.proposals.select_base`.
+
+`!compile` runs the engine on the standing proposals made on the document's current version,
+keeps the result as the document's draft and posts the revision and the compilation matrix in
+the moderation room. `!distribute` publishes that draft — what was compiled, not what would be
+compiled now — as the document's next version. `!agree` and `!approve` mark paragraphs, as the
+paragraph-status lifecycle allows (`documents.lifecycles.ParagraphStatus`).
+"""
+
+from __future__ import annotations
+
+from bot.docflow.engine import Engine
+from bot.docflow.publishing import Publisher
+from bot.docflow.transfer import DOCX, FileTransfer, txn_id
+from bot.governance.trust import RosterSource
+from bot.storage.files import FileStore
+from bot.storage.registry import Draft, Published, Registry
+from commands import announcements
+from commands.document_refusals import (
+    BaseNotChosen,
+    CompiledOnAnotherVersion,
+    NotCompiledYet,
+    NothingToCompile,
+    StatusNotAllowed,
+)
+from commands.documents_deps import CompileOutcome, Distributed
+from commands.table import Attachment, Invocation, Refusal
+from documents.errors import DocumentRefused
+from documents.jobs import output_names
+from documents.lifecycles import ParagraphStatus
+from documents.proposals import select_base
+from room_policies.roles import FolderKey
+
+PLAN = FolderKey.PLAN.value
+
+
+class Compiler:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        files: FileStore,
+        transfer: FileTransfer,
+        engine: Engine,
+        publisher: Publisher,
+        roster: RosterSource,
+    ) -> None:
+        self.registry = registry
+        self.files = files
+        self.transfer = transfer
+        self.engine = engine
+        self.publisher = publisher
+        self.roster = roster
+
+    async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
+        base = await self._base(document)
+        standing = await self.registry.latest_proposals(base.file_name, base.version)
+        if not standing:
+            raise NothingToCompile(base.file_name)
+        roster = await self.roster()
+        try:
+            result = await self.engine.compile(
+                base.file_name,
+                self.files.get(base.sha256),
+                [(p.file_name, self.files.get(p.sha256)) for p in standing],
+                names={d.code: d.name for d in roster.delegations} if roster else None,
+                statuses=await self.registry.statuses(base.file_name),
+            )
+        except DocumentRefused as refused:
+            raise Refusal(refused.reason) from None
+        revision_name, matrix_name = output_names(base.file_name, base.version)
+        # The draft !distribute publishes: what was compiled, not what would be compiled now.
+        draft = Draft(
+            base.version,
+            self.files.put(result.revision),
+            self.files.put(result.clean),
+            revision_name,
+            invocation.sender,
+        )
+        await self.registry.save_draft(base.file_name, draft)
+        for file_name, data in ((revision_name, result.revision), (matrix_name, result.matrix)):
+            self.files.put(data)
+            await self.transfer.post_file(
+                invocation.room_id,
+                data,
+                file_name,
+                DOCX,
+                txn_id(f"compile-{file_name}", invocation.event_id),
+                thread_root=invocation.event_id,
+            )
+        return CompileOutcome(base.file_name, revision_name, matrix_name, result.summary())
+
+    async def distribute(self, invocation: Invocation, document: str | None) -> Distributed:
+        """Publish the last compiled draft in the plan folder: the revised text (every change
+        accepted, conflicts in brackets) as the next version of the document, on which the
+        next proposals are made, and the revision with its tracked changes beside it."""
+        base = await self._base(document)
+        draft = await self.registry.draft(base.file_name)
+        if draft is None:
+            raise NotCompiledYet(base.file_name)
+        if draft.base_version != base.version:
+            raise CompiledOnAnotherVersion(base.file_name, draft.base_version, base.version)
+        revision = await self.publisher.register(
+            invocation.sender,
+            f"{invocation.event_id}:revision",
+            Attachment(draft.revision_name, DOCX, None, invocation.event_id, {}),
+            self.files.get(draft.revision),
+            PLAN,
+            title=announcements.revision_title(base.title),
+            symbol=base.symbol,
+            classification=base.classification,
+            language=base.language,
+        )
+        clean = await self.publisher.register(
+            invocation.sender,
+            f"{invocation.event_id}:clean",
+            Attachment(base.file_name, DOCX, None, invocation.event_id, {}),
+            self.files.get(draft.clean),
+            PLAN,
+            title=base.title,
+            symbol=base.symbol,
+            classification=base.classification,
+            language=base.language,
+        )
+        return Distributed(clean.folder_name, clean.file_name, clean.version, revision.file_name)
+
+    async def set_status(
+        self,
+        invocation: Invocation,
+        document: str,
+        paragraphs: list[int],
+        status: ParagraphStatus,
+        meeting: str | None,
+    ) -> str:
+        base = await self._base(document)
+        marked = await self.registry.statuses(base.file_name)
+        refused = [
+            n for n in paragraphs if not marked.get(n, ParagraphStatus.OPEN).may_become(status)
+        ]
+        if refused:
+            raise StatusNotAllowed(refused, status)
+        await self.registry.set_status(
+            base.file_name, paragraphs, status, invocation.sender, meeting
+        )
+        return base.file_name
+
+    async def _base(self, document: str | None) -> Published:
+        plan = await self.registry.current(PLAN)
+        with_proposals = {
+            d.file_name for d in plan if await self.registry.latest_proposals(d.file_name)
+        }
+        choice = select_base([d.file_name for d in plan], document, with_proposals)
+        if not isinstance(choice, str):
+            raise BaseNotChosen(choice)
+        return next(d for d in plan if d.file_name == choice)

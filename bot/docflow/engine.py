@@ -1,0 +1,87 @@
+"""The documents engine as the bot runs it: each job in a worker process with time and memory
+limits (`documents.parsing_child.parse_with_limits`), off the event loop, on threads of its own.
+
+Three jobs: check a proposal against its base, compile a document's proposals, and the safety
+gate alone for a file the platform re-posts to every delegation. A file the engine refuses is a
+`DocumentRefused` (the delegate's to fix). An `EngineFault` — the engine's own bug — is let
+through on purpose: the router's catch-all answers the person "Internal error (ref N)" and logs
+the fault (its type and where it was raised, never the file) with that reference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from commands.document_refusals import FileRefused
+from documents.errors import DocumentRefused
+from documents.jobs import CheckResult, CompileResult, check_job, compile_job, gate_job
+from documents.lifecycles import ParagraphStatus
+from documents.limits import Limits
+from documents.parsing_child import parse_with_limits
+
+_R = TypeVar("_R")
+ENGINE_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
+
+
+class Engine:
+    """The jobs are module-level functions of bytes (the child imports them by name); a test
+    may pass its own."""
+
+    def __init__(
+        self,
+        *,
+        check: Callable[..., CheckResult] = check_job,
+        compile: Callable[..., CompileResult] = compile_job,
+        gate: Callable[..., str | None] = gate_job,
+        limits: Limits = ENGINE_LIMITS,
+    ) -> None:
+        self._check, self._compile, self._gate = check, compile, gate
+        self.limits = limits
+        # The engine's workers get threads of their own: the default pool also serves nio's
+        # encrypted uploads, which must not queue behind 35 proposal checks.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine")
+
+    async def check(
+        self, base_name: str, base_data: bytes, file_name: str, data: bytes, delegation: str
+    ) -> CheckResult:
+        """The proposal check (SPEC §3); raises `DocumentRefused` if the base or the file
+        cannot be read at all."""
+        return await self._run(self._check, base_name, base_data, file_name, data, delegation)
+
+    async def compile(
+        self,
+        base_name: str,
+        base_data: bytes,
+        proposals: Sequence[tuple[str, bytes]],
+        *,
+        names: Mapping[str, str] | None,
+        statuses: Mapping[int, ParagraphStatus],
+    ) -> CompileResult:
+        return await self._run(
+            self._compile,
+            base_name,
+            base_data,
+            proposals,
+            names=names,
+            statuses={n: s.value for n, s in statuses.items()},
+        )
+
+    async def gate(self, file_name: str, data: bytes) -> None:
+        """Every Office package the platform re-posts to the delegations passes the same gate as
+        a proposal (links, fields, macros, embedded packages…); `FileRefused` if it fails."""
+        if not data.startswith(b"PK\x03\x04"):
+            return  # not an Office Open XML package (a PDF, say): nothing of it is parsed
+        try:
+            reason = await self._run(self._gate, data)
+        except DocumentRefused as refused:
+            reason = refused.reason
+        if reason:
+            raise FileRefused(file_name, reason)
+
+    async def _run(self, job: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
+        call = functools.partial(parse_with_limits, job, *args, limits=self.limits, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, call)

@@ -1,0 +1,150 @@
+"""Reference suggestions (SPEC §3): a delegation sends a document to the Chair, who accepts or
+declines it (`documents.lifecycles.SuggestionStatus`: decided once).
+
+A suggested file passes the safety gate, is stored and queued under its Matrix event, and is
+posted with a notice in the moderation room. Accepted, it is published in the Reference
+documents folder; accepted or declined, the delegation is told in its desk.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from bot.docflow.engine import Engine
+from bot.docflow.publishing import Publisher
+from bot.docflow.transfer import FileTransfer, txn_id
+from bot.governance.directory import RoomDirectory
+from bot.matrix.gateway import Gateway
+from bot.storage.files import FileStore
+from bot.storage.registry import Registry, Suggestion
+from commands import announcements
+from commands.document_refusals import (
+    NoFileGiven,
+    NoSuchSuggestion,
+    OnlyFocalPoints,
+    SuggestionDecided,
+)
+from commands.documents_deps import SuggestionAccepted, SuggestionInfo
+from commands.reply import Reply
+from commands.table import Attachment, Invocation
+from documents.lifecycles import SuggestionStatus
+from room_policies.roles import DelegationCode, FolderKey, RoomKind
+from room_policies.rooms import RoomRef
+
+
+class Suggestions:
+    def __init__(
+        self,
+        *,
+        gateway: Gateway,
+        rooms: RoomDirectory,
+        registry: Registry,
+        files: FileStore,
+        transfer: FileTransfer,
+        engine: Engine,
+        publisher: Publisher,
+    ) -> None:
+        self.gateway = gateway
+        self.rooms = rooms
+        self.registry = registry
+        self.files = files
+        self.transfer = transfer
+        self.engine = engine
+        self.publisher = publisher
+
+    async def suggest(self, invocation: Invocation) -> SuggestionInfo:
+        attachment = await self.transfer.attachment(invocation)
+        if attachment is None:
+            raise NoFileGiven("suggest")
+        if not invocation.delegation:
+            raise OnlyFocalPoints("suggests reference documents")
+        data = await self.transfer.download(attachment)
+        file_name = PurePath(attachment.file_name).name or "document"
+        await self.engine.gate(file_name, data)
+        suggestion = await self.registry.suggest(
+            delegation=invocation.delegation,
+            file_name=file_name,
+            sha256=self.files.put(data),
+            size=len(data),
+            mimetype=attachment.mimetype,
+            suggested_by=invocation.sender,
+            source_event_id=invocation.event_id,
+        )
+        info = _info(suggestion)
+        moderation = self.rooms.room_id(RoomRef(RoomKind.MODERATION))
+        if moderation is not None:
+            event_id, _ = await self.transfer.post_file(
+                moderation,
+                data,
+                suggestion.file_name,
+                suggestion.mimetype,
+                txn_id("suggestion", invocation.event_id),
+            )
+            await self.gateway.send_notice(
+                moderation,
+                announcements.suggestion_for_the_chair(info),
+                in_reply_to=event_id,
+                txn_id=txn_id("suggestion-notice", invocation.event_id),
+            )
+        return info
+
+    async def references(self) -> list[SuggestionInfo]:
+        return [_info(s) for s in await self.registry.suggestions()]
+
+    async def accept_suggestion(
+        self, invocation: Invocation, number: int, title: str | None, symbol: str | None
+    ) -> SuggestionAccepted:
+        suggestion = await self._decidable(number, SuggestionStatus.ACCEPTED)
+        published = await self.publisher.register(
+            invocation.sender,
+            f"suggestion-{suggestion.id}",
+            Attachment(
+                suggestion.file_name, suggestion.mimetype, suggestion.size, invocation.event_id, {}
+            ),
+            self.files.get(suggestion.sha256),
+            FolderKey.REFERENCE.value,
+            title=title,
+            symbol=symbol,
+            classification=self.publisher.classifications[0],
+            language=None,
+        )
+        decided = await self.registry.decide(
+            number, SuggestionStatus.ACCEPTED, invocation.sender, None
+        )
+        accepted = SuggestionAccepted(_info(decided or suggestion), published)
+        await self._tell_desk(
+            suggestion.delegation, announcements.suggestion_accepted(accepted), invocation.event_id
+        )
+        return accepted
+
+    async def decline_suggestion(
+        self, invocation: Invocation, number: int, reason: str
+    ) -> SuggestionInfo:
+        suggestion = await self._decidable(number, SuggestionStatus.DECLINED)
+        decided = await self.registry.decide(
+            number, SuggestionStatus.DECLINED, invocation.sender, reason
+        )
+        declined = _info(decided) if decided is not None else _info(suggestion, reason)
+        await self._tell_desk(
+            suggestion.delegation, announcements.suggestion_declined(declined), invocation.event_id
+        )
+        return declined
+
+    async def _decidable(self, number: int, decision: SuggestionStatus) -> Suggestion:
+        suggestion = await self.registry.suggestion(number)
+        if suggestion is None:
+            raise NoSuchSuggestion(number)
+        if not suggestion.status.may_become(decision):
+            raise SuggestionDecided(number, suggestion.status)
+        return suggestion
+
+    async def _tell_desk(self, delegation: str, notice: Reply, source_event_id: str) -> None:
+        desk = self.rooms.room_id(RoomRef(RoomKind.DESK, delegation=DelegationCode(delegation)))
+        if desk is not None:
+            await self.gateway.send_notice(desk, notice, txn_id=txn_id("desk", source_event_id))
+
+
+def _info(s: Suggestion, reason: str | None = None) -> SuggestionInfo:
+    return SuggestionInfo(
+        s.id, s.delegation, s.file_name, s.suggested_at, s.status, reason or s.reason
+    )
