@@ -3,15 +3,20 @@ publish, proposals with receipts and refusals, compile."""
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import AsyncIterator
 
 import pytest
 from nio import Event, RoomEncryptedFile
 
 from bot.demo.synapse_server import LocalSynapse
+from bot.docflow.engine import Engine
+from documents.errors import EngineFault
 from documents.tracked_changes import read_document
 from room_policies.roles import FolderKey, RoomKind
 from room_policies.rooms import RoomRef
+from tests.integration.faulty_engine import CONTENT_MARKER, faulty_job
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import WorkingGroup
 from tests.unit.docx_builder import build, dele, ins, p, r
@@ -266,6 +271,47 @@ async def test_the_homeserver_holds_no_plaintext_of_files_or_messages(group: Wor
             if path.is_file() and needle in path.read_bytes()
         ]
         assert holding == [], (needle, holding)
+
+
+async def test_an_engine_fault_is_an_internal_error_with_a_reference_never_a_damaged_file(
+    group: WorkingGroup, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The engine's own bug, while checking a proposal, compiling or gating a publication, is
+    answered as an internal error with a reference, logged with that reference and the fault's
+    detail (its type and where), never with what it quoted of the file; nothing is filed."""
+    chair, ag = user(group, "chair"), user(group, "ag.fp")
+    moderation, plenary = group.room_id(MODERATION), group.room_id(PLENARY)
+    services = group.bot.app.router.deps  # type: ignore[union-attr]
+    registry = services.intake.registry
+    proposals, published = len(await registry.proposals()), len(await registry.current(None))
+    holders = (services.intake, services.compiler, services.publisher)
+    engines = [holder.engine for holder in holders]
+    caplog.set_level(logging.INFO)
+    try:
+        for holder in holders:
+            holder.engine = Engine(check=faulty_job, compile=faulty_job, gate=faulty_job)
+        answers = [
+            await reply_to(ag, await ag.send_file(plenary, AG, "AG_Matriz.docx")),
+            await reply_to(chair, await chair.send_text(moderation, "!compile")),
+            await reply_to(
+                chair, await chair.send_file(moderation, BASE, "Note.docx", "!publish reference")
+            ),
+        ]
+    finally:
+        for holder, engine in zip(holders, engines, strict=True):
+            holder.engine = engine
+    for answer in answers:
+        internal = re.fullmatch(
+            r"Internal error \(ref (\w+)\)\. The Secretariat can trace it with this reference\.",
+            answer,
+        )
+        assert internal is not None, answer
+        [logged] = [r for r in caplog.records if internal[1] in r.getMessage()]
+        assert logged.exc_info is not None and isinstance(logged.exc_info[1], EngineFault)
+        assert "TypeError" in str(logged.exc_info[1]) and "faulty_job" in str(logged.exc_info[1])
+    assert CONTENT_MARKER not in caplog.text
+    assert len(await registry.proposals()) == proposals
+    assert len(await registry.current(None)) == published
 
 
 # Last: it makes version 2 the base, which the tests above do not expect.
