@@ -10,6 +10,7 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.documents_deps import ParagraphMarking
 from commands.paragraphs import parse_paragraphs
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
@@ -31,16 +32,9 @@ class ApproveArgs(AgreeArgs):
 
 
 class Deps(Protocol):
-    async def set_status(
-        self,
-        invocation: Invocation,
-        document: str,
-        paragraphs: list[int],
-        status: ParagraphStatus,
-        meeting: str | None,
-    ) -> str:
-        """Mark the paragraphs of the document; its file name as published. A `Refusal` if
-        there is no such document or a paragraph's status may not become `status`."""
+    async def mark_paragraphs(self, invocation: Invocation, marking: ParagraphMarking) -> str:
+        """The document's file name as published; a `Refusal` if there is no such document or
+        a paragraph's status may not become the one asked (documents.lifecycles)."""
         ...
 
 
@@ -55,7 +49,8 @@ async def _set(
         numbers = parse_paragraphs(args.paragraphs)
     except ValueError as exc:
         return Reply.plain(f"Refused: {exc}.")
-    document = await deps.set_status(invocation, args.document, numbers, status, meeting)
+    marking = ParagraphMarking(args.document, numbers, status, meeting)
+    document = await deps.mark_paragraphs(invocation, marking)
     listed = ", ".join(str(n) for n in numbers)
     when = f" at the meeting of {meeting}" if meeting else ""
     return Reply.plain(

@@ -13,21 +13,44 @@ from datetime import datetime
 from typing import Protocol
 
 from documents.jobs import CheckResult
-from documents.lifecycles import SuggestionStatus
+from documents.lifecycles import ParagraphStatus, SuggestionStatus
 
 __all__ = [
     "CompileOutcome",
     "Distributed",
     "FolderUpload",
     "Folders",
+    "ParagraphMarking",
     "ProposalChecked",
     "ProposalInfo",
     "ProposalRefused",
+    "Publication",
     "PublishedInfo",
     "SuggestionAccepted",
     "SuggestionInfo",
     "UploadOutcome",
 ]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What is published where: the folder, and what the registry records of the file."""
+
+    folder: str
+    title: str | None  # None: the file name's stem
+    symbol: str | None
+    classification: str
+    language: str | None  # None: the working group's language
+
+
+@dataclass(frozen=True)
+class ParagraphMarking:
+    """`!agree` and `!approve`: paragraphs of a document, and the status they take."""
+
+    document: str
+    paragraphs: list[int]
+    status: ParagraphStatus
+    meeting: str | None  # the formal meeting that approved them
 
 
 @dataclass(frozen=True)

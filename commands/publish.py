@@ -10,7 +10,7 @@ from typing import Protocol
 
 from pydantic import Field
 
-from commands.documents_deps import Folders, PublishedInfo
+from commands.documents_deps import Folders, Publication, PublishedInfo
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Attachment, Invocation
@@ -34,16 +34,10 @@ class Deps(Folders, Protocol):
     async def attachment(self, invocation: Invocation) -> Attachment | None: ...
 
     async def publish(
-        self,
-        invocation: Invocation,
-        attachment: Attachment,
-        folder: str,
-        *,
-        title: str | None,
-        symbol: str | None,
-        classification: str,
-        language: str | None,
-    ) -> PublishedInfo: ...
+        self, invocation: Invocation, attachment: Attachment, publication: Publication
+    ) -> PublishedInfo:
+        """Post the file in its folder, announce it; a `Refusal` if it fails the safety gate."""
+        ...
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
@@ -61,15 +55,8 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
         return Reply.plain(
             "Send !publish as the caption of a file, or as a reply to a file's message."
         )
-    published = await deps.publish(
-        invocation,
-        attachment,
-        folder,
-        title=args.title,
-        symbol=args.symbol,
-        classification=classification,
-        language=args.language,
-    )
+    publication = Publication(folder, args.title, args.symbol, classification, args.language)
+    published = await deps.publish(invocation, attachment, publication)
     lines = [
         f"title: {published.title}",
         f"version {published.version}",

@@ -1,3 +1,16 @@
-"""The document flow: publishing into folders, the intake of delegations' proposals, reference
-suggestions, compilation and distribution, and documents resent to members who join late. The
-engine itself (bytes in, bytes out) is `documents`."""
+"""The document flow (SPEC §3): the shell around the pure engine (`documents/`), a module a job.
+
+- `publishing.py`  `!publish`, a file posted straight into a folder, what other parts publish
+- `intake.py`      a focal point's proposal: checked, filed, receipted; `!check`, `!status`
+- `uploads.py`     where a file uploaded on its own goes (the plenary: intake; a folder: publish)
+- `suggestions.py` reference documents a delegation suggests and the Chair accepts or declines
+- `compilation.py` `!compile`, `!distribute`, `!agree` / `!approve` (paragraph statuses)
+- `late_joiners.py` a folder's documents sent again to someone who joins it late
+- shared: `transfer.py` (files in and out of Matrix, transaction ids), `engine.py` (the engine's
+  jobs in limited worker processes), `tools.py` (the registry, file store, engine, transfer)
+
+The services return data (`commands/documents_deps.py`) and raise typed refusals
+(`commands/document_refusals.py`); every sentence is worded in `commands/`. The rules they
+apply are pure: `documents.proposals` (base names, standing proposals), `documents.lifecycles`
+(suggestion and paragraph statuses), `room_policies.membership` (who posts in a folder).
+"""

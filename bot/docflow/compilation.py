@@ -10,12 +10,11 @@ paragraph-status lifecycle allows (`documents.lifecycles.ParagraphStatus`).
 
 from __future__ import annotations
 
-from bot.docflow.engine import Engine
 from bot.docflow.publishing import Publisher
-from bot.docflow.transfer import DOCX, FileTransfer, txn_id
+from bot.docflow.tools import DocumentTools
+from bot.docflow.transfer import DOCX, txn_id
 from bot.governance.trust import RosterSource
-from bot.storage.files import FileStore
-from bot.storage.registry import Draft, Published, Registry
+from bot.storage.registry import Draft, Published
 from commands import announcements
 from commands.document_refusals import (
     BaseNotChosen,
@@ -24,7 +23,13 @@ from commands.document_refusals import (
     NothingToCompile,
     StatusNotAllowed,
 )
-from commands.documents_deps import CompileOutcome, Distributed
+from commands.documents_deps import (
+    CompileOutcome,
+    Distributed,
+    ParagraphMarking,
+    Publication,
+    PublishedInfo,
+)
 from commands.table import Attachment, Invocation, Refusal
 from documents.errors import DocumentRefused
 from documents.jobs import output_names
@@ -36,36 +41,25 @@ PLAN = FolderKey.PLAN.value
 
 
 class Compiler:
-    def __init__(
-        self,
-        *,
-        registry: Registry,
-        files: FileStore,
-        transfer: FileTransfer,
-        engine: Engine,
-        publisher: Publisher,
-        roster: RosterSource,
-    ) -> None:
-        self.registry = registry
-        self.files = files
-        self.transfer = transfer
-        self.engine = engine
+    def __init__(self, *, tools: DocumentTools, publisher: Publisher, roster: RosterSource) -> None:
+        self.tools = tools
         self.publisher = publisher
         self.roster = roster
 
     async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
+        registry, files = self.tools.registry, self.tools.files
         base = await self._base(document)
-        standing = await self.registry.latest_proposals(base.file_name, base.version)
+        standing = await registry.latest_proposals(base.file_name, base.version)
         if not standing:
             raise NothingToCompile(base.file_name)
         roster = await self.roster()
         try:
-            result = await self.engine.compile(
+            result = await self.tools.engine.compile(
                 base.file_name,
-                self.files.get(base.sha256),
-                [(p.file_name, self.files.get(p.sha256)) for p in standing],
+                files.get(base.sha256),
+                [(p.file_name, files.get(p.sha256)) for p in standing],
                 names={d.code: d.name for d in roster.delegations} if roster else None,
-                statuses=await self.registry.statuses(base.file_name),
+                statuses=await registry.statuses(base.file_name),
             )
         except DocumentRefused as refused:
             raise Refusal(refused.reason) from None
@@ -73,15 +67,15 @@ class Compiler:
         # The draft !distribute publishes: what was compiled, not what would be compiled now.
         draft = Draft(
             base.version,
-            self.files.put(result.revision),
-            self.files.put(result.clean),
+            files.put(result.revision),
+            files.put(result.clean),
             revision_name,
             invocation.sender,
         )
-        await self.registry.save_draft(base.file_name, draft)
+        await registry.save_draft(base.file_name, draft)
         for file_name, data in ((revision_name, result.revision), (matrix_name, result.matrix)):
-            self.files.put(data)
-            await self.transfer.post_file(
+            files.put(data)
+            await self.tools.transfer.post_file(
                 invocation.room_id,
                 data,
                 file_name,
@@ -96,60 +90,46 @@ class Compiler:
         accepted, conflicts in brackets) as the next version of the document, on which the
         next proposals are made, and the revision with its tracked changes beside it."""
         base = await self._base(document)
-        draft = await self.registry.draft(base.file_name)
+        draft = await self.tools.registry.draft(base.file_name)
         if draft is None:
             raise NotCompiledYet(base.file_name)
         if draft.base_version != base.version:
             raise CompiledOnAnotherVersion(base.file_name, draft.base_version, base.version)
-        revision = await self.publisher.register(
-            invocation.sender,
-            f"{invocation.event_id}:revision",
-            Attachment(draft.revision_name, DOCX, None, invocation.event_id, {}),
-            self.files.get(draft.revision),
-            PLAN,
-            title=announcements.revision_title(base.title),
-            symbol=base.symbol,
-            classification=base.classification,
-            language=base.language,
-        )
-        clean = await self.publisher.register(
-            invocation.sender,
-            f"{invocation.event_id}:clean",
-            Attachment(base.file_name, DOCX, None, invocation.event_id, {}),
-            self.files.get(draft.clean),
-            PLAN,
-            title=base.title,
-            symbol=base.symbol,
-            classification=base.classification,
-            language=base.language,
-        )
+
+        async def publish(part: str, file_name: str, digest: str, title: str) -> PublishedInfo:
+            return await self.publisher.register(
+                invocation.sender,
+                f"{invocation.event_id}:{part}",
+                Attachment(file_name, DOCX, None, invocation.event_id, {}),
+                self.tools.files.get(digest),
+                Publication(PLAN, title, base.symbol, base.classification, base.language),
+            )
+
+        revision_title = announcements.revision_title(base.title)
+        revision = await publish("revision", draft.revision_name, draft.revision, revision_title)
+        clean = await publish("clean", base.file_name, draft.clean, base.title)
         return Distributed(clean.folder_name, clean.file_name, clean.version, revision.file_name)
 
-    async def set_status(
-        self,
-        invocation: Invocation,
-        document: str,
-        paragraphs: list[int],
-        status: ParagraphStatus,
-        meeting: str | None,
-    ) -> str:
-        base = await self._base(document)
-        marked = await self.registry.statuses(base.file_name)
+    async def mark_paragraphs(self, invocation: Invocation, marking: ParagraphMarking) -> str:
+        """Mark the paragraphs (their lifecycle allowing it); the document's file name."""
+        base = await self._base(marking.document)
+        marked = await self.tools.registry.statuses(base.file_name)
         refused = [
-            n for n in paragraphs if not marked.get(n, ParagraphStatus.OPEN).may_become(status)
+            n
+            for n in marking.paragraphs
+            if not marked.get(n, ParagraphStatus.OPEN).may_become(marking.status)
         ]
         if refused:
-            raise StatusNotAllowed(refused, status)
-        await self.registry.set_status(
-            base.file_name, paragraphs, status, invocation.sender, meeting
+            raise StatusNotAllowed(refused, marking.status)
+        await self.tools.registry.set_status(
+            base.file_name, marking.paragraphs, marking.status, invocation.sender, marking.meeting
         )
         return base.file_name
 
     async def _base(self, document: str | None) -> Published:
-        plan = await self.registry.current(PLAN)
-        with_proposals = {
-            d.file_name for d in plan if await self.registry.latest_proposals(d.file_name)
-        }
+        registry = self.tools.registry
+        plan = await registry.current(PLAN)
+        with_proposals = {d.file_name for d in plan if await registry.latest_proposals(d.file_name)}
         choice = select_base([d.file_name for d in plan], document, with_proposals)
         if not isinstance(choice, str):
             raise BaseNotChosen(choice)

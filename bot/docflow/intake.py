@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.docflow.engine import Engine
 from bot.docflow.publishing import FolderNames
-from bot.docflow.transfer import DOCX, FileTransfer, txn_id
+from bot.docflow.tools import DocumentTools
+from bot.docflow.transfer import DOCX, txn_id
 from bot.governance.directory import RoomDirectory
 from bot.governance.trust import RosterSource
-from bot.storage.files import FileStore
-from bot.storage.registry import Proposal, Published, Registry
+from bot.storage.registry import Proposal, Published
 from commands.document_refusals import (
     FileRefused,
     InFile,
@@ -30,7 +29,7 @@ from commands.document_refusals import (
 from commands.documents_deps import ProposalChecked, ProposalInfo, ProposalRefused
 from commands.table import Attachment, Invocation, Refusal
 from documents.errors import DocumentRefused
-from documents.jobs import CheckedProposal
+from documents.jobs import CheckedProposal, CheckResult
 from documents.proposals import delegation_of, proposed_base, stands
 from room_policies.roles import FolderKey, Role, RoomKind, UserId
 from room_policies.rooms import RoomRef
@@ -40,11 +39,12 @@ PLAN = FolderKey.PLAN
 
 @dataclass(frozen=True)
 class _Checked:
+    """A file that passed every check: its base, its delegation, its bytes, the engine's report."""
+
     base: Published
     delegation: str
     data: bytes
     report: CheckedProposal
-    checked: ProposalChecked
 
 
 class Intake:
@@ -52,28 +52,24 @@ class Intake:
         self,
         *,
         rooms: RoomDirectory,
-        registry: Registry,
-        files: FileStore,
-        transfer: FileTransfer,
-        engine: Engine,
+        tools: DocumentTools,
         folders: FolderNames,
         roster: RosterSource,
     ) -> None:
         self.rooms = rooms
-        self.registry = registry
-        self.files = files
-        self.transfer = transfer
-        self.engine = engine
+        self.tools = tools
         self.folders = folders
         self.roster = roster
 
     async def check(self, invocation: Invocation) -> ProposalChecked:
         """`!check`: the checks of an upload, filing nothing; a `Refusal` says why it would be
         refused."""
-        attachment = await self.transfer.attachment(invocation)
+        attachment = await self.tools.transfer.attachment(invocation)
         if attachment is None:
             raise NoFileGiven("check")
-        return (await self._checked(invocation, attachment)).checked
+        checked = await self._checked(invocation, attachment)
+        base = checked.base
+        return ProposalChecked(CheckResult(checked.report), base.file_name, base.version)
 
     async def submit(
         self, invocation: Invocation, attachment: Attachment
@@ -83,15 +79,14 @@ class Intake:
             checked = await self._checked(invocation, attachment)
         except Refusal as refusal:
             return ProposalRefused(refusal.reason)
-        base, report = checked.base, checked.report
-        digest = self.files.put(checked.data)
-        proposal = await self.registry.add_proposal(
+        base, report, data = checked.base, checked.report, checked.data
+        proposal = await self.tools.registry.add_proposal(
             delegation=checked.delegation,
             base_file_name=base.file_name,
             base_version=base.version,
             file_name=attachment.file_name,
-            sha256=digest,
-            size=len(checked.data),
+            sha256=self.tools.files.put(data),
+            size=len(data),
             submitted_by=invocation.sender,
             source_event_id=invocation.event_id,
             changes=report.changes,
@@ -99,17 +94,12 @@ class Intake:
         )
         plan = self.rooms.room_id(RoomRef(RoomKind.FOLDER, folder=PLAN))
         if plan is not None:
-            await self.transfer.post_file(
-                plan,
-                checked.data,
-                proposal.file_name,
-                DOCX,
-                txn_id("file-proposal", invocation.event_id),
-            )
+            txn = txn_id("file-proposal", invocation.event_id)
+            await self.tools.transfer.post_file(plan, data, proposal.file_name, DOCX, txn)
         return _info(proposal)
 
     async def proposals_of(self, delegation: str) -> list[ProposalInfo]:
-        return [_info(p) for p in await self.registry.proposals(delegation=delegation)]
+        return [_info(p) for p in await self.tools.registry.proposals(delegation=delegation)]
 
     async def _checked(self, invocation: Invocation, attachment: Attachment) -> _Checked:
         """The engine's check of a proposal file (SPEC §3), or a `Refusal` naming the file."""
@@ -119,26 +109,26 @@ class Intake:
         if invocation.role is not Role.FOCAL_POINT or delegation is None:
             raise InFile(name, OnlyFocalPoints("submits proposals"))
         base_name = proposed_base(name)
-        base = await self.registry.latest(base_name, PLAN.value)
+        base = await self.tools.registry.latest(base_name, PLAN.value)
         if base is None and delegation_of(name) is not None:
             folder_name = (await self.folders.all())[PLAN.value]
             raise InFile(name, NoBaseToPropose(base_name, folder_name))
         if base is None:
             raise InFile(name, NotAProposalName(delegation))
         try:
-            data = await self.transfer.download(attachment)
+            data = await self.tools.transfer.download(attachment)
         except Refusal as refusal:
             raise InFile(name, refusal) from None
         try:
-            result = await self.engine.check(
-                base.file_name, self.files.get(base.sha256), name, data, delegation
+            base_data = self.tools.files.get(base.sha256)
+            result = await self.tools.engine.check(
+                base.file_name, base_data, name, data, delegation
             )
         except DocumentRefused as refused:
             raise FileRefused(name, refused.reason) from None
         if result.report is None:
             raise FileRefused(name, result.refused or "")
-        checked = ProposalChecked(result, base.file_name, base.version)
-        return _Checked(base, delegation, data, result.report, checked)
+        return _Checked(base, delegation, data, result.report)
 
 
 def _info(p: Proposal) -> ProposalInfo:

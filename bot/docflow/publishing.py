@@ -9,20 +9,20 @@ plenary — with transaction ids derived from that event, so the homeserver drop
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
-from bot.docflow.engine import Engine
-from bot.docflow.transfer import DOCX, FileTransfer, txn_id
+from bot.docflow.tools import DocumentTools
+from bot.docflow.transfer import DOCX, txn_id
 from bot.governance.directory import RoomDirectory
 from bot.governance.trust import RosterSource
 from bot.matrix.gateway import Gateway
-from bot.storage.files import FileStore
 from bot.storage.registry import Published, Registry
 from commands import announcements
 from commands.document_refusals import FoldersNotProvisioned
-from commands.documents_deps import PublishedInfo
+from commands.documents_deps import Publication, PublishedInfo
 from commands.table import Attachment, Invocation
 from room_policies.roles import FolderKey, RoomKind
 from room_policies.rooms import RoomRef
@@ -47,23 +47,22 @@ class Publisher:
         *,
         gateway: Gateway,
         rooms: RoomDirectory,
-        registry: Registry,
-        files: FileStore,
-        transfer: FileTransfer,
-        engine: Engine,
+        tools: DocumentTools,
         folders: FolderNames,
         classifications: tuple[str, ...],
         language: str,
     ) -> None:
         self.gateway = gateway
         self.rooms = rooms
-        self.registry = registry
-        self.files = files
-        self.transfer = transfer
-        self.engine = engine
+        self.tools = tools
         self.folders = folders
         self.classifications = tuple(c.lower() for c in classifications)
         self.language = language
+
+    @property
+    def registry(self) -> Registry:
+        """What is on record (the demo and the tests read it here)."""
+        return self.tools.registry
 
     # -- what `!publish` and `!documents` ask -------------------------------------------------
 
@@ -71,52 +70,36 @@ class Publisher:
         return await self.folders.all()
 
     async def attachment(self, invocation: Invocation) -> Attachment | None:
-        return await self.transfer.attachment(invocation)
+        return await self.tools.transfer.attachment(invocation)
 
     async def publish(
-        self,
-        invocation: Invocation,
-        attachment: Attachment,
-        folder: str,
-        *,
-        title: str | None,
-        symbol: str | None,
-        classification: str,
-        language: str | None,
+        self, invocation: Invocation, attachment: Attachment, publication: Publication
     ) -> PublishedInfo:
+        data = await self.tools.transfer.download(attachment)
         return await self.register(
-            invocation.sender,
-            invocation.event_id,
-            attachment,
-            await self.transfer.download(attachment),
-            folder,
-            title=title,
-            symbol=symbol,
-            classification=classification,
-            language=language,
+            invocation.sender, invocation.event_id, attachment, data, publication
         )
 
     async def current_documents(self, folder: str | None) -> list[PublishedInfo]:
         names = await self.folders.all()
-        return [_info(d, names) for d in await self.registry.current(folder)]
+        return [_info(d, names) for d in await self.tools.registry.current(folder)]
+
+    def publication(self, folder: str, title: str | None = None) -> Publication:
+        """A publication of the platform's own in `folder`: the first classification, the
+        working group's language."""
+        return Publication(folder, title, None, self.classifications[0], None)
 
     # -- what the other parts publish ---------------------------------------------------------
 
     async def folder_upload(self, invocation: Invocation, folder: FolderKey) -> PublishedInfo:
         """A file the Chair or the Secretariat posted in a folder room: registered as it is,
         not posted again."""
-        assert invocation.attachment is not None
+        attachment = invocation.attachment
+        assert attachment is not None
+        data = await self.tools.transfer.download(attachment)
+        publication = self.publication(folder.value)
         return await self.register(
-            invocation.sender,
-            invocation.event_id,
-            invocation.attachment,
-            await self.transfer.download(invocation.attachment),
-            folder.value,
-            title=None,
-            symbol=None,
-            classification=self.classifications[0],
-            language=None,
-            repost=False,
+            invocation.sender, invocation.event_id, attachment, data, publication, repost=False
         )
 
     async def publish_file(
@@ -132,17 +115,9 @@ class Publisher:
     ) -> PublishedInfo:
         """Publish a file the platform holds (not one sent in the chat): `key` names this
         publication once and for all, so doing it again publishes nothing new."""
-        return await self.register(
-            publisher,
-            key,
-            Attachment(file_name, DOCX, len(data), key, {}),
-            data,
-            folder,
-            title=title,
-            symbol=symbol,
-            classification=self.classifications[0],
-            language=None,
-        )
+        attachment = Attachment(file_name, DOCX, len(data), key, {})
+        publication = dataclasses.replace(self.publication(folder, title), symbol=symbol)
+        return await self.register(publisher, key, attachment, data, publication)
 
     async def register(
         self,
@@ -150,25 +125,21 @@ class Publisher:
         source_event_id: str,
         attachment: Attachment,
         data: bytes,
-        folder: str,
+        publication: Publication,
         *,
-        title: str | None,
-        symbol: str | None,
-        classification: str,
-        language: str | None,
         repost: bool = True,
     ) -> PublishedInfo:
         """Gate, store, register (once per `source_event_id`) and post the next version."""
         file_name = PurePath(attachment.file_name).name or "document"
-        await self.engine.gate(file_name, data)
-        digest = self.files.put(data)
-        published = await self.registry.publish(
-            folder=folder,
-            title=title or PurePath(file_name).stem,
+        await self.tools.engine.gate(file_name, data)
+        digest = self.tools.files.put(data)
+        published = await self.tools.registry.publish(
+            folder=publication.folder,
+            title=publication.title or PurePath(file_name).stem,
             file_name=file_name,
-            symbol=symbol,
-            classification=classification,
-            language=language or self.language,
+            symbol=publication.symbol,
+            classification=publication.classification,
+            language=publication.language or self.language,
             sha256=digest,
             size=len(data),
             mimetype=attachment.mimetype,
@@ -195,7 +166,7 @@ class Publisher:
         file_info: dict[str, Any] = dict(content.get("file") or {})
         event_id = source_event_id
         if repost:
-            event_id, file_info = await self.transfer.post_file(
+            event_id, file_info = await self.tools.transfer.post_file(
                 room_id,
                 data,
                 published.file_name,
@@ -208,7 +179,7 @@ class Publisher:
             in_reply_to=event_id,
             txn_id=txn_id("publish-notice", source_event_id),
         )
-        await self.registry.posted(published.id, room_id, event_id, file_info)
+        await self.tools.registry.posted(published.id, room_id, event_id, file_info)
         plenary = self.rooms.room_id(RoomRef(RoomKind.PLENARY))
         if plenary is not None:
             await self.gateway.send_notice(

@@ -8,15 +8,15 @@ documents folder; accepted or declined, the delegation is told in its desk.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePath
 
-from bot.docflow.engine import Engine
 from bot.docflow.publishing import Publisher
-from bot.docflow.transfer import FileTransfer, txn_id
+from bot.docflow.tools import DocumentTools
+from bot.docflow.transfer import txn_id
 from bot.governance.directory import RoomDirectory
 from bot.matrix.gateway import Gateway
-from bot.storage.files import FileStore
-from bot.storage.registry import Registry, Suggestion
+from bot.storage.registry import Suggestion
 from commands import announcements
 from commands.document_refusals import (
     NoFileGiven,
@@ -38,33 +38,27 @@ class Suggestions:
         *,
         gateway: Gateway,
         rooms: RoomDirectory,
-        registry: Registry,
-        files: FileStore,
-        transfer: FileTransfer,
-        engine: Engine,
+        tools: DocumentTools,
         publisher: Publisher,
     ) -> None:
         self.gateway = gateway
         self.rooms = rooms
-        self.registry = registry
-        self.files = files
-        self.transfer = transfer
-        self.engine = engine
+        self.tools = tools
         self.publisher = publisher
 
     async def suggest(self, invocation: Invocation) -> SuggestionInfo:
-        attachment = await self.transfer.attachment(invocation)
+        attachment = await self.tools.transfer.attachment(invocation)
         if attachment is None:
             raise NoFileGiven("suggest")
         if not invocation.delegation:
             raise OnlyFocalPoints("suggests reference documents")
-        data = await self.transfer.download(attachment)
+        data = await self.tools.transfer.download(attachment)
         file_name = PurePath(attachment.file_name).name or "document"
-        await self.engine.gate(file_name, data)
-        suggestion = await self.registry.suggest(
+        await self.tools.engine.gate(file_name, data)
+        suggestion = await self.tools.registry.suggest(
             delegation=invocation.delegation,
             file_name=file_name,
-            sha256=self.files.put(data),
+            sha256=self.tools.files.put(data),
             size=len(data),
             mimetype=attachment.mimetype,
             suggested_by=invocation.sender,
@@ -73,7 +67,7 @@ class Suggestions:
         info = _info(suggestion)
         moderation = self.rooms.room_id(RoomRef(RoomKind.MODERATION))
         if moderation is not None:
-            event_id, _ = await self.transfer.post_file(
+            event_id, _ = await self.tools.transfer.post_file(
                 moderation,
                 data,
                 suggestion.file_name,
@@ -89,26 +83,26 @@ class Suggestions:
         return info
 
     async def references(self) -> list[SuggestionInfo]:
-        return [_info(s) for s in await self.registry.suggestions()]
+        return [_info(s) for s in await self.tools.registry.suggestions()]
 
     async def accept_suggestion(
         self, invocation: Invocation, number: int, title: str | None, symbol: str | None
     ) -> SuggestionAccepted:
         suggestion = await self._decidable(number, SuggestionStatus.ACCEPTED)
+        attachment = Attachment(
+            suggestion.file_name, suggestion.mimetype, suggestion.size, invocation.event_id, {}
+        )
+        publication = replace(
+            self.publisher.publication(FolderKey.REFERENCE.value, title), symbol=symbol
+        )
         published = await self.publisher.register(
             invocation.sender,
             f"suggestion-{suggestion.id}",
-            Attachment(
-                suggestion.file_name, suggestion.mimetype, suggestion.size, invocation.event_id, {}
-            ),
-            self.files.get(suggestion.sha256),
-            FolderKey.REFERENCE.value,
-            title=title,
-            symbol=symbol,
-            classification=self.publisher.classifications[0],
-            language=None,
+            attachment,
+            self.tools.files.get(suggestion.sha256),
+            publication,
         )
-        decided = await self.registry.decide(
+        decided = await self.tools.registry.decide(
             number, SuggestionStatus.ACCEPTED, invocation.sender, None
         )
         accepted = SuggestionAccepted(_info(decided or suggestion), published)
@@ -121,7 +115,7 @@ class Suggestions:
         self, invocation: Invocation, number: int, reason: str
     ) -> SuggestionInfo:
         suggestion = await self._decidable(number, SuggestionStatus.DECLINED)
-        decided = await self.registry.decide(
+        decided = await self.tools.registry.decide(
             number, SuggestionStatus.DECLINED, invocation.sender, reason
         )
         declined = _info(decided) if decided is not None else _info(suggestion, reason)
@@ -131,7 +125,7 @@ class Suggestions:
         return declined
 
     async def _decidable(self, number: int, decision: SuggestionStatus) -> Suggestion:
-        suggestion = await self.registry.suggestion(number)
+        suggestion = await self.tools.registry.suggestion(number)
         if suggestion is None:
             raise NoSuchSuggestion(number)
         if not suggestion.status.may_become(decision):

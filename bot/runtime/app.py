@@ -20,6 +20,7 @@ from bot.docflow.intake import Intake
 from bot.docflow.late_joiners import LateJoiners
 from bot.docflow.publishing import FolderNames, Publisher
 from bot.docflow.suggestions import Suggestions
+from bot.docflow.tools import DocumentTools
 from bot.docflow.transfer import FileTransfer
 from bot.docflow.uploads import Uploads
 from bot.governance import roster_service
@@ -218,50 +219,27 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
     )
     # The document flow (SPEC §3): a service a job, sharing the registry, the file store, the
     # engine's workers and the file transfer.
-    registry = Registry(db)
-    files = FileStore(settings.data_dir / "files")
-    transfer = FileTransfer(gateway, settings.documents.max_bytes)
-    engine = Engine()
+    folders = FolderNames(governance.roster)
+    tools = DocumentTools(
+        Registry(db),
+        FileStore(settings.data_dir / "files"),
+        FileTransfer(gateway, settings.documents.max_bytes),
+        Engine(),
+    )
     folders = FolderNames(governance.roster)
     publisher = Publisher(
         gateway=gateway,
         rooms=rooms,
-        registry=registry,
-        files=files,
-        transfer=transfer,
-        engine=engine,
+        tools=tools,
         folders=folders,
         classifications=settings.documents.classifications,
         language=settings.language,
     )
-    intake = Intake(
-        rooms=rooms,
-        registry=registry,
-        files=files,
-        transfer=transfer,
-        engine=engine,
-        folders=folders,
-        roster=governance.roster,
-    )
-    compiler = Compiler(
-        registry=registry,
-        files=files,
-        transfer=transfer,
-        engine=engine,
-        publisher=publisher,
-        roster=governance.roster,
-    )
-    suggestions = Suggestions(
-        gateway=gateway,
-        rooms=rooms,
-        registry=registry,
-        files=files,
-        transfer=transfer,
-        engine=engine,
-        publisher=publisher,
-    )
+    intake = Intake(rooms=rooms, tools=tools, folders=folders, roster=governance.roster)
+    compiler = Compiler(tools=tools, publisher=publisher, roster=governance.roster)
+    suggestions = Suggestions(gateway=gateway, rooms=rooms, tools=tools, publisher=publisher)
     uploads = Uploads(rooms=rooms, intake=intake, publisher=publisher)
-    late_joiners = LateJoiners(gateway=gateway, rooms=rooms, registry=registry)
+    late_joiners = LateJoiners(gateway=gateway, rooms=rooms, registry=tools.registry)
     trust = TrustService(
         gateway=gateway,
         identities=IdentityRepository(db),

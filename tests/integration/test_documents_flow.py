@@ -3,6 +3,7 @@ publish, proposals with receipts and refusals, compile."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -285,11 +286,12 @@ async def test_an_engine_fault_is_an_internal_error_with_a_reference_never_a_dam
     registry = group.bot.app.documents.registry  # type: ignore[union-attr]
     proposals, published = len(await registry.proposals()), len(await registry.current(None))
     holders = (services.proposals, services.compilation, services.documents)
-    engines = [holder.engine for holder in holders]
+    tools = [holder.tools for holder in holders]
+    faulty = Engine(check=faulty_job, compile=faulty_job, gate=faulty_job)
     caplog.set_level(logging.INFO)
     try:
         for holder in holders:
-            holder.engine = Engine(check=faulty_job, compile=faulty_job, gate=faulty_job)
+            holder.tools = dataclasses.replace(holder.tools, engine=faulty)
         answers = [
             await reply_to(ag, await ag.send_file(plenary, AG, "AG_Matriz.docx")),
             await reply_to(chair, await chair.send_text(moderation, "!compile")),
@@ -298,8 +300,8 @@ async def test_an_engine_fault_is_an_internal_error_with_a_reference_never_a_dam
             ),
         ]
     finally:
-        for holder, engine in zip(holders, engines, strict=True):
-            holder.engine = engine
+        for holder, kept in zip(holders, tools, strict=True):
+            holder.tools = kept
     for answer in answers:
         internal = re.fullmatch(
             r"Internal error \(ref (\w+)\)\. The Secretariat can trace it with this reference\.",

@@ -33,9 +33,11 @@ from commands.document_refusals import (
 from commands.documents_deps import (
     Distributed,
     FolderUpload,
+    ParagraphMarking,
     ProposalChecked,
     ProposalInfo,
     ProposalRefused,
+    Publication,
     PublishedInfo,
     SuggestionAccepted,
     SuggestionInfo,
@@ -68,8 +70,8 @@ class FakeDocuments:
 
     attached: Attachment | None = FILE
     refusal: Refusal | None = None
-    published: list[tuple[str, str]] = field(default_factory=list)
-    marked: list[tuple[str, list[int], ParagraphStatus, str | None]] = field(default_factory=list)
+    published: list[Publication] = field(default_factory=list)
+    marked: list[ParagraphMarking] = field(default_factory=list)
 
     classifications = ("public", "restricted")
 
@@ -83,17 +85,9 @@ class FakeDocuments:
         return self.attached
 
     async def publish(
-        self,
-        invocation: Invocation,
-        attachment: Attachment,
-        folder: str,
-        *,
-        title: str | None,
-        symbol: str | None,
-        classification: str,
-        language: str | None,
+        self, invocation: Invocation, attachment: Attachment, publication: Publication
     ) -> PublishedInfo:
-        self.published.append((folder, classification))
+        self.published.append(publication)
         return PUBLISHED
 
     async def proposals_of(self, delegation: str) -> list[ProposalInfo]:
@@ -108,15 +102,8 @@ class FakeDocuments:
     async def distribute(self, invocation: Invocation, document: str | None) -> Distributed:
         return Distributed("Plan", "Matriz.docx", 2, "Matriz_rev1.docx")
 
-    async def set_status(
-        self,
-        invocation: Invocation,
-        document: str,
-        paragraphs: list[int],
-        status: ParagraphStatus,
-        meeting: str | None,
-    ) -> str:
-        self.marked.append((document, paragraphs, status, meeting))
+    async def mark_paragraphs(self, invocation: Invocation, marking: ParagraphMarking) -> str:
+        self.marked.append(marking)
         return "Matriz.docx"
 
     async def suggest(self, invocation: Invocation) -> SuggestionInfo:
@@ -142,8 +129,9 @@ class FakeDocuments:
 
 async def test_publish_words_the_publication_and_its_refusals() -> None:
     deps = FakeDocuments()
-    reply = await publish.handle(deps, asked(), publish.Args(folder="PLAN"))
-    assert deps.published == [("plan", "public")]
+    args = publish.Args(folder="PLAN", title="Matriz", symbol="OEA/1")
+    reply = await publish.handle(deps, asked(), args)
+    assert deps.published == [Publication("plan", "Matriz", "OEA/1", "public", None)]
     assert reply == Reply.titled(
         "Published Matriz.docx in “Plan” and announced in the plenary.",
         [
@@ -222,9 +210,9 @@ async def test_agree_and_approve_pass_the_status_and_word_it() -> None:
         "Matriz.docx: paragraph(s) 2 approved at the meeting of 2026-12-12. The next compilation "
         "matrix shows it."
     )
-    assert [m[2] for m in deps.marked] == [
-        ParagraphStatus.AGREED_AD_REFERENDUM,
-        ParagraphStatus.APPROVED,
+    assert deps.marked == [
+        ParagraphMarking("Matriz", [1, 3], ParagraphStatus.AGREED_AD_REFERENDUM, None),
+        ParagraphMarking("Matriz", [2], ParagraphStatus.APPROVED, "2026-12-12"),
     ]
     bad = await agree.agree(deps, asked(), agree.AgreeArgs(document="Matriz", paragraphs="3-1"))
     assert bad.text == "Refused: “3-1” is not a valid range."
