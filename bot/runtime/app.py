@@ -219,7 +219,6 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
     )
     # The document flow (SPEC §3): a service a job, sharing the registry, the file store, the
     # engine's workers and the file transfer.
-    folders = FolderNames(governance.roster)
     tools = DocumentTools(
         Registry(db),
         FileStore(settings.data_dir / "files"),

@@ -282,7 +282,7 @@ async def test_an_engine_fault_is_an_internal_error_with_a_reference_never_a_dam
     detail (its type and where), never with what it quoted of the file; nothing is filed."""
     chair, ag = user(group, "chair"), user(group, "ag.fp")
     moderation, plenary = group.room_id(MODERATION), group.room_id(PLENARY)
-    services = group.bot.app.router.services  # type: ignore[union-attr]
+    services = group.bot.app.router.dispatcher.services  # type: ignore[union-attr]
     registry = group.bot.app.documents.registry  # type: ignore[union-attr]
     proposals, published = len(await registry.proposals()), len(await registry.current(None))
     holders = (services.proposals, services.compilation, services.documents)
