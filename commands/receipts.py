@@ -14,16 +14,16 @@ from commands.documents_deps import FolderUpload, ProposalInfo, ProposalRefused,
 from commands.reply import Reply
 from commands.table import Invocation
 
-__all__ = ["Uploads", "answer_upload", "receipt"]
+__all__ = ["Deps", "answer_upload", "receipt"]
 
 
-class Uploads(Protocol):
+class Deps(Protocol):
     async def upload(self, invocation: Invocation) -> UploadOutcome | None:
         """What became of the upload; None when the platform leaves it alone."""
         ...
 
 
-async def answer_upload(deps: Uploads, invocation: Invocation) -> Reply | None:
+async def answer_upload(deps: Deps, invocation: Invocation) -> Reply | None:
     outcome = await deps.upload(invocation)
     return None if outcome is None else receipt(outcome)
 
