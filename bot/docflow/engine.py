@@ -4,9 +4,9 @@ limits (`documents.parsing_child.parse_with_limits`), off the event loop, on thr
 Three jobs: check a proposal against its base, compile a document's proposals, and the safety
 gate alone for a file the platform re-posts to every delegation. A file the engine refuses is a
 `DocumentRefused` (the delegate's to fix). An `EngineFault` — the engine's own bug — is let
-through on purpose: the dispatcher's catch-all (`bot/sync/dispatch.py`) answers "Internal error
-(ref N)" and logs the fault (its type and where it was raised, never the file) with that
-reference.
+through on purpose: the engine logged it (its type and where it was raised, never the file)
+under a reference, and the dispatcher's catch-all (`bot/sync/dispatch.py`) answers "Internal
+error (ref N)" with that reference.
 """
 
 from __future__ import annotations
