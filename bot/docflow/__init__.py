@@ -12,5 +12,5 @@
 The services return data (`commands/documents_deps.py`) and raise typed refusals
 (`commands/document_refusals.py`); every sentence is worded in `commands/`. The rules they
 apply are pure: `documents.proposals` (base names, standing proposals), `documents.lifecycles`
-(suggestion and paragraph statuses), `room_policies.membership` (who posts in a folder).
+(suggestion and paragraph statuses), `room_policies.access_table` (who posts in a folder).
 """
