@@ -25,8 +25,7 @@ from commands import (
     trust,
 )
 from commands.reply import Reply
-from commands.roster_deps import RosterDeps
-from commands.services import NOTHING, Nothing, Services
+from commands.services import NOTHING, Services
 from commands.table import (
     COORDINATION,
     DESK,
@@ -47,59 +46,6 @@ _FOCAL_POINT = frozenset({Role.FOCAL_POINT})
 _CHAIR = frozenset({Role.CHAIR})
 
 
-# Which capability of the services record each handler reaches (commands/services.py).
-def _catalog(s: Services) -> help.Deps:
-    return s.commands
-
-
-def _nothing(s: Services) -> Nothing:
-    return NOTHING
-
-
-def _roster(s: Services) -> RosterDeps:
-    return s.roster
-
-
-def _rooms(s: Services) -> reconcile.Deps:
-    return s.rooms
-
-
-def _audit_log(s: Services) -> audit.Deps:
-    return s.audit_log
-
-
-def _documents(s: Services) -> publish.Deps:
-    return s.documents
-
-
-def _compilation(s: Services) -> compile_document.Deps:
-    return s.compilation
-
-
-def _receipts(s: Services) -> status.Deps:
-    return s.receipts
-
-
-def _suggestions(s: Services) -> suggestions.Deps:
-    return s.suggestions
-
-
-def _proposals(s: Services) -> check.Deps:
-    return s.proposals
-
-
-def _distribution(s: Services) -> distribute.Deps:
-    return s.distribution
-
-
-def _paragraphs(s: Services) -> agree.Deps:
-    return s.paragraphs
-
-
-def _identities(s: Services) -> trust.Deps:
-    return s.identities
-
-
 def _moderation(
     name: str,
     summary: str,
@@ -114,30 +60,51 @@ def _moderation(
 
 
 def builtin_commands() -> list[Command[Services]]:
+    # Each command reaches one capability of the services record (commands/services.py):
+    # `needs` picks it, and mypy checks it is the one the handler asks for.
     # help and ping reveal nothing: they are answered for anyone on this homeserver (SPEC §5 says
     # roster members), so the platform can be checked before a roster exists. !ping only in a
     # direct message with the bot, as SPEC §5 says.
     return [
-        command("help", help.SUMMARY, help.Args, help.handle, needs=_catalog),
+        command("help", help.SUMMARY, help.Args, help.handle, needs=lambda s: s.commands),
         command(
-            "ping", ping.SUMMARY, ping.Args, ping.handle, needs=_nothing, places=frozenset({DIRECT})
+            "ping",
+            ping.SUMMARY,
+            ping.Args,
+            ping.handle,
+            needs=lambda s: NOTHING,
+            places=frozenset({DIRECT}),
         ),
         _moderation(
-            "delegations", delegations.SUMMARY, delegations.Args, delegations.handle, _roster
+            "delegations",
+            delegations.SUMMARY,
+            delegations.Args,
+            delegations.handle,
+            lambda s: s.roster,
         ),
-        _moderation("delegation", delegation.SUMMARY, delegation.Args, delegation.handle, _roster),
         _moderation(
-            "focal-point", focal_point.SUMMARY, focal_point.Args, focal_point.handle, _roster
+            "delegation", delegation.SUMMARY, delegation.Args, delegation.handle, lambda s: s.roster
         ),
-        _moderation("reconcile", reconcile.SUMMARY, reconcile.Args, reconcile.handle, _rooms),
-        _moderation("audit", audit.SUMMARY, audit.Args, audit.handle, _audit_log),
-        _moderation("publish", publish.SUMMARY, publish.Args, publish.handle, _documents),
+        _moderation(
+            "focal-point",
+            focal_point.SUMMARY,
+            focal_point.Args,
+            focal_point.handle,
+            lambda s: s.roster,
+        ),
+        _moderation(
+            "reconcile", reconcile.SUMMARY, reconcile.Args, reconcile.handle, lambda s: s.rooms
+        ),
+        _moderation("audit", audit.SUMMARY, audit.Args, audit.handle, lambda s: s.audit_log),
+        _moderation(
+            "publish", publish.SUMMARY, publish.Args, publish.handle, lambda s: s.documents
+        ),
         command(
             "documents",
             documents.SUMMARY,
             documents.Args,
             documents.handle,
-            needs=_documents,
+            needs=lambda s: s.documents,
             access=((MODERATION, COORDINATION), (PLENARY, _FOCAL_POINT)),
         ),
         _moderation(
@@ -145,18 +112,24 @@ def builtin_commands() -> list[Command[Services]]:
             compile_document.SUMMARY,
             compile_document.Args,
             compile_document.handle,
-            _compilation,
+            lambda s: s.compilation,
         ),
-        _moderation("agree", agree.AGREE_SUMMARY, agree.AgreeArgs, agree.agree, _paragraphs),
         _moderation(
-            "approve", agree.APPROVE_SUMMARY, agree.ApproveArgs, agree.approve, _paragraphs
+            "agree", agree.AGREE_SUMMARY, agree.AgreeArgs, agree.agree, lambda s: s.paragraphs
+        ),
+        _moderation(
+            "approve",
+            agree.APPROVE_SUMMARY,
+            agree.ApproveArgs,
+            agree.approve,
+            lambda s: s.paragraphs,
         ),
         command(
             "suggest",
             suggestions.SUGGEST_SUMMARY,
             suggestions.SuggestArgs,
             suggestions.suggest,
-            needs=_suggestions,
+            needs=lambda s: s.suggestions,
             roles=_FOCAL_POINT,
             places=frozenset({PLENARY, DESK}),
         ),
@@ -165,40 +138,44 @@ def builtin_commands() -> list[Command[Services]]:
             suggestions.REFERENCES_SUMMARY,
             suggestions.ReferencesArgs,
             suggestions.references,
-            _suggestions,
+            lambda s: s.suggestions,
         ),
         _moderation(
             "accept",
             suggestions.ACCEPT_SUMMARY,
             suggestions.AcceptArgs,
             suggestions.accept,
-            _suggestions,
+            lambda s: s.suggestions,
         ),
         _moderation(
             "decline",
             suggestions.DECLINE_SUMMARY,
             suggestions.DeclineArgs,
             suggestions.decline,
-            _suggestions,
+            lambda s: s.suggestions,
         ),
         command(
             "check",
             check.SUMMARY,
             check.Args,
             check.handle,
-            needs=_proposals,
+            needs=lambda s: s.proposals,
             roles=_FOCAL_POINT,
             places=frozenset({DESK}),
         ),
         _moderation(
-            "distribute", distribute.SUMMARY, distribute.Args, distribute.handle, _distribution
+            "distribute",
+            distribute.SUMMARY,
+            distribute.Args,
+            distribute.handle,
+            lambda s: s.distribution,
         ),
         command(
             "status",
             status.SUMMARY,
             status.Args,
             status.handle,
-            needs=_receipts,
+            needs=lambda s: s.receipts,
             roles=_FOCAL_POINT,
             places=frozenset({PLENARY, DESK}),
         ),
@@ -207,7 +184,7 @@ def builtin_commands() -> list[Command[Services]]:
             experts.SUMMARY,
             experts.Args,
             experts.handle,
-            needs=_roster,
+            needs=lambda s: s.roster,
             roles=_FOCAL_POINT,
             places=frozenset({DESK}),
         ),
@@ -218,7 +195,7 @@ def builtin_commands() -> list[Command[Services]]:
             trust.SUMMARY,
             trust.Args,
             trust.handle,
-            needs=_identities,
+            needs=lambda s: s.identities,
             roles=_CHAIR,
             places=_MODERATION,
         ),

@@ -54,6 +54,28 @@ CASES = {
         """,
         'Cannot infer value of type parameter "D" of "command"',
     ),
+    "a table entry whose lambda picks the wrong capability": (
+        """
+        table: list[Command[Services]] = [
+            command(
+                "publish",
+                publish.SUMMARY,
+                publish.Args,
+                publish.handle,
+                needs=lambda s: s.paragraphs,
+            )
+        ]
+        """,
+        'Cannot infer value of type parameter "D" of "command"',
+    ),
+    "the table as written": (
+        """
+        from commands.builtin import builtin_commands
+
+        table: list[Command[Services]] = builtin_commands()
+        """,
+        None,
+    ),
     "a service that does not provide the capability": (
         """
         class Stranger:
