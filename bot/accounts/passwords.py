@@ -27,7 +27,7 @@ import yaml
 
 from bot.accounts.errors import AccountError
 from bot.matrix.private_files import write_private
-from bot.runtime.settings import Settings, _read_secret_file
+from bot.runtime.settings import Settings, read_secret_file
 
 
 def generate_password() -> str:
@@ -55,7 +55,7 @@ def registration_secret(settings: Settings) -> str:
             "configuration"
         )
     try:
-        return _read_secret_file(path, "registration_shared_secret_file").get_secret_value()
+        return read_secret_file(path, "registration_shared_secret_file").get_secret_value()
     except ValueError as exc:
         raise AccountError(f"no registration shared secret: {exc}") from None
 

@@ -31,7 +31,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _read_secret_file(path: Path, what: str) -> SecretStr:
+def read_secret_file(path: Path, what: str) -> SecretStr:
     try:
         text = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
@@ -58,7 +58,7 @@ class AccountSettings(_Strict):
             if self.password_file is None:
                 raise ValueError("needs password_file (or the password in the environment)")
             object.__setattr__(
-                self, "password", _read_secret_file(self.password_file, "password_file")
+                self, "password", read_secret_file(self.password_file, "password_file")
             )
         return self
 
