@@ -186,7 +186,7 @@ async def test_a_minted_bot_token_cannot_redact_a_delegations_plenary_message(
         f"{CLIENT}/rooms/{quote(room_id)}/redact/{quote(event_id)}/{secrets.token_hex(4)}",
         {"reason": "off topic"},
     )
-    refused(status, data, "another person's message")
+    refused(status, data, "never alters what a delegation wrote")
     status, data = await fp.call("GET", f"{CLIENT}/rooms/{quote(room_id)}/event/{quote(event_id)}")
     assert status == 200 and data["content"]["body"].startswith("AG proposes"), data
 
