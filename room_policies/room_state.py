@@ -14,6 +14,10 @@ R27  Every room is invite-only, closed to guests, encrypted with `m.megolm.v1.ae
      version 11, never federated, and its history is visible to members only (§2).
 R28  Names and topics are the platform's and say, in words a delegate understands, what the room
      is for and who is in it (§2 table).
+R41  The space lists only the rooms every member of the space may be in (§2 table): a room
+     closed to some of them (the moderation room, closed to focal points) would show them an
+     entry they cannot open ("Unknown — Private Room"), and name a room they have no part in.
+     Such a room stays outside the space; its members find it in their room list.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from room_policies.access_table import ACCESS
 from room_policies.membership import members_of, role_in
 from room_policies.power_levels import power_levels_content
 from room_policies.roles import FolderKey, Platform, Role, RoomId, RoomKind, UserId
@@ -74,7 +79,7 @@ def room_topic(roster: Roster, room: RoomRef) -> str:
     """What the room is for, for whoever opens it (R28)."""
     group = roster.working_group
     if room.kind is RoomKind.SPACE:
-        return f"{group}: the plenary, the Chair's moderation room and the document folders."
+        return f"{group}: the plenary and the document folders."
     if room.kind is RoomKind.PLENARY:
         return (
             f"{group} at the delegation level: the Chair, the Technical Secretariat and one focal "
@@ -103,12 +108,21 @@ def _topic_content(topic: str) -> dict[str, Any]:
     return {"topic": topic, "m.topic": {"m.text": [{"body": topic}]}}
 
 
+# The rooms the space could list: the platform's shared rooms (a desk or an experts room
+# belongs to one delegation, never to the space).
+_SHARED_ROOMS = (
+    RoomRef(RoomKind.PLENARY),
+    RoomRef(RoomKind.MODERATION),
+    *(RoomRef(RoomKind.FOLDER, folder=key) for key in FolderKey),
+)
+
+
 def space_children() -> list[RoomRef]:
-    """The rooms listed in the space: those every delegation's focal point is in."""
+    """R41: the rooms the space lists, those every member of the space may be in."""
+    space = ACCESS[RoomKind.SPACE]
+    members = [role for role, cell in space.items() if cell.is_member]
     return [
-        RoomRef(RoomKind.PLENARY),
-        RoomRef(RoomKind.MODERATION),
-        *(RoomRef(RoomKind.FOLDER, folder=key) for key in FolderKey),
+        room for room in _SHARED_ROOMS if all(ACCESS[room.kind][role].is_member for role in members)
     ]
 
 

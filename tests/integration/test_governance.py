@@ -8,7 +8,7 @@ import pytest
 
 from bot.demo.synapse_server import LocalSynapse
 from room_policies.access_table import ACCESS
-from room_policies.roles import Role, RoomKind
+from room_policies.roles import FolderKey, Role, RoomKind
 from room_policies.room_state import ENCRYPTION_ALGORITHM, ROOM_VERSION
 from room_policies.rooms import RoomRef, desired_rooms
 from tests.integration.conftest import query_keys
@@ -112,3 +112,23 @@ async def test_in_an_experts_room_only_the_delegation_reads(group: WorkingGroup)
     assert warden is not None and warden.client.olm is None
     keys = await query_keys(group.synapse.url, fp, group.id("warden"))
     assert keys["device_keys"].get(group.id("warden"), {}) == {}
+
+
+@pytest.mark.parametrize("seat", ["ag.fp", "chair"])
+async def test_the_space_shows_each_member_only_rooms_they_may_open(
+    group: WorkingGroup, seat: str
+) -> None:
+    """R41, as clients draw the space: the children the space's state names (which Cinny lists
+    as they are, "Unknown — Private Room" for one closed to the reader) and the hierarchy
+    Element asks for are the plenary and the three folders, never the moderation room."""
+    http = await group.as_http(seat)
+    space = group.room_id(RoomRef(RoomKind.SPACE))
+    folders = [RoomRef(RoomKind.FOLDER, folder=key) for key in FolderKey]
+    wanted = {group.room_id(RoomRef(RoomKind.PLENARY))} | {group.room_id(f) for f in folders}
+    status, state = await http.call("GET", f"/_matrix/client/v3/rooms/{space}/state")
+    assert status == 200, state
+    children = {e["state_key"] for e in state if e["type"] == "m.space.child" and e["content"]}
+    assert children == wanted
+    status, data = await http.call("GET", f"/_matrix/client/v1/rooms/{space}/hierarchy")
+    assert status == 200, data
+    assert {room["room_id"] for room in data["rooms"]} - {space} == wanted

@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from room_policies.access_table import ACCESS
 from room_policies.membership import may_join
 from room_policies.roles import RoomId, RoomKind, UserId
 from room_policies.room_plan import (
@@ -287,3 +288,15 @@ def test_applying_the_plan_leaves_nothing_to_do(data: st.DataObject) -> None:
     assert present <= set(desired.members)
     others = [u for u in desired.members if u != desired.governor]  # the governor never invited
     assert all(after.membership.get(u) in ("join", "invite", "ban") for u in others)
+
+
+def test_the_space_lists_only_rooms_every_member_of_it_may_be_in() -> None:
+    """R41: nobody opening the space sees an entry for a room closed to them."""
+    children = space_children()
+    assert RoomRef(RoomKind.MODERATION) not in children
+    assert RoomRef(RoomKind.PLENARY) in children
+    assert len([c for c in children if c.kind is RoomKind.FOLDER]) == 3
+    members = [role for role, cell in ACCESS[RoomKind.SPACE].items() if cell.is_member]
+    for child in children:
+        for role in members:
+            assert ACCESS[child.kind][role].is_member, (child.key, role)
