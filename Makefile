@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint types unit integration install office element clean
+.PHONY: demo test lint types unit integration install office element catalogs messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,21 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# The chat in four languages: the catalogs of commands/locale are compiled here, never by hand
+# (`make messages` extracts the English messages of commands/ and updates the catalogs).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard commands/locale/*/LC_MESSAGES/plenaria.po))
+commands/locale/%.mo: commands/locale/%.po | $(STAMP)
+	$(VENV)/bin/pybabel -q compile -i $< -o $@
+
+catalogs: $(CATALOGS)
+
+messages: $(STAMP)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg --no-location --sort-output \
+	  --project plenaria --copyright-holder plenaria -o commands/locale/plenaria.pot commands
+	$(VENV)/bin/pybabel -q update -i commands/locale/plenaria.pot -d commands/locale \
+	  -D plenaria --width 100
+
+demo: $(STAMP) catalogs
 	$(VENV)/bin/plenaria demo
 
 lint: $(STAMP)
@@ -27,10 +41,10 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(VENV)/bin/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) catalogs
 	$(PY) -m pytest tests/unit -q
 
-integration: $(STAMP) office element
+integration: $(STAMP) catalogs office element
 	$(PY) -m pytest tests/integration -q
 
 # LibreOffice (headless, Debian's writer without a GUI) opens the compiled documents in the
@@ -56,7 +70,7 @@ $(ELEMENT)/node_modules/.installed: $(ELEMENT)/package-lock.json $(ELEMENT)/pack
 
 element: $(ELEMENT)/node_modules/.installed
 
-test: $(STAMP) office element
+test: $(STAMP) catalogs office element
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

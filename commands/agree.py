@@ -11,24 +11,25 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.documents_deps import ParagraphMarking
+from commands.i18n import N_
 from commands.paragraphs import parse_paragraphs
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 from documents.lifecycles import ParagraphStatus
 
-AGREE_SUMMARY = "mark paragraphs of a document agreed ad referendum"
-APPROVE_SUMMARY = "mark paragraphs of a document approved at a formal meeting"
+AGREE_SUMMARY = N_("mark paragraphs of a document agreed ad referendum")
+APPROVE_SUMMARY = N_("mark paragraphs of a document approved at a formal meeting")
 
 
 class AgreeArgs(BaseArgs):
     positional = ("document", "paragraphs")
-    document: str = Field(description="the document, e.g. Matriz.docx")
-    paragraphs: str = Field(description="paragraph numbers, e.g. 3,5-7")
+    document: str = Field(description=N_("the document, e.g. Matriz.docx"))
+    paragraphs: str = Field(description=N_("paragraph numbers, e.g. 3,5-7"))
 
 
 class ApproveArgs(AgreeArgs):
-    meeting: str = Field(description="the formal meeting, e.g. 2026-12-12")
+    meeting: str = Field(description=N_("the formal meeting, e.g. 2026-12-12"))
 
 
 class Deps(Protocol):

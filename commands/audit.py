@@ -8,16 +8,17 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 
-SUMMARY = "show the latest entries of the audit log"
+SUMMARY = N_("show the latest entries of the audit log")
 
 
 class Args(BaseArgs):
     positional = ("count",)
-    count: int = Field(default=20, ge=1, le=200, description="how many entries (1 to 200)")
+    count: int = Field(default=20, ge=1, le=200, description=N_("how many entries (1 to 200)"))
 
 
 class Entry(Protocol):

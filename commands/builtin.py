@@ -17,6 +17,7 @@ from commands import (
     experts,
     focal_point,
     help,
+    language,
     ping,
     publish,
     reconcile,
@@ -44,6 +45,7 @@ from room_policies.roles import Role
 _MODERATION = frozenset({MODERATION})
 _FOCAL_POINT = frozenset({Role.FOCAL_POINT})
 _CHAIR = frozenset({Role.CHAIR})
+_ROSTER = frozenset({Role.CHAIR, Role.SECRETARIAT, Role.FOCAL_POINT, Role.EXPERT})
 
 
 def _moderation(
@@ -199,8 +201,22 @@ def builtin_commands() -> list[Command[Services]]:
             roles=_CHAIR,
             places=_MODERATION,
         ),
+        # SPEC §5: anyone on the roster in a direct message with the bot, a focal point in the
+        # desk too.
+        command(
+            "lang",
+            language.SUMMARY,
+            language.Args,
+            language.handle,
+            needs=lambda s: s.languages,
+            access=((DESK, _FOCAL_POINT), (DIRECT, _ROSTER)),
+        ),
     ]
 
 
+# `!help` asked in another language is answered in it (command names stay as they are).
+ALIASES = {"ayuda": ("help", "es"), "aide": ("help", "fr"), "ajuda": ("help", "pt")}
+
+
 def default_table() -> CommandTable[Services]:
-    return CommandTable(builtin_commands())
+    return CommandTable(builtin_commands(), ALIASES)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from commands.documents_deps import ProposalChecked
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Invocation, NoArgs, Refusal
 
-SUMMARY = "check a proposal file (caption or reply) without submitting it"
+SUMMARY = N_("check a proposal file (caption or reply) without submitting it")
 
 
 class Args(NoArgs):

@@ -11,17 +11,18 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.documents_deps import CompileOutcome
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 
-SUMMARY = "compile the delegations' proposals on a document into a revision and a matrix"
+SUMMARY = N_("compile the delegations' proposals on a document into a revision and a matrix")
 
 
 class Args(BaseArgs):
     positional = ("document",)
     document: str | None = Field(
-        default=None, description="the base file name, e.g. Matriz.docx (default: the only one)"
+        default=None, description=N_("the base file name, e.g. Matriz.docx (default: the only one)")
     )
 
 

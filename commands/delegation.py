@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.roster_deps import RosterDeps, RosterError, changed_lines
 from commands.table import Args as BaseArgs
@@ -18,17 +19,19 @@ from commands.table import Invocation
 from room_policies.roles import UserId
 from room_policies.roster import Delegation
 
-SUMMARY = "add a delegation with its focal point, or remove one"
+SUMMARY = N_("add a delegation with its focal point, or remove one")
 
 
 class Args(BaseArgs):
     positional = ("action", "code", "focal_point")
-    action: Literal["add", "remove"] = Field(description="add or remove")
-    code: str = Field(description="the ISO 3166 code of the member state, e.g. AG")
+    action: Literal["add", "remove"] = Field(description=N_("add or remove"))
+    code: str = Field(description=N_("the ISO 3166 code of the member state, e.g. AG"))
     focal_point: str | None = Field(
-        default=None, description="(add) the focal point's user id, e.g. @ag.fp:example.org"
+        default=None, description=N_("(add) the focal point's user id, e.g. @ag.fp:example.org")
     )
-    name: str | None = Field(default=None, description="(add) the delegation's name, if not ISO's")
+    name: str | None = Field(
+        default=None, description=N_("(add) the delegation's name, if not ISO's")
+    )
 
 
 Deps = RosterDeps

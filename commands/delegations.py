@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.roster_deps import RosterDeps
 from commands.table import Invocation, NoArgs
 
-SUMMARY = "list the delegations, their focal points and their experts"
+SUMMARY = N_("list the delegations, their focal points and their experts")
 
 
 class Args(NoArgs):

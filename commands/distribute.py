@@ -13,17 +13,18 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.documents_deps import Distributed
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 
-SUMMARY = "publish the last compiled revision as the document's next version"
+SUMMARY = N_("publish the last compiled revision as the document's next version")
 
 
 class Args(BaseArgs):
     positional = ("document",)
     document: str | None = Field(
-        default=None, description="the document, e.g. Matriz.docx (default: the only one)"
+        default=None, description=N_("the document, e.g. Matriz.docx (default: the only one)")
     )
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from pydantic import Field
 
 from commands.documents_deps import Folders
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 
-SUMMARY = "list the published documents (current versions), of one folder or all"
+SUMMARY = N_("list the published documents (current versions), of one folder or all")
 
 
 class Args(BaseArgs):
     positional = ("folder",)
-    folder: str | None = Field(default=None, description="reference, supporting or plan")
+    folder: str | None = Field(default=None, description=N_("reference, supporting or plan"))
 
 
 Deps = Folders

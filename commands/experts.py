@@ -10,19 +10,20 @@ from typing import Literal
 
 from pydantic import Field
 
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.roster_deps import RosterDeps, RosterError, changed_lines
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 from room_policies.roles import UserId
 
-SUMMARY = "list your delegation's experts, or add or remove one"
+SUMMARY = N_("list your delegation's experts, or add or remove one")
 
 
 class Args(BaseArgs):
     positional = ("action", "user")
-    action: Literal["add", "remove"] | None = Field(default=None, description="add or remove")
-    user: str | None = Field(default=None, description="the expert's user id")
+    action: Literal["add", "remove"] | None = Field(default=None, description=N_("add or remove"))
+    user: str | None = Field(default=None, description=N_("the expert's user id"))
 
 
 Deps = RosterDeps

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.roster_deps import RosterDeps, RosterError, changed_lines
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 from room_policies.roles import UserId
 
-SUMMARY = "hand a delegation over to a new focal point"
+SUMMARY = N_("hand a delegation over to a new focal point")
 
 
 class Args(BaseArgs):
     positional = ("code", "user")
-    code: str = Field(description="the delegation's ISO 3166 code, e.g. AG")
-    user: str = Field(description="the new focal point's user id, e.g. @ag.fp2:example.org")
+    code: str = Field(description=N_("the delegation's ISO 3166 code, e.g. AG"))
+    user: str = Field(description=N_("the new focal point's user id, e.g. @ag.fp2:example.org"))
 
 
 Deps = RosterDeps

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Invocation, NoArgs
 
-SUMMARY = "check that the platform answers, and how fast"
+SUMMARY = N_("check that the platform answers, and how fast")
 
 
 class Args(NoArgs):

@@ -11,20 +11,21 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.documents_deps import Folders, Publication, PublishedInfo
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Attachment, Invocation
 
-SUMMARY = "publish a file (caption or reply) in a folder: reference, supporting or plan"
+SUMMARY = N_("publish a file (caption or reply) in a folder: reference, supporting or plan")
 
 
 class Args(BaseArgs):
     positional = ("folder",)
-    folder: str = Field(description="reference, supporting or plan")
-    title: str | None = Field(default=None, description="the title (default: the file name)")
-    symbol: str | None = Field(default=None, description="e.g. OEA/Ser.G CP/GT/CPDP-12/11")
-    classification: str | None = Field(default=None, description="e.g. public or restricted")
-    language: str | None = Field(default=None, description="e.g. en, es, fr, pt")
+    folder: str = Field(description=N_("reference, supporting or plan"))
+    title: str | None = Field(default=None, description=N_("the title (default: the file name)"))
+    symbol: str | None = Field(default=None, description=N_("e.g. OEA/Ser.G CP/GT/CPDP-12/11"))
+    classification: str | None = Field(default=None, description=N_("e.g. public or restricted"))
+    language: str | None = Field(default=None, description=N_("e.g. en, es, fr, pt"))
 
 
 class Deps(Folders, Protocol):

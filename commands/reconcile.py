@@ -9,17 +9,18 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.corrections import describe_correction
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 from room_policies.room_plan import Correction
 from room_policies.roster import Roster
 
-SUMMARY = "bring every room in line with the roster (--dry-run: only list the changes)"
+SUMMARY = N_("bring every room in line with the roster (--dry-run: only list the changes)")
 
 
 class Args(BaseArgs):
-    dry_run: bool = Field(default=False, description="list what would change; change nothing")
+    dry_run: bool = Field(default=False, description=N_("list what would change; change nothing"))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from commands import (
     check,
     compile_document,
     distribute,
+    language,
     publish,
     reconcile,
     status,
@@ -40,6 +41,7 @@ class Services:
     distribution: distribute.Deps  # !distribute
     paragraphs: agree.Deps  # !agree, !approve
     identities: trust.Deps  # !trust
+    languages: language.Deps  # !lang
 
 
 class Nothing:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from commands.documents_deps import ProposalInfo
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Invocation, NoArgs
 
-SUMMARY = "your delegation's proposals and their receipts"
+SUMMARY = N_("your delegation's proposals and their receipts")
 
 
 class Args(NoArgs):

@@ -13,14 +13,15 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.documents_deps import SuggestionAccepted, SuggestionInfo
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation, NoArgs
 
-SUGGEST_SUMMARY = "suggest a reference document (caption or reply) to the Chair"
-REFERENCES_SUMMARY = "list the reference documents delegations suggested"
-ACCEPT_SUMMARY = "accept suggestion N: it is published in the reference folder"
-DECLINE_SUMMARY = "decline suggestion N, with the reason the delegation is told"
+SUGGEST_SUMMARY = N_("suggest a reference document (caption or reply) to the Chair")
+REFERENCES_SUMMARY = N_("list the reference documents delegations suggested")
+ACCEPT_SUMMARY = N_("accept suggestion N: it is published in the reference folder")
+DECLINE_SUMMARY = N_("decline suggestion N, with the reason the delegation is told")
 
 
 class SuggestArgs(NoArgs):
@@ -33,16 +34,16 @@ class ReferencesArgs(NoArgs):
 
 class AcceptArgs(BaseArgs):
     positional = ("number",)
-    number: int = Field(ge=1, description="the suggestion's number (see !references)")
-    title: str | None = Field(default=None, description="the title (default: the file name)")
-    symbol: str | None = Field(default=None, description="the document symbol, if any")
+    number: int = Field(ge=1, description=N_("the suggestion's number (see !references)"))
+    title: str | None = Field(default=None, description=N_("the title (default: the file name)"))
+    symbol: str | None = Field(default=None, description=N_("the document symbol, if any"))
 
 
 class DeclineArgs(BaseArgs):
     positional = ("number", "reason")
     rest_of_line = True
-    number: int = Field(ge=1, description="the suggestion's number (see !references)")
-    reason: str = Field(min_length=3, description="why, in a sentence the delegation reads")
+    number: int = Field(ge=1, description=N_("the suggestion's number (see !references)"))
+    reason: str = Field(min_length=3, description=N_("why, in a sentence the delegation reads"))
 
 
 class Deps(Protocol):

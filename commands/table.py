@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from commands.i18n import N_, SOURCE_LANGUAGE, Translate, translator
 from commands.parsing import ParseError, parse
 from commands.reply import Reply
 from room_policies.roles import Role, RoomKind
@@ -91,6 +92,7 @@ class Invocation:
     delegation: str | None = None  # the room's delegation (a desk), if it has one
     attachment: Attachment | None = None  # the file sent with the command (its caption)
     reply_to: str | None = None  # the event the command replies to (a file, perhaps)
+    language: str = SOURCE_LANGUAGE  # the asker's language (`!lang`), else the group's
 
 
 S = TypeVar("S")  # the services record the shell hands to every command
@@ -120,19 +122,19 @@ class CommandSpec:
             return dict(self.access)
         return dict.fromkeys(self.places, self.roles)
 
-    def refusal(self, invocation: Invocation) -> str | None:
+    def refusal(self, invocation: Invocation, _: Translate = str) -> str | None:
         """Why this asker may not use the command here (SPEC §5), or None if they may."""
         grants = self.grants()
         if invocation.role in grants.get(invocation.place, frozenset()):
             return None
         everyone = frozenset().union(*grants.values())
         if invocation.role not in everyone:
-            who = _and(sorted({_ROLE_WORDS[r] for r in everyone}))
-            return f"!{self.name} is for {who} only."
-        rooms = " or ".join(
-            sorted(_PLACE_WORDS[p] for p, roles in grants.items() if invocation.role in roles)
+            who = _and(sorted({_(_ROLE_WORDS[r]) for r in everyone}), _)
+            return _("!{command} is for {who} only.").format(command=self.name, who=who)
+        rooms = _(" or ").join(
+            sorted(_(_PLACE_WORDS[p]) for p, roles in grants.items() if invocation.role in roles)
         )
-        return f"!{self.name} is used in {rooms}, not here."
+        return _("!{command} is used in {rooms}, not here.").format(command=self.name, rooms=rooms)
 
     def usage(self) -> str:
         parts = [f"!{self.name}"]
@@ -150,12 +152,12 @@ class CommandSpec:
                 parts.append(f"{flag} <{name}>" if info.is_required() else f"[{flag} <{name}>]")
         return " ".join(parts)
 
-    def argument_help(self) -> list[str]:
+    def argument_help(self, _: Translate = str) -> list[str]:
         lines = []
         for name, info in self.args.model_fields.items():
             if info.description:
                 label = name if name in self.args.positional else "--" + name.replace("_", "-")
-                lines.append(f"{label}: {info.description}")
+                lines.append(f"{label}: {_(info.description)}")
         return lines
 
 
@@ -198,24 +200,26 @@ class Catalog(Protocol):
 
 
 _PLACE_WORDS = {
-    DIRECT: "a direct message with the bot",
-    MODERATION: "the moderation room",
-    PLENARY: "the plenary",
-    DESK: "your desk",
+    DIRECT: N_("a direct message with the bot"),
+    MODERATION: N_("the moderation room"),
+    PLENARY: N_("the plenary"),
+    DESK: N_("your desk"),
 }
 _ROLE_WORDS = {
-    Role.CHAIR: "the Chair",
-    Role.SECRETARIAT: "the Technical Secretariat",
-    Role.FOCAL_POINT: "focal points",
-    Role.EXPERT: "experts",
-    Role.BOT: "the platform",
-    Role.WARDEN: "the platform",
-    Role.OUTSIDER: "people outside the roster",
+    Role.CHAIR: N_("the Chair"),
+    Role.SECRETARIAT: N_("the Technical Secretariat"),
+    Role.FOCAL_POINT: N_("focal points"),
+    Role.EXPERT: N_("experts"),
+    Role.BOT: N_("the platform"),
+    Role.WARDEN: N_("the platform"),
+    Role.OUTSIDER: N_("people outside the roster"),
 }
 
 
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+def _and(words: list[str], _: Translate = str) -> str:
+    if len(words) == 1:
+        return words[0]
+    return _("{first} and {last}").format(first=", ".join(words[:-1]), last=words[-1])
 
 
 class UsageError(Exception):
@@ -263,18 +267,26 @@ class Bound(Generic[S]):
 
     command: Command[S]
     args: Args
+    language: str | None = None  # asked by a name in another language (`!ayuda`): answer in it
 
     async def run(self, services: S, invocation: Invocation) -> Reply:
         return await self.command.run(services, invocation, self.args)
 
 
 class CommandTable(Generic[S]):
-    def __init__(self, commands: Sequence[Command[S]]) -> None:
+    def __init__(
+        self, commands: Sequence[Command[S]], aliases: Mapping[str, tuple[str, str]] | None = None
+    ) -> None:
+        # alias → (command, language): `!ayuda` is `!help`, answered in Spanish.
+        self._aliases = dict(aliases or {})
         self._commands: dict[str, Command[S]] = {}
         for command in commands:
             if command.name in self._commands:
                 raise ValueError(f"command {command.name!r} registered twice")
             self._commands[command.name] = command
+        for alias, (target, _language) in self._aliases.items():
+            if alias in self._commands or target not in self._commands:
+                raise ValueError(f"alias {alias!r} clashes with a command or names none")
 
     def __iter__(self) -> Iterator[Command[S]]:
         return iter(self._commands.values())
@@ -296,22 +308,34 @@ class CommandTable(Generic[S]):
     def bind(self, body: str, invocation: Invocation | None = None) -> Bound[S]:
         """Parse, authorise (when `invocation` says who asks where) and validate, or raise
         UsageError / Refused carrying the reply the asker should see."""
+        _ = translator(invocation.language if invocation else SOURCE_LANGUAGE)
         try:
             parsed = parse(body)
         except ParseError as exc:
             raise UsageError(Reply.plain(f"I could not read that command: {exc}.")) from None
-        command = self._commands.get(parsed.name)
+        name, language = self._aliases.get(parsed.name, (parsed.name, None))
+        if language is not None:
+            _ = translator(language)
+        command = self._commands.get(name)
         if command is None:
             guess = self.nearest(parsed.name)
-            hint = f" Did you mean !{guess}?" if guess else ""
+            hint = _(" Did you mean !{command}?").format(command=guess) if guess else ""
             raise UsageError(
-                Reply.plain(f"Unknown command !{parsed.name}.{hint} Send !help for the list.")
+                Reply.plain(
+                    _("Unknown command !{command}.{hint} Send !help for the list.").format(
+                        command=parsed.name, hint=hint
+                    )
+                )
             )
         if invocation is not None:
-            refusal = command.refusal(invocation)
+            refusal = command.refusal(invocation, _)
             if refusal is not None:
                 raise Refused(
-                    Reply.plain(f"Refused: {refusal} Send !help for what you can do here."),
+                    Reply.plain(
+                        _("Refused: {reason} Send !help for what you can do here.").format(
+                            reason=refusal
+                        )
+                    ),
                     command.name,
                 )
         values: dict[str, object] = dict(parsed.options)
@@ -335,7 +359,7 @@ class CommandTable(Generic[S]):
             raise UsageError(
                 Reply.plain(f"!{command.name}: {problems}. Usage: {command.usage()}")
             ) from None
-        return Bound(command=command, args=args)
+        return Bound(command=command, args=args, language=language)
 
 
 def _describe(err: Any, positional: tuple[str, ...]) -> str:

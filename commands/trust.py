@@ -21,19 +21,21 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.i18n import N_
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 from room_policies.trust import Identity, Trust, TrustVerdict, fingerprint
 
-SUMMARY = "re-trust a person whose identity changed, once confirmed with their delegation"
+SUMMARY = N_("re-trust a person whose identity changed, once confirmed with their delegation")
 
 
 class Args(BaseArgs):
     positional = ("user", "fingerprint")
-    user: str | None = Field(default=None, description="the person (@user:server)")
+    user: str | None = Field(default=None, description=N_("the person (@user:server)"))
     fingerprint: str | None = Field(
-        default=None, description="the new identity's fingerprint, as the moderation room shows it"
+        default=None,
+        description=N_("the new identity's fingerprint, as the moderation room shows it"),
     )
 
 

@@ -26,6 +26,7 @@ from bot.docflow.uploads import Uploads
 from bot.governance import roster_service
 from bot.governance.directory import RoomDirectory
 from bot.governance.enforcer import Enforcer, StateWatch
+from bot.governance.languages import Languages
 from bot.governance.platform_watch import PlatformWatch
 from bot.governance.reconciler import Reconciler
 from bot.governance.service import Governance
@@ -39,6 +40,7 @@ from bot.runtime.settings import Settings
 from bot.storage.database import (
     Database,
     IdentityRepository,
+    LanguageRepository,
     RoomRepository,
 )
 from bot.storage.files import FileStore
@@ -259,6 +261,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         rooms=rooms.known,
         interval_s=settings.security.key_watch_interval_s,
     )
+    languages = Languages(LanguageRepository(db), settings.language)
     services = Services(
         commands=table,
         roster=governance,
@@ -272,6 +275,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         distribution=compiler,
         paragraphs=compiler,
         identities=trust,
+        languages=languages,
     )
     dispatcher = Dispatcher(
         gateway=gateway,
@@ -283,6 +287,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         max_backoff_s=settings.sync.max_backoff_s,
         governance=governance,
         trust=trust,
+        languages=languages,
         uploads=functools.partial(receipts.answer_upload, uploads),
     )
     router = Router(

@@ -23,6 +23,7 @@ from bot.storage.models import (
     HandledEvent,
     KeyValue,
     PendingEncryptedEvent,
+    PersonLanguage,
     PinnedIdentity,
     RosterVersion,
 )
@@ -336,6 +337,27 @@ def _pinned(row: PinnedIdentity) -> PinnedRecord:
         changed,
         row.changed_at,
     )
+
+
+class LanguageRepository:
+    """The language each person chose with `!lang`."""
+
+    def __init__(self, db: Database) -> None:
+        self._session = db._session
+
+    async def all(self) -> dict[str, str]:
+        async with self._session() as s:
+            rows = (await s.scalars(select(PersonLanguage))).all()
+            return {row.user_id: row.language for row in rows}
+
+    async def choose(self, user_id: str, language: str) -> None:
+        async with self._session.begin() as s:
+            row = await s.get(PersonLanguage, user_id)
+            if row is None:
+                row = PersonLanguage(user_id=user_id)
+                s.add(row)
+            row.language = language
+            row.chosen_at = _now()
 
 
 def _now() -> datetime:

@@ -167,3 +167,12 @@ class PinnedIdentity(Base):
     changed_master_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     changed_self_signing_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PersonLanguage(Base):
+    """The language a person chose with `!lang`; without one, the working group's language."""
+
+    __tablename__ = "person_languages"
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    chosen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -23,6 +23,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 
+from bot.governance.languages import Languages
 from bot.governance.service import Governance
 from bot.governance.trust import TrustService
 from bot.matrix.e2ee import UndecryptedQueue
@@ -65,7 +66,9 @@ class Dispatcher:
         governance: Governance | None = None,
         trust: TrustService | None = None,
         uploads: UploadHandler | None = None,
+        languages: Languages | None = None,
     ) -> None:
+        self.languages = languages
         self.gateway = gateway
         self.db = db
         self.table = table
@@ -99,6 +102,8 @@ class Dispatcher:
             else:
                 bound = self.table.bind(command.body, invocation)
                 name = bound.command.name
+                if bound.language is not None:  # `!ayuda`: answered in Spanish
+                    invocation = dataclasses.replace(invocation, language=bound.language)
                 reply = await bound.run(self.services, invocation)
         except Refused as exc:
             reply, outcome, reason, name = exc.reply, "refused", exc.reply.text, exc.command
@@ -145,6 +150,9 @@ class Dispatcher:
             attachment=command.attachment,
             reply_to=command.reply_to,
         )
+        if self.languages is not None:
+            language = await self.languages.of(command.sender)
+            invocation = dataclasses.replace(invocation, language=language)
         if self.governance is None:
             return invocation
         context = await self.governance.context(command.sender, command.room_id)

@@ -91,6 +91,7 @@ ROLE_WORDS = {
     Role.CHAIR: "the Chair",
     Role.SECRETARIAT: "the Technical Secretariat",
     Role.FOCAL_POINT: "focal points",
+    Role.EXPERT: "experts",
 }
 
 # A well-formed body for each command, so that an allowed asker binds without a usage error.
@@ -116,6 +117,7 @@ SAMPLE_BODIES = {
     "accept": "!accept 1",
     "decline": "!decline 1 'not relevant here'",
     "trust": "!trust @ag.fp:example.org abcd-efgh",
+    "lang": "!lang es",
 }
 
 # builtin.py answers !help and !ping for anyone on this homeserver (a deliberate deviation, so the
