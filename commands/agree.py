@@ -10,8 +10,9 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.document_refusals import paragraph_status_word
 from commands.documents_deps import ParagraphMarking
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.paragraphs import parse_paragraphs
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
@@ -46,16 +47,30 @@ async def _set(
     status: ParagraphStatus,
     meeting: str | None,
 ) -> Reply:
+    _ = translator(invocation.language)
     try:
-        numbers = parse_paragraphs(args.paragraphs)
+        numbers = parse_paragraphs(args.paragraphs, _=_)
     except ValueError as exc:
-        return Reply.plain(f"Refused: {exc}.")
+        return Reply.plain(_("Refused: {reason}.").format(reason=exc))
     marking = ParagraphMarking(args.document, numbers, status, meeting)
     document = await deps.mark_paragraphs(invocation, marking)
     listed = ", ".join(str(n) for n in numbers)
-    when = f" at the meeting of {meeting}" if meeting else ""
+    if meeting:
+        sentence = _(
+            "{document}: paragraph(s) {paragraphs} {status} at the meeting of {meeting}. The next "
+            "compilation matrix shows it."
+        )
+    else:
+        sentence = _(
+            "{document}: paragraph(s) {paragraphs} {status}. The next compilation matrix shows it."
+        )
     return Reply.plain(
-        f"{document}: paragraph(s) {listed} {status}{when}. The next compilation matrix shows it."
+        sentence.format(
+            document=document,
+            paragraphs=listed,
+            status=paragraph_status_word(status, _),
+            meeting=meeting,
+        )
     )
 
 

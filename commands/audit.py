@@ -8,7 +8,7 @@ from typing import Protocol
 
 from pydantic import Field
 
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -43,14 +43,33 @@ class Deps(Protocol):
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     entries = await deps.audit_latest(args.count)
     if not entries:
-        return Reply.plain("The audit log is empty.")
+        return Reply.plain(_("The audit log is empty."))
     lines = []
     for e in entries:
+        # The entry's own words (action, target, room, decision, rule) are the log's data, as
+        # recorded; only the sentence around them is the reader's.
         when = e.at.strftime("%Y-%m-%d %H:%M UTC") if e.at else "?"
         target = f" {e.target}" if e.target else ""
         rule = f" [{e.rule}]" if e.rule else ""
-        where = f" in {e.room}" if e.room else ""
-        lines.append(f"{when} {e.actor}: {e.action}{target}{where} → {e.decision}{rule}")
-    return Reply.titled(f"The latest {len(entries)} audit entries, newest first:", lines)
+        line = (
+            _("{when} {actor}: {action}{target} in {room} → {decision}{rule}")
+            if e.room
+            else _("{when} {actor}: {action}{target} → {decision}{rule}")
+        )
+        lines.append(
+            line.format(
+                when=when,
+                actor=e.actor,
+                action=e.action,
+                target=target,
+                room=e.room,
+                decision=e.decision,
+                rule=rule,
+            )
+        )
+    return Reply.titled(
+        _("The latest {count} audit entries, newest first:").format(count=len(entries)), lines
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from commands.document_refusals import reason_of
 from commands.documents_deps import ProposalChecked
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Invocation, NoArgs, Refusal
 
@@ -23,14 +24,17 @@ class Deps(Protocol):
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     try:
         checked = await deps.check(invocation)
     except Refusal as refusal:
-        return Reply.plain(f"Would be refused: {refusal.reason}")
+        return Reply.plain(_("Would be refused: {reason}").format(reason=reason_of(refusal, _)))
     return Reply.titled(
-        "Would be accepted (nothing was submitted):",
+        _("Would be accepted (nothing was submitted):"),
         [
             *checked.result.lines(),
-            f"base: {checked.base_file_name} version {checked.base_version}",
+            _("base: {document} version {version}").format(
+                document=checked.base_file_name, version=checked.base_version
+            ),
         ],
     )

@@ -11,7 +11,7 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.documents_deps import CompileOutcome
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -33,9 +33,13 @@ class Deps(Protocol):
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     outcome = await deps.compile(invocation, args.document)
     return Reply.titled(
-        f"Compiled {outcome.base_file_name}: {outcome.revision_name} and {outcome.matrix_name} "
-        "are posted here (drafts).",
+        _("Compiled {document}: {revision} and {matrix} are posted here (drafts).").format(
+            document=outcome.base_file_name,
+            revision=outcome.revision_name,
+            matrix=outcome.matrix_name,
+        ),
         outcome.summary,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from commands.i18n import Translate
 from room_policies.breaches import Breach
 from room_policies.room_plan import Correction, Fix
 from room_policies.rooms import RoomRef, room_name
@@ -23,24 +24,31 @@ REPORT_WITHHELD = (
 )
 
 
-def describe_correction(correction: Correction, roster: Roster) -> str:
-    """One line for the correction, e.g. "Plenary: invite @ag.fp:example.org"."""
+def describe_correction(correction: Correction, roster: Roster, _: Translate = str) -> str:
+    """One line for the correction, e.g. "Plenary: invite @ag.fp:example.org", in the reader's
+    language (`_`). The room's name is the platform's, as it stands in the room list."""
     where = room_name(roster, correction.room)
     target = correction.target
     if correction.fix is Fix.CREATE_ROOM:
-        text = f"create the room “{where}”"
+        text = _("create the room “{room}”").format(room=where)
     elif correction.fix in (Fix.SET_STATE, Fix.CLEAR_STATE):
-        text = f"{where}: set {target}"
+        text = _("{room}: set {target}").format(room=where, target=target)
     elif correction.fix is Fix.INVITE:
-        text = f"{where}: invite {target}"
+        text = _("{room}: invite {target}").format(room=where, target=target)
     elif correction.fix is Fix.REMOVE:
-        text = f"{where}: remove {target}"
+        text = _("{room}: remove {target}").format(room=where, target=target)
+    elif target:
+        text = _(
+            "{room}: left alone, because its marker (org.plenaria.room) names another room "
+            "({target})"
+        ).format(room=where, target=target)
     else:
-        named = f" ({target})" if target else ""
-        text = (
-            f"{where}: left alone, because its marker (org.plenaria.room) names another room{named}"
-        )
-    return f"{text} (FAILED: {correction.failed})" if correction.failed else text
+        text = _(
+            "{room}: left alone, because its marker (org.plenaria.room) names another room"
+        ).format(room=where)
+    if correction.failed:
+        return _("{correction} (FAILED: {error})").format(correction=text, error=correction.failed)
+    return text
 
 
 def breach_report(

@@ -11,9 +11,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
-from commands.roster_deps import RosterDeps, RosterError, changed_lines
+from commands.roster_deps import RosterDeps, RosterError, changed_lines, refusal_lines
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 from room_policies.roles import UserId
@@ -38,28 +38,35 @@ Deps = RosterDeps
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     roster = await deps.current_roster()
     code = args.code.upper()
     if args.action == "remove":
         gone = roster.delegation(code)
         if gone is None:
-            return Reply.plain(f"Refused: there is no delegation {code} on the roster.")
+            return Reply.plain(
+                _("Refused: there is no delegation {code} on the roster.").format(code=code)
+            )
         if args.focal_point is not None or args.name is not None:
-            return Reply.plain("Usage: !delegation remove CODE (nothing else).")
+            return Reply.plain(_("Usage: !delegation remove CODE (nothing else)."))
         try:
             changed = await deps.change_roster(
                 roster.without_delegation(code), invocation.sender, f"delegation remove {code}"
             )
         except RosterError as exc:
-            return Reply.titled("Refused:", list(exc.reasons))
+            return Reply.titled(_("Refused:"), refusal_lines(exc))
         return Reply.titled(
-            f"Delegation {code} ({gone.name}) removed (roster version {changed.version}).",
-            changed_lines(changed),
+            _("Delegation {code} ({name}) removed (roster version {version}).").format(
+                code=code, name=gone.name, version=changed.version
+            ),
+            changed_lines(changed, _),
         )
     if args.focal_point is None:
-        return Reply.plain("Usage: !delegation add CODE @focal-point:server [--name NAME]")
+        return Reply.plain(_("Usage: !delegation add CODE @focal-point:server [--name NAME]"))
     if roster.delegation(code) is not None:
-        return Reply.plain(f"Refused: {code} is already on the roster; see !delegations.")
+        return Reply.plain(
+            _("Refused: {code} is already on the roster; see !delegations.").format(code=code)
+        )
     try:
         fields = {"code": code, "focal_point": UserId(args.focal_point)}
         if args.name is not None:
@@ -70,12 +77,19 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
         )
     except ValidationError as exc:
         return Reply.titled(
-            "Refused:", [str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()]
+            _("Refused:"), [str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()]
         )
     except RosterError as exc:
-        return Reply.titled("Refused:", list(exc.reasons))
+        return Reply.titled(_("Refused:"), refusal_lines(exc))
     return Reply.titled(
-        f"Delegation {delegation.code} ({delegation.name}) added with focal point "
-        f"{delegation.focal_point} (roster version {changed.version}).",
-        changed_lines(changed),
+        _(
+            "Delegation {code} ({name}) added with focal point {focal_point} "
+            "(roster version {version})."
+        ).format(
+            code=delegation.code,
+            name=delegation.name,
+            focal_point=delegation.focal_point,
+            version=changed.version,
+        ),
+        changed_lines(changed, _),
     )

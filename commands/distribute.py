@@ -13,7 +13,7 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.documents_deps import Distributed
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -35,10 +35,17 @@ class Deps(Protocol):
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     done = await deps.distribute(invocation, args.document)
     return Reply.plain(
-        f"Distributed in {done.folder_name}: {done.file_name} version {done.version} (the "
-        "revised text: every change accepted, conflicts in brackets; proposals are now made on "
-        f"it) and {done.revision_name} (the delegations' tracked changes). Both are announced in "
-        "the plenary."
+        _(
+            "Distributed in {folder}: {file} version {version} (the revised text: every change "
+            "accepted, conflicts in brackets; proposals are now made on it) and {revision} (the "
+            "delegations' tracked changes). Both are announced in the plenary."
+        ).format(
+            folder=done.folder_name,
+            file=done.file_name,
+            version=done.version,
+            revision=done.revision_name,
+        )
     )

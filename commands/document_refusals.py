@@ -4,12 +4,17 @@ The shell (`bot/docflow/`) raises these typed refusals with the facts; each word
 so that no sentence is built in `bot/`. The router answers a `Refusal` as "Refused: <reason>";
 `!check` answers "Would be refused: <reason>" and an upload in the plenary adds "Nothing was
 filed." (`commands/receipts.py`).
+
+Each refusal keeps its facts and words itself in English as `reason` (the audit log's record) and
+in the asker's language by `worded(_)`, where the asker's invocation is at hand.
 """
 
 from __future__ import annotations
 
 from typing import assert_never
 
+from commands.i18n import N_, Translate
+from commands.reply import Reply
 from commands.table import Refusal
 from documents.lifecycles import ParagraphStatus, SuggestionStatus
 from documents.proposals import NoBase, NoProposalsYet, NotPublished, WhichBase
@@ -17,6 +22,7 @@ from documents.proposals import NoBase, NoProposalsYet, NotPublished, WhichBase
 __all__ = [
     "BaseNotChosen",
     "CompiledOnAnotherVersion",
+    "DocumentRefusal",
     "FileNotDownloaded",
     "FileNotEncrypted",
     "FileRefused",
@@ -32,133 +38,262 @@ __all__ = [
     "OnlyFocalPoints",
     "StatusNotAllowed",
     "SuggestionDecided",
+    "paragraph_status_word",
+    "reason_of",
+    "suggestion_status_word",
 ]
+
+# The statuses as a reader reads them (the values are English words, kept in the records).
+_PARAGRAPH_STATUS_WORDS = {
+    ParagraphStatus.OPEN: N_("open"),
+    ParagraphStatus.AGREED_AD_REFERENDUM: N_("agreed ad referendum"),
+    ParagraphStatus.APPROVED: N_("approved"),
+}
+_SUGGESTION_STATUS_WORDS = {
+    SuggestionStatus.PENDING: N_("pending"),
+    SuggestionStatus.ACCEPTED: N_("accepted"),
+    SuggestionStatus.DECLINED: N_("declined"),
+}
+
+
+def paragraph_status_word(status: ParagraphStatus, _: Translate = str) -> str:
+    return _(_PARAGRAPH_STATUS_WORDS.get(status, status.value))
+
+
+def suggestion_status_word(status: SuggestionStatus, _: Translate = str) -> str:
+    return _(_SUGGESTION_STATUS_WORDS.get(status, status.value))
 
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
 
 
+class DocumentRefusal(Refusal):
+    """A refusal of the document flow: `reason` in English, `worded(_)` in the asker's language."""
+
+    def __init__(self) -> None:
+        super().__init__(self.worded())
+
+    def worded(self, _: Translate = str) -> str:
+        raise NotImplementedError
+
+    def reply(self, _: Translate = str) -> Reply:
+        return Reply.plain(_("Refused: {reason}").format(reason=self.worded(_)))
+
+
+def reason_of(refusal: Refusal, _: Translate = str) -> str:
+    """The refusal's reason in the asker's language when it words itself, else as raised."""
+    return refusal.worded(_) if isinstance(refusal, DocumentRefusal) else refusal.reason
+
+
 # -- files --------------------------------------------------------------------------------------
 
 
-class FileTooLarge(Refusal):
+class FileTooLarge(DocumentRefusal):
     def __init__(self, limit: int, size: int | None = None) -> None:
-        if size is None:  # found out while downloading: the size the message gave was wrong
-            super().__init__(f"the file is larger than {_size(limit)}.")
-        else:
-            super().__init__(f"the file is {_size(size)}; the limit is {_size(limit)}.")
+        self.limit, self.size = limit, size
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        if self.size is None:  # found out while downloading: the size the message gave was wrong
+            return _("the file is larger than {limit}.").format(limit=_size(self.limit))
+        return _("the file is {size}; the limit is {limit}.").format(
+            size=_size(self.size), limit=_size(self.limit)
+        )
 
 
-class FileNotDownloaded(Refusal):
-    def __init__(self) -> None:
-        super().__init__("the file could not be downloaded and decrypted.")
+class FileNotDownloaded(DocumentRefusal):
+    def worded(self, _: Translate = str) -> str:
+        return _("the file could not be downloaded and decrypted.")
 
 
-class FileNotEncrypted(Refusal):
-    def __init__(self) -> None:
-        super().__init__("the file is not end-to-end encrypted; send it in an encrypted room.")
+class FileNotEncrypted(DocumentRefusal):
+    def worded(self, _: Translate = str) -> str:
+        return _("the file is not end-to-end encrypted; send it in an encrypted room.")
 
 
-class FileRefused(Refusal):
-    """The engine's reason (a sentence of `documents/`), with the file's name unless it says it
-    already."""
+class FileRefused(DocumentRefusal):
+    """The engine's reason (a sentence of `documents/`, English), with the file's name unless it
+    says it already."""
 
     def __init__(self, file_name: str, reason: str) -> None:
-        super().__init__(reason if file_name in reason else f"{file_name}: {reason}")
+        self.file_name, self.engine_reason = file_name, reason
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        if self.file_name in self.engine_reason:
+            return self.engine_reason
+        return f"{self.file_name}: {self.engine_reason}"
 
 
-class InFile(Refusal):
+class InFile(DocumentRefusal):
     """Another refusal, about a named file (a proposal: the delegate may send several)."""
 
     def __init__(self, file_name: str, refusal: Refusal) -> None:
-        super().__init__(f"{file_name}: {refusal.reason}")
+        self.file_name, self.refusal = file_name, refusal
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return f"{self.file_name}: {reason_of(self.refusal, _)}"
 
 
-class NoFileGiven(Refusal):
+class NoFileGiven(DocumentRefusal):
     def __init__(self, command: str) -> None:
-        super().__init__(f"send !{command} as the caption of a file, or as a reply to one.")
+        self.command = command
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _("send !{command} as the caption of a file, or as a reply to one.").format(
+            command=self.command
+        )
 
 
-class FoldersNotProvisioned(Refusal):
-    def __init__(self) -> None:
-        super().__init__("the folder rooms are not provisioned yet; try again in a moment.")
+class FoldersNotProvisioned(DocumentRefusal):
+    def worded(self, _: Translate = str) -> str:
+        return _("the folder rooms are not provisioned yet; try again in a moment.")
 
 
 # -- proposals ----------------------------------------------------------------------------------
 
+# What only a focal point does, as the shell names it, in whole sentences a translator can word.
+_ONLY_FOCAL_POINTS = {
+    "submits proposals": N_("only a delegation's focal point submits proposals."),
+    "suggests reference documents": N_(
+        "only a delegation's focal point suggests reference documents."
+    ),
+}
 
-class OnlyFocalPoints(Refusal):
+
+class OnlyFocalPoints(DocumentRefusal):
     def __init__(self, doing: str) -> None:
-        super().__init__(f"only a delegation's focal point {doing}.")
+        self.doing = doing
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        sentence = _ONLY_FOCAL_POINTS.get(self.doing)
+        if sentence is None:  # a new act, not yet in the catalogs: English
+            return f"only a delegation's focal point {self.doing}."
+        return _(sentence)
 
 
-class NoBaseToPropose(Refusal):
+class NoBaseToPropose(DocumentRefusal):
     def __init__(self, base_name: str, folder_name: str) -> None:
-        super().__init__(
-            f"there is no published document “{base_name}” in the {folder_name} folder to "
-            "propose changes to."
-        )
+        self.base_name, self.folder_name = base_name, folder_name
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _(
+            "there is no published document “{document}” in the {folder} folder to propose "
+            "changes to."
+        ).format(document=self.base_name, folder=self.folder_name)
 
 
-class NotAProposalName(Refusal):
+class NotAProposalName(DocumentRefusal):
     def __init__(self, delegation: str) -> None:
-        super().__init__(f"a proposal is named {delegation}_<document>.docx.")
+        self.delegation = delegation
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _("a proposal is named {delegation}_<document>.docx.").format(
+            delegation=self.delegation
+        )
 
 
 # -- suggestions --------------------------------------------------------------------------------
 
 
-class NoSuchSuggestion(Refusal):
+class NoSuchSuggestion(DocumentRefusal):
     def __init__(self, number: int) -> None:
-        super().__init__(f"there is no suggestion #{number}; see !references.")
+        self.number = number
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _("there is no suggestion #{number}; see !references.").format(number=self.number)
 
 
-class SuggestionDecided(Refusal):
+_ALREADY = {
+    SuggestionStatus.PENDING: N_("suggestion #{number} was already pending."),
+    SuggestionStatus.ACCEPTED: N_("suggestion #{number} was already accepted."),
+    SuggestionStatus.DECLINED: N_("suggestion #{number} was already declined."),
+}
+
+
+class SuggestionDecided(DocumentRefusal):
     def __init__(self, number: int, status: SuggestionStatus) -> None:
-        super().__init__(f"suggestion #{number} was already {status}.")
+        self.number, self.status = number, status
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _(_ALREADY[self.status]).format(number=self.number)
 
 
 # -- compilation --------------------------------------------------------------------------------
 
 
-class BaseNotChosen(Refusal):
+class BaseNotChosen(DocumentRefusal):
     """Why no document was chosen for `!compile`, `!distribute`, `!agree`, `!approve`."""
 
     def __init__(self, choice: NoBase) -> None:
-        match choice:
+        self.choice = choice
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        match self.choice:
             case NotPublished(wanted):
-                reason = f"there is no published document {wanted} in the plan folder."
+                return _("there is no published document {document} in the plan folder.").format(
+                    document=wanted
+                )
             case NoProposalsYet():
-                reason = "no document has proposals to compile yet."
+                return _("no document has proposals to compile yet.")
             case WhichBase(candidates):
-                reason = f"say which document to compile: {', '.join(candidates)}."
+                return _("say which document to compile: {documents}.").format(
+                    documents=", ".join(candidates)
+                )
             case _:
-                assert_never(choice)
-        super().__init__(reason)
+                assert_never(self.choice)
 
 
-class NothingToCompile(Refusal):
+class NothingToCompile(DocumentRefusal):
     def __init__(self, base_name: str) -> None:
-        super().__init__(f"there is no proposal on {base_name} to compile.")
+        self.base_name = base_name
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _("there is no proposal on {document} to compile.").format(document=self.base_name)
 
 
-class NotCompiledYet(Refusal):
+class NotCompiledYet(DocumentRefusal):
     def __init__(self, base_name: str) -> None:
-        super().__init__(f"{base_name} has not been compiled yet: !compile it first.")
+        self.base_name = base_name
+        super().__init__()
 
-
-class CompiledOnAnotherVersion(Refusal):
-    def __init__(self, base_name: str, compiled: int, current: int) -> None:
-        super().__init__(
-            f"the last compilation was made on version {compiled} of {base_name}, which is now "
-            f"at version {current}: !compile again."
+    def worded(self, _: Translate = str) -> str:
+        return _("{document} has not been compiled yet: !compile it first.").format(
+            document=self.base_name
         )
 
 
-class StatusNotAllowed(Refusal):
+class CompiledOnAnotherVersion(DocumentRefusal):
+    def __init__(self, base_name: str, compiled: int, current: int) -> None:
+        self.base_name, self.compiled, self.current = base_name, compiled, current
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _(
+            "the last compilation was made on version {compiled} of {document}, which is now at "
+            "version {current}: !compile again."
+        ).format(compiled=self.compiled, document=self.base_name, current=self.current)
+
+
+class StatusNotAllowed(DocumentRefusal):
     """A paragraph's status may not become the one asked (documents.lifecycles)."""
 
     def __init__(self, paragraphs: list[int], wanted: ParagraphStatus) -> None:
-        listed = ", ".join(str(n) for n in paragraphs)
-        super().__init__(f"paragraph(s) {listed} cannot become {wanted}.")
+        self.paragraphs, self.wanted = paragraphs, wanted
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _("paragraph(s) {paragraphs} cannot become {status}.").format(
+            paragraphs=", ".join(str(n) for n in self.paragraphs),
+            status=paragraph_status_word(self.wanted, _),
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from commands.documents_deps import Folders
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -22,17 +22,22 @@ Deps = Folders
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     folder = args.folder.lower() if args.folder else None
     folders = await deps.folder_names()
     if folder is not None and folder not in folders:
-        return Reply.plain(f"There is no folder “{args.folder}”: {', '.join(folders)}.")
+        return Reply.plain(
+            _("There is no folder “{folder}”: {folders}.").format(
+                folder=args.folder, folders=", ".join(folders)
+            )
+        )
     documents = await deps.current_documents(folder)
     if not documents:
-        return Reply.plain("Nothing is published yet.")
+        return Reply.plain(_("Nothing is published yet."))
     lines = [
         f"{d.folder_name}: {d.file_name} v{d.version} — {d.title}"
         + (f" ({d.symbol})" if d.symbol else "")
         + f", {d.classification}, {d.published_at:%Y-%m-%d}"
         for d in documents
     ]
-    return Reply.titled("Published documents (current versions):", lines)
+    return Reply.titled(_("Published documents (current versions):"), lines)

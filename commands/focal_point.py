@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
-from commands.roster_deps import RosterDeps, RosterError, changed_lines
+from commands.roster_deps import RosterDeps, RosterError, changed_lines, refusal_lines
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
 from room_policies.roles import UserId
@@ -28,13 +28,20 @@ Deps = RosterDeps
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     roster = await deps.current_roster()
     code = args.code.upper()
     delegation = roster.delegation(code)
     if delegation is None:
-        return Reply.plain(f"Refused: there is no delegation {code} on the roster.")
+        return Reply.plain(
+            _("Refused: there is no delegation {code} on the roster.").format(code=code)
+        )
     if delegation.focal_point == args.user:
-        return Reply.plain(f"{args.user} is already the focal point of {delegation.name}.")
+        return Reply.plain(
+            _("{user} is already the focal point of {delegation}.").format(
+                user=args.user, delegation=delegation.name
+            )
+        )
     try:
         changed = await deps.change_roster(
             roster.with_focal_point(code, UserId(args.user)),
@@ -42,9 +49,16 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
             f"focal-point {code}",
         )
     except RosterError as exc:
-        return Reply.titled("Refused:", list(exc.reasons))
+        return Reply.titled(_("Refused:"), refusal_lines(exc))
     return Reply.titled(
-        f"{delegation.name}: {args.user} is the focal point now, in place of "
-        f"{delegation.focal_point} (roster version {changed.version}).",
-        changed_lines(changed),
+        _(
+            "{delegation}: {user} is the focal point now, in place of {previous} "
+            "(roster version {version})."
+        ).format(
+            delegation=delegation.name,
+            user=args.user,
+            previous=delegation.focal_point,
+            version=changed.version,
+        ),
+        changed_lines(changed, _),
     )

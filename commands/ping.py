@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Invocation, NoArgs
 
@@ -20,5 +20,6 @@ class Deps(Protocol):
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     delay = max(0, invocation.now_ms - invocation.sent_ms)
-    return Reply.plain(f"pong ({delay} ms)")
+    return Reply.plain(_("pong ({delay} ms)").format(delay=delay))

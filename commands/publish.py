@@ -11,7 +11,7 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.documents_deps import Folders, Publication, PublishedInfo
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Attachment, Invocation
@@ -42,31 +42,41 @@ class Deps(Folders, Protocol):
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     folder = args.folder.lower()
     folders = await deps.folder_names()
     if folder not in folders:
         names = ", ".join(folders)
-        return Reply.plain(f"There is no folder “{args.folder}”. The folders are: {names}.")
+        return Reply.plain(
+            _("There is no folder “{folder}”. The folders are: {folders}.").format(
+                folder=args.folder, folders=names
+            )
+        )
     classification = (args.classification or deps.classifications[0]).lower()
     if classification not in deps.classifications:
         allowed = ", ".join(deps.classifications)
-        return Reply.plain(f"Refused: the classification must be one of: {allowed}.")
+        return Reply.plain(
+            _("Refused: the classification must be one of: {classifications}.").format(
+                classifications=allowed
+            )
+        )
     attachment = await deps.attachment(invocation)
     if attachment is None:
         return Reply.plain(
-            "Send !publish as the caption of a file, or as a reply to a file's message."
+            _("Send !publish as the caption of a file, or as a reply to a file's message.")
         )
     publication = Publication(folder, args.title, args.symbol, classification, args.language)
     published = await deps.publish(invocation, attachment, publication)
     lines = [
-        f"title: {published.title}",
-        f"version {published.version}",
-        f"symbol: {published.symbol or '—'}",
-        f"classification: {published.classification}",
+        _("title: {title}").format(title=published.title),
+        _("version {version}").format(version=published.version),
+        _("symbol: {symbol}").format(symbol=published.symbol or "—"),
+        _("classification: {classification}").format(classification=published.classification),
         f"sha256: {published.sha256}",
     ]
     return Reply.titled(
-        f"Published {published.file_name} in “{published.folder_name}” and announced in the "
-        "plenary.",
+        _("Published {file} in “{folder}” and announced in the plenary.").format(
+            file=published.file_name, folder=published.folder_name
+        ),
         lines,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol, assert_never
 
 from commands.documents_deps import FolderUpload, ProposalInfo, ProposalRefused, UploadOutcome
+from commands.i18n import Translate, translator
 from commands.reply import Reply
 from commands.table import Invocation
 
@@ -25,33 +26,49 @@ class Deps(Protocol):
 
 async def answer_upload(deps: Deps, invocation: Invocation) -> Reply | None:
     outcome = await deps.upload(invocation)
-    return None if outcome is None else receipt(outcome)
+    return None if outcome is None else receipt(outcome, translator(invocation.language))
 
 
-def receipt(outcome: UploadOutcome) -> Reply:
+def receipt(outcome: UploadOutcome, _: Translate = str) -> Reply:
     match outcome:
         case ProposalInfo():
-            return _proposal_receipt(outcome)
+            return _proposal_receipt(outcome, _)
         case ProposalRefused(reason):
-            return Reply.plain(f"Refused: {reason} Nothing was filed.")
+            # The reason comes worded (English) from the shell: `ProposalRefused` carries text.
+            return Reply.plain(_("Refused: {reason} Nothing was filed.").format(reason=reason))
         case FolderUpload(published):
             return Reply.plain(
-                f"Registered {published.file_name} as version {published.version} "
-                f"({published.classification}); announced in the plenary."
+                _(
+                    "Registered {file} as version {version} ({classification}); announced in the "
+                    "plenary."
+                ).format(
+                    file=published.file_name,
+                    version=published.version,
+                    classification=published.classification,
+                )
             )
         case _:
             assert_never(outcome)
 
 
-def _proposal_receipt(proposal: ProposalInfo) -> Reply:
+def _proposal_receipt(proposal: ProposalInfo, _: Translate = str) -> Reply:
     touched = ", ".join(str(n) for n in proposal.paragraphs) or "—"
     return Reply.titled(
-        f"Receipt: {proposal.file_name}, the proposal of {proposal.delegation} on "
-        f"{proposal.base_file_name} (version {proposal.base_version}), is filed.",
+        _(
+            "Receipt: {file}, the proposal of {delegation} on {document} (version {version}), is "
+            "filed."
+        ).format(
+            file=proposal.file_name,
+            delegation=proposal.delegation,
+            document=proposal.base_file_name,
+            version=proposal.base_version,
+        ),
         [
-            f"changes: {proposal.changes}",
-            f"paragraphs touched: {touched}",
+            _("changes: {changes}").format(changes=proposal.changes),
+            _("paragraphs touched: {paragraphs}").format(paragraphs=touched),
             f"sha256: {proposal.sha256}",
-            f"received: {proposal.submitted_at:%Y-%m-%d %H:%M:%S} UTC",
+            _("received: {received} UTC").format(
+                received=f"{proposal.submitted_at:%Y-%m-%d %H:%M:%S}"
+            ),
         ],
     )

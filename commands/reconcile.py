@@ -9,7 +9,7 @@ from typing import Protocol
 from pydantic import Field
 
 from commands.corrections import describe_correction
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -36,14 +36,11 @@ class Deps(Protocol):
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     reconciled = await deps.reconcile(args.dry_run)
     roster = reconciled.roster
-    changes = [describe_correction(c, roster) for c in reconciled.corrections] if roster else []
+    changes = [describe_correction(c, roster, _) for c in reconciled.corrections] if roster else []
     if not changes:
-        return Reply.plain("Every room is as the roster wants it; nothing to change.")
-    title = (
-        f"{len(changes)} change(s) would be made:"
-        if args.dry_run
-        else f"{len(changes)} change(s) made:"
-    )
-    return Reply.titled(title, changes)
+        return Reply.plain(_("Every room is as the roster wants it; nothing to change."))
+    title = _("{count} change(s) would be made:") if args.dry_run else _("{count} change(s) made:")
+    return Reply.titled(title.format(count=len(changes)), changes)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from commands.corrections import describe_correction
+from commands.i18n import N_, Translate
 from commands.reply import Reply
 from room_policies.room_plan import Correction
 from room_policies.roster import Roster, RosterError
@@ -28,12 +29,12 @@ __all__ = [
 ]
 
 # What the Secretariat does after a roster change (README "Run it"; `plenaria accounts create`).
-ACCOUNTS_STEP = (
+ACCOUNTS_STEP = N_(
     "The bot does not create accounts or set display names: the Technical Secretariat runs "
     "`plenaria accounts create` on the server, which creates any missing account and sets the "
     "names above."
 )
-ACCOUNTS_STEP_TOLD = (
+ACCOUNTS_STEP_TOLD = N_(
     "The bot does not create accounts or set display names: the Technical Secretariat, told in "
     "the moderation room, runs `plenaria accounts create` on the server, which creates any "
     "missing account and sets the names above."
@@ -58,27 +59,34 @@ class RosterDeps(Protocol):
 
 
 def refusal_lines(error: RosterError) -> list[str]:
+    """The roster's reasons, as the roster's validation words them (English: they come from
+    `room_policies.roster`, shared with the roster file's import); the "Refused:" framing is the
+    handler's, in the asker's language."""
     return list(error.reasons)
 
 
-def _name_lines(display_names: Mapping[str, str]) -> list[str]:
-    return [f"display name of {user} to become “{name}”" for user, name in display_names.items()]
+def _name_lines(display_names: Mapping[str, str], _: Translate = str) -> list[str]:
+    return [
+        _("display name of {user} to become “{name}”").format(user=user, name=name)
+        for user, name in display_names.items()
+    ]
 
 
-def changed_lines(changed: RosterChanged) -> list[str]:
-    lines = [describe_correction(c, changed.roster) for c in changed.corrections] or [
-        "nothing needed changing in the rooms"
+def changed_lines(changed: RosterChanged, _: Translate = str) -> list[str]:
+    lines = [describe_correction(c, changed.roster, _) for c in changed.corrections] or [
+        _("nothing needed changing in the rooms")
     ]
     if changed.display_names:
-        lines += _name_lines(changed.display_names)
-        lines.append(ACCOUNTS_STEP_TOLD if changed.moderation_told else ACCOUNTS_STEP)
+        lines += _name_lines(changed.display_names, _)
+        lines.append(_(ACCOUNTS_STEP_TOLD if changed.moderation_told else ACCOUNTS_STEP))
     return lines
 
 
-def accounts_notice(changed: RosterChanged, actor: str) -> Reply:
+def accounts_notice(changed: RosterChanged, actor: str, _: Translate = str) -> Reply:
     """For the moderation room, when someone else (a focal point) changed the roster."""
     return Reply.titled(
-        f"{actor} changed the roster (version {changed.version}): accounts and display names "
-        "to update.",
-        [*_name_lines(changed.display_names), ACCOUNTS_STEP],
+        _(
+            "{actor} changed the roster (version {version}): accounts and display names to update."
+        ).format(actor=actor, version=changed.version),
+        [*_name_lines(changed.display_names, _), _(ACCOUNTS_STEP)],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from commands.documents_deps import ProposalInfo
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Invocation, NoArgs
 
@@ -23,18 +23,29 @@ class Deps(Protocol):
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     if not invocation.delegation:
-        return Reply.plain("Refused: only a delegation's focal point has proposals.")
+        return Reply.plain(_("Refused: only a delegation's focal point has proposals."))
     proposals = await deps.proposals_of(invocation.delegation)
     if not proposals:
-        return Reply.plain("Your delegation has submitted no proposal yet.")
+        return Reply.plain(_("Your delegation has submitted no proposal yet."))
     lines = []
     for p in proposals:
         touched = ", ".join(str(n) for n in p.paragraphs) or "—"
-        state = "superseded" if p.superseded else "standing"
+        state = _("superseded") if p.superseded else _("standing")
         lines.append(
-            f"{p.file_name} on {p.base_file_name} v{p.base_version}, "
-            f"{p.submitted_at:%Y-%m-%d %H:%M} UTC: {p.changes} change(s), paragraphs {touched} "
-            f"— {state} (sha256 {p.sha256[:12]}…)"
+            _(
+                "{file} on {document} v{version}, {submitted} UTC: {changes} change(s), "
+                "paragraphs {paragraphs} — {state} (sha256 {sha256}…)"
+            ).format(
+                file=p.file_name,
+                document=p.base_file_name,
+                version=p.base_version,
+                submitted=f"{p.submitted_at:%Y-%m-%d %H:%M}",
+                changes=p.changes,
+                paragraphs=touched,
+                state=state,
+                sha256=p.sha256[:12],
+            )
         )
-    return Reply.titled("Your delegation's proposals, oldest first:", lines)
+    return Reply.titled(_("Your delegation's proposals, oldest first:"), lines)

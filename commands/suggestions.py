@@ -12,8 +12,9 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.document_refusals import suggestion_status_word
 from commands.documents_deps import SuggestionAccepted, SuggestionInfo
-from commands.i18n import N_
+from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation, NoArgs
@@ -67,36 +68,51 @@ class Deps(Protocol):
 
 
 async def suggest(deps: Deps, invocation: Invocation, args: SuggestArgs) -> Reply:
+    _ = translator(invocation.language)
     queued = await deps.suggest(invocation)
     return Reply.plain(
-        f"Suggestion #{queued.number} ({queued.file_name}) is with the Chair; you will be told in "
-        "your desk whether it is accepted."
+        _(
+            "Suggestion #{number} ({file}) is with the Chair; you will be told in your desk "
+            "whether it is accepted."
+        ).format(number=queued.number, file=queued.file_name)
     )
 
 
 async def references(deps: Deps, invocation: Invocation, args: ReferencesArgs) -> Reply:
+    _ = translator(invocation.language)
     suggestions = await deps.references()
     if not suggestions:
-        return Reply.plain("No reference document has been suggested.")
+        return Reply.plain(_("No reference document has been suggested."))
     lines = [
-        f"#{s.number} {s.delegation}: {s.file_name}, {s.suggested_at:%Y-%m-%d} — {s.status}"
+        f"#{s.number} {s.delegation}: {s.file_name}, {s.suggested_at:%Y-%m-%d} — "
+        + suggestion_status_word(s.status, _)
         + (f" ({s.reason})" if s.reason else "")
         for s in suggestions
     ]
-    return Reply.titled("Suggested reference documents:", lines)
+    return Reply.titled(_("Suggested reference documents:"), lines)
 
 
 async def accept(deps: Deps, invocation: Invocation, args: AcceptArgs) -> Reply:
+    _ = translator(invocation.language)
     accepted = await deps.accept_suggestion(invocation, args.number, args.title, args.symbol)
     suggestion, published = accepted.suggestion, accepted.published
     return Reply.plain(
-        f"Suggestion #{suggestion.number} accepted: {published.file_name} is published in "
-        f"{published.folder_name}; {suggestion.delegation} is told."
+        _(
+            "Suggestion #{number} accepted: {file} is published in {folder}; {delegation} is told."
+        ).format(
+            number=suggestion.number,
+            file=published.file_name,
+            folder=published.folder_name,
+            delegation=suggestion.delegation,
+        )
     )
 
 
 async def decline(deps: Deps, invocation: Invocation, args: DeclineArgs) -> Reply:
+    _ = translator(invocation.language)
     declined = await deps.decline_suggestion(invocation, args.number, args.reason)
     return Reply.plain(
-        f"Suggestion #{declined.number} declined; {declined.delegation} is told why."
+        _("Suggestion #{number} declined; {delegation} is told why.").format(
+            number=declined.number, delegation=declined.delegation
+        )
     )
