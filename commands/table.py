@@ -239,14 +239,16 @@ class Refusal(Exception):
         super().__init__(reason)
         self.reason = reason
 
-    def reply(self) -> Reply:
-        return Reply.plain(f"Refused: {self.reason}")
+    def reply(self, _: Translate = str) -> Reply:
+        return Reply.plain(_("Refused: {reason}").format(reason=self.reason))
 
 
-def internal_error(ref: str) -> Reply:
+def internal_error(ref: str, _: Translate = str) -> Reply:
     """What the asker reads when the platform failed them (the log holds the rest, by `ref`)."""
     return Reply.plain(
-        f"Internal error (ref {ref}). The Secretariat can trace it with this reference."
+        _("Internal error (ref {ref}). The Secretariat can trace it with this reference.").format(
+            ref=ref
+        )
     )
 
 

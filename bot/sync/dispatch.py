@@ -33,6 +33,7 @@ from bot.runtime.metrics import Metrics
 from bot.storage.database import AuditRecord, Database
 from bot.sync.classify import CommandEvent, command_word, reply_txn_id
 from commands import trust as trust_words
+from commands.i18n import SOURCE_LANGUAGE, translator
 from commands.reply import Reply
 from commands.services import Services
 from commands.table import (
@@ -87,8 +88,10 @@ class Dispatcher:
         name = "?"
         reason = ""
         reply: Reply | None
+        _ = translator(SOURCE_LANGUAGE)
         try:
             invocation = await self._invocation(command)
+            _ = translator(invocation.language)
             if self.trust is not None:
                 verdict = await self.trust.judge(command.sender, command.proof)
                 if not verdict.allowed:
@@ -104,11 +107,12 @@ class Dispatcher:
                 name = bound.command.name
                 if bound.language is not None:  # `!ayuda`: answered in Spanish
                     invocation = dataclasses.replace(invocation, language=bound.language)
+                    _ = translator(bound.language)
                 reply = await bound.run(self.services, invocation)
         except Refused as exc:
             reply, outcome, reason, name = exc.reply, "refused", exc.reply.text, exc.command
         except Refusal as exc:
-            reply, outcome, reason = exc.reply(), "refused", exc.reason
+            reply, outcome, reason = exc.reply(_), "refused", exc.reason
         except UsageError as exc:
             reply, outcome = exc.reply, "usage"
         except Exception as exc:
@@ -116,7 +120,7 @@ class Dispatcher:
             # The traceback names the handler, never the message's content.
             log.exception("handler for %s failed (ref %s)", command.event_id, ref)
             self.metrics.errors.inc()
-            reply, outcome = internal_error(ref), "error"
+            reply, outcome = internal_error(ref, _), "error"
         self.metrics.commands.labels(command=name).inc()
         await self._audit(command, name, outcome, reason)
         try:

@@ -9,8 +9,9 @@ import pytest
 
 from commands import help, language
 from commands.builtin import default_table
+from commands.i18n import translator
 from commands.reply import Reply
-from commands.table import DESK, DIRECT, Invocation, Refused, UsageError
+from commands.table import DESK, DIRECT, Invocation, Refused, UsageError, internal_error
 from room_policies.roles import Role
 from tests.unit.services import services
 
@@ -133,3 +134,11 @@ def test_anyone_on_the_roster_chooses_their_language_where_they_talk_to_the_bot(
     invocation = dataclasses.replace(asking("!lang es", role=role), place=place)
     assert TABLE.bind("!lang es", invocation).command.name == "lang"
     assert language.SUMMARY
+
+
+def test_an_internal_error_is_told_in_the_askers_language() -> None:
+    assert internal_error("1a2b3c", translator("fr")) == Reply.plain(
+        "Erreur interne (réf. 1a2b3c). Le Secrétariat technique peut en retrouver la trace grâce "
+        "à cette référence."
+    )
+    assert internal_error("1a2b3c").text.startswith("Internal error (ref 1a2b3c).")
