@@ -21,10 +21,10 @@ from typing import Protocol
 
 from pydantic import Field
 
-from commands.i18n import N_
+from commands.i18n import N_, Translate, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
-from commands.table import Invocation
+from commands.table import Invocation, Refusal
 from room_policies.trust import Identity, Trust, TrustVerdict, fingerprint
 
 SUMMARY = N_("re-trust a person whose identity changed, once confirmed with their delegation")
@@ -63,36 +63,46 @@ class RetrustRefused(Exception):
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
+    _ = translator(invocation.language)
     if args.user is None:
         changed = await deps.changed_identities()
         if not changed:
-            return Reply.plain("No identity is awaiting re-trust.")
+            return Reply.plain(_("No identity is awaiting re-trust."))
         lines = [
-            f"{c.user_id}: new identity {_fp(c.changed)}"
-            + (f", seen {c.changed_at:%Y-%m-%d %H:%M} UTC" if c.changed_at else "")
+            _("{user}: new identity {fingerprint}, seen {when} UTC").format(
+                user=c.user_id, fingerprint=_fp(c.changed, _), when=f"{c.changed_at:%Y-%m-%d %H:%M}"
+            )
+            if c.changed_at
+            else _("{user}: new identity {fingerprint}").format(
+                user=c.user_id, fingerprint=_fp(c.changed, _)
+            )
             for c in changed
         ]
         return Reply.titled(
-            "Identities awaiting re-trust (confirm each with the delegation first):", lines
+            _("Identities awaiting re-trust (confirm each with the delegation first):"), lines
         )
     if args.fingerprint is None:
         return Reply.plain(
-            "Refused: give the fingerprint you confirmed with the person, as in "
-            f"!trust {args.user} FINGERPRINT (!trust alone lists them)."
+            _(
+                "Refused: give the fingerprint you confirmed with the person, as in "
+                "!trust {user} FINGERPRINT (!trust alone lists them)."
+            ).format(user=args.user)
         )
     try:
         await deps.retrust(invocation.sender, args.user, args.fingerprint)
     except RetrustRefused as exc:
-        return Reply.plain(f"Refused: {exc.reason}")
+        return Reply.plain(_("Refused: {reason}").format(reason=exc.reason))
     return Reply.plain(
-        f"{args.user} is trusted again with the identity {_normal(args.fingerprint)}; the "
-        "platform acts on their commands and proposals from now on."
+        _(
+            "{user} is trusted again with the identity {fingerprint}; the platform acts on "
+            "their commands and proposals from now on."
+        ).format(user=args.user, fingerprint=_normal(args.fingerprint))
     )
 
 
-def _fp(identity: Identity | None) -> str:
+def _fp(identity: Identity | None, _: Translate = str) -> str:
     if identity is None or not identity.master:
-        return "(none: cross-signing was removed)"
+        return _("(none: cross-signing was removed)")
     return fingerprint(identity.master)
 
 
@@ -109,31 +119,43 @@ def fingerprint_matches(master: str, given: str) -> bool:
 # -- refusals of a message the platform cannot attribute (T1–T5) -------------------------------
 
 
-def refusal(verdict: TrustVerdict) -> str:
+class TrustRefusal(Refusal):
+    """The platform does not act on a message it cannot attribute (T1–T5): `reason` in English
+    for the audit log, the reply in the sender's language."""
+
+    def __init__(self, verdict: TrustVerdict) -> None:
+        self.verdict = verdict
+        super().__init__(refusal(verdict))
+
+    def reply(self, _: Translate = str) -> Reply:
+        return Reply.plain(_("Refused: {reason}").format(reason=refusal(self.verdict, _)))
+
+
+def refusal(verdict: TrustVerdict, _: Translate = str) -> str:
     """Why the platform does not act on this message, and what to do, in one or two sentences."""
     if verdict.trust is Trust.UNENCRYPTED:
-        return (
+        return _(
             "this message was not end-to-end encrypted, so the platform cannot tell that it "
             "comes from you; send it again from Element, in this encrypted room."
         )
     if verdict.trust is Trust.UNKNOWN_DEVICE:
-        return (
+        return _(
             "the platform cannot tell which of your sessions sent this message; wait a moment "
             "and send it again from a session you have verified."
         )
     if verdict.trust is Trust.NO_IDENTITY:
-        return (
+        return _(
             "your account has no cross-signing identity yet, so the platform cannot tell your "
             "sessions from anyone else's; set up secure backup / cross-signing in Element "
             "(Settings → Security & Privacy), then send it again."
         )
     if verdict.trust is Trust.UNSIGNED_DEVICE:
-        return (
-            f"the session you sent this from ({verdict.device_id}) is not verified; verify it "
+        return _(
+            "the session you sent this from ({device}) is not verified; verify it "
             "from another of your sessions or with your security key (Element: Settings → "
             "Sessions → Verify session), then send it again."
-        )
-    return (
+        ).format(device=verdict.device_id)
+    return _(
         "your cryptographic identity changed since the platform first saw you, so it does not "
         "act on your commands or proposals until the Chair re-trusts you; the Chair will "
         "confirm the change with your delegation through the Organization's official channels."

@@ -97,7 +97,7 @@ class Dispatcher:
                 if not verdict.allowed:
                     # room_policies.trust: act only on what provably comes from the person.
                     name = "upload" if command.is_upload else command_word(command.body)
-                    raise Refusal(trust_words.refusal(verdict))
+                    raise trust_words.TrustRefusal(verdict)
             if command.is_upload:
                 assert self.uploads is not None
                 name = "upload"

@@ -12,7 +12,9 @@ from commands.builtin import default_table
 from commands.i18n import translator
 from commands.reply import Reply
 from commands.table import DESK, DIRECT, Invocation, Refused, UsageError, internal_error
+from commands.trust import TrustRefusal
 from room_policies.roles import Role
+from room_policies.trust import Trust, TrustVerdict
 from tests.unit.services import services
 
 TABLE = default_table()
@@ -142,3 +144,15 @@ def test_an_internal_error_is_told_in_the_askers_language() -> None:
         "à cette référence."
     )
     assert internal_error("1a2b3c").text.startswith("Internal error (ref 1a2b3c).")
+
+
+def test_a_message_the_platform_cannot_attribute_is_refused_in_the_senders_language() -> None:
+    verdict = TrustVerdict(Trust.UNSIGNED_DEVICE, "T3", "ABCDEFGHIJ")
+    refused = TrustRefusal(verdict)
+    assert refused.reason.startswith("the session you sent this from (ABCDEFGHIJ) is not verified")
+    assert refused.reply(translator("es")) == Reply.plain(
+        "Denegado: la sesión desde la que lo envió (ABCDEFGHIJ) no está verificada; verifíquela "
+        "desde otra de sus sesiones o con su clave de seguridad (Element: Ajustes → Sesiones → "
+        "Verificar sesión) y envíelo de nuevo."
+    )
+    assert refused.reply().text == f"Refused: {refused.reason}"
