@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -176,3 +176,45 @@ class PersonLanguage(Base):
     user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     language: Mapped[str] = mapped_column(String(8))
     chosen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SupportTicket(Base):
+    """A request to the Technical Secretariat (`!support`, SPEC seed V), by number.
+
+    Only who, where, when and the events' ids: the request's text and file stay in the
+    end-to-end-encrypted rooms, never in the database the server's operator can read."""
+
+    __tablename__ = "support_tickets"
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    requester: Mapped[str] = mapped_column(String(255), index=True)
+    room_id: Mapped[str] = mapped_column(String(255))  # the direct room the request came from
+    request_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    ticket_event_id: Mapped[str | None] = mapped_column(String(255), nullable=True, unique=True)
+    has_attachment: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # "open" or "closed"
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class SupportAnswer(Base):
+    """A Secretariat member's reply to a ticket, relayed to the person who asked."""
+
+    __tablename__ = "support_answers"
+    answer_event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    ticket_number: Mapped[int] = mapped_column(
+        Integer, ForeignKey("support_tickets.number"), index=True
+    )
+    responder: Mapped[str] = mapped_column(String(255))
+    relayed_event_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Welcome(Base):
+    """The guide the platform sent a person the first time they joined (sent once)."""
+
+    __tablename__ = "welcomes"
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    room_id: Mapped[str] = mapped_column(String(255))  # their desk, or a direct room
+    welcomed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
