@@ -10,12 +10,32 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
+from commands.i18n import N_, Translate
+
 PREFIX = "!"
 MAX_COMMAND_LENGTH = 4_000
 
 
 class ParseError(ValueError):
-    """The text is a command, but not a well-formed one; the message says why."""
+    """The text is a command, but not a well-formed one; the message says why.
+
+    `template` is a catalog message with named placeholders, `words(_)` says it in the reader's
+    language; `str(error)` is the English sentence."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template.format(**params))
+        self.template = template
+        self.params = params
+
+    def words(self, _: Translate = str) -> str:
+        return _(self.template).format(**self.params)
+
+
+# shlex's own reasons, as the reader reads them.
+_SHLEX_REASONS = {
+    "no closing quotation": N_("no closing quotation"),
+    "no escaped character": N_("no escaped character"),
+}
 
 
 @dataclass(frozen=True)
@@ -33,15 +53,18 @@ def is_command(body: str) -> bool:
 
 def parse(body: str) -> ParsedCommand:
     if not is_command(body):
-        raise ParseError("not a command")
+        raise ParseError(N_("not a command"))
     # Only the first line is the command: a caption may go on with prose below it.
     first_line = body.strip().splitlines()[0]
     if len(first_line) > MAX_COMMAND_LENGTH:
-        raise ParseError(f"a command is at most {MAX_COMMAND_LENGTH} characters long")
+        raise ParseError(
+            N_("a command is at most {limit} characters long"), limit=MAX_COMMAND_LENGTH
+        )
     try:
         words = shlex.split(first_line[len(PREFIX) :])
     except ValueError as exc:  # unbalanced quotes
-        raise ParseError(str(exc).lower()) from None
+        reason = str(exc).lower()
+        raise ParseError(_SHLEX_REASONS.get(reason, reason)) from None
     name, rest = words[0].lower(), words[1:]
     positionals: list[str] = []
     options: dict[str, str | bool] = {}
@@ -52,7 +75,7 @@ def parse(body: str) -> ParsedCommand:
             key, eq, inline = word[2:].partition("=")
             key = key.replace("-", "_")
             if key in options:
-                raise ParseError(f"--{key.replace('_', '-')} is given twice")
+                raise ParseError(N_("{option} is given twice"), option="--" + key.replace("_", "-"))
             if eq:
                 options[key] = inline
             elif i + 1 < len(rest) and not rest[i + 1].startswith("--"):

@@ -314,7 +314,11 @@ class CommandTable(Generic[S]):
         try:
             parsed = parse(body)
         except ParseError as exc:
-            raise UsageError(Reply.plain(f"I could not read that command: {exc}.")) from None
+            raise UsageError(
+                Reply.plain(
+                    _("I could not read that command: {reason}.").format(reason=exc.words(_))
+                )
+            ) from None
         name, language = self._aliases.get(parsed.name, (parsed.name, None))
         if language is not None:
             _ = translator(language)
@@ -348,28 +352,69 @@ class CommandTable(Generic[S]):
         if len(positionals) > len(slots):
             extra = " ".join(positionals[len(slots) :])
             raise UsageError(
-                Reply.plain(f"!{command.name} does not take {extra!r}. Usage: {command.usage()}")
+                Reply.plain(
+                    _("!{command} does not take {extra}. Usage: {usage}").format(
+                        command=command.name, extra=repr(extra), usage=command.usage()
+                    )
+                )
             )
         for slot, value in zip(slots, positionals, strict=False):
             if slot in values:
-                raise UsageError(Reply.plain(f"{slot} is given twice. Usage: {command.usage()}"))
+                raise UsageError(
+                    Reply.plain(
+                        _("{argument} is given twice. Usage: {usage}").format(
+                            argument=slot, usage=command.usage()
+                        )
+                    )
+                )
             values[slot] = value
         try:
             args = command.args.model_validate(values)
         except ValidationError as exc:
-            problems = "; ".join(_describe(err, slots) for err in exc.errors())
+            problems = "; ".join(_describe(err, slots, _) for err in exc.errors())
             raise UsageError(
-                Reply.plain(f"!{command.name}: {problems}. Usage: {command.usage()}")
+                Reply.plain(
+                    _("!{command}: {problems}. Usage: {usage}").format(
+                        command=command.name, problems=problems, usage=command.usage()
+                    )
+                )
             ) from None
         return Bound(command=command, args=args, language=language)
 
 
-def _describe(err: Any, positional: tuple[str, ...]) -> str:
+def _describe(err: Any, positional: tuple[str, ...], _: Translate = str) -> str:
+    """One validation problem, in the reader's language: pydantic's own wording for the kinds
+    the commands meet is replaced by the catalog's; a validator's reason is a catalog message."""
     loc = ".".join(str(p) for p in err["loc"])
     name = loc if not loc or loc in positional else ("--" + loc.replace("_", "-"))
-    if err["type"] == "extra_forbidden":
-        return f"unknown option {name}"
-    if err["type"] == "missing":
-        return f"{loc} is missing"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{name}: {msg}" if loc else msg
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return _("unknown option {option}").format(option=name)
+    if kind == "missing":
+        return _("{argument} is missing").format(argument=loc)
+    ctx = err.get("ctx") or {}
+    worded = _PYDANTIC_WORDS.get(kind)
+    if worded is not None:
+        msg = _(worded).format(**{k: v for k, v in ctx.items() if isinstance(v, str | int)})
+    elif kind == "value_error":
+        msg = _(str(ctx.get("error", err["msg"])))
+    else:
+        msg = str(err["msg"])
+    return _("{argument}: {problem}").format(argument=name, problem=msg) if loc else msg
+
+
+# pydantic's error kinds the commands' arguments can meet, worded for the catalogs.
+_PYDANTIC_WORDS = {
+    "int_parsing": N_("a whole number is expected"),
+    "int_type": N_("a whole number is expected"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "greater_than": N_("must be more than {gt}"),
+    "less_than": N_("must be less than {lt}"),
+    "literal_error": N_("must be one of {expected}"),
+    "bool_parsing": N_("yes or no is expected"),
+    "bool_type": N_("yes or no is expected"),
+    "string_too_long": N_("is longer than {max_length} characters"),
+    "string_too_short": N_("is shorter than {min_length} characters"),
+    "string_type": N_("a text is expected"),
+}

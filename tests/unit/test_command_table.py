@@ -184,13 +184,13 @@ def test_positional_given_twice(table: CommandTable) -> None:
 
 def test_bad_option_value(table: CommandTable) -> None:
     reply = _usage_error(table, "!publish a.docx --revision two")
-    assert reply.text.startswith("!publish: --revision: Input should be a valid integer")
+    assert reply.text.startswith("!publish: --revision: a whole number is expected")
     assert reply.text.endswith(f"Usage: {PUBLISH.usage()}")
 
 
 def test_option_without_value_for_a_text_field(table: CommandTable) -> None:
     reply = _usage_error(table, "!publish a.docx --title")
-    assert reply.text.startswith("!publish: --title: Input should be a valid string")
+    assert reply.text.startswith("!publish: --title: a text is expected")
 
 
 def test_several_problems_are_all_reported(table: CommandTable) -> None:
@@ -232,3 +232,43 @@ def test_the_last_positional_may_take_the_rest_of_the_line() -> None:
 
     bound = default_table().bind("!decline 2 not within the mandate")
     assert bound.args.model_dump() == {"number": 2, "reason": "not within the mandate"}
+
+
+# --- usage errors in the asker's language --------------------------------------------------
+
+
+def _usage_error_in(table: CommandTable, body: str, language: str) -> str:
+    asker = Invocation("@a:x", "!r:x", "$e", body, 0, 0, language=language)
+    with pytest.raises(UsageError) as caught:
+        table.bind(body, asker)
+    return caught.value.reply.text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("es", "!publish: --revision: se espera un número entero. Uso: !publish"),
+        ("fr", "!publish : --revision : un nombre entier est attendu. Syntaxe : !publish"),
+        ("pt", "!publish: --revision: espera-se um número inteiro. Uso: !publish"),
+    ],
+)
+def test_a_wrong_value_is_explained_in_the_askers_language(
+    table: CommandTable, language: str, expected: str
+) -> None:
+    text = _usage_error_in(table, "!publish a.docx --revision two", language)
+    assert text.startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("body", "language", "expected"),
+    [
+        ('!publish "a.docx', "es", "No se ha podido interpretar el comando: faltan las comillas"),
+        ("!publish a --title x --title y", "fr", "--title est indiqué deux fois"),
+        ("!publish a.docx --colour red", "pt", "a opção --colour não existe"),
+        ("!publish", "es", "falta document"),
+    ],
+)
+def test_malformed_commands_are_explained_in_the_askers_language(
+    table: CommandTable, body: str, language: str, expected: str
+) -> None:
+    assert expected in _usage_error_in(table, body, language)

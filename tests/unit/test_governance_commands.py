@@ -616,10 +616,10 @@ async def test_audit_count_at_its_bounds(deps: FakeDeps, count: int) -> None:
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
-        ("!audit 0", "count: Input should be greater than or equal to 1"),
-        ("!audit 201", "count: Input should be less than or equal to 200"),
-        ("!audit -1", "count: Input should be greater than or equal to 1"),
-        ("!audit many", "count: Input should be a valid integer"),
+        ("!audit 0", "count: must be at least 1"),
+        ("!audit 201", "count: must be at most 200"),
+        ("!audit -1", "count: must be at least 1"),
+        ("!audit many", "count: a whole number is expected"),
     ],
 )
 def test_audit_count_out_of_bounds_is_a_usage_error(body: str, problem: str) -> None:
