@@ -8,6 +8,7 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.dates import when
 from commands.i18n import N_, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
@@ -51,7 +52,7 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     for e in entries:
         # The entry's own words (action, target, room, decision, rule) are the log's data, as
         # recorded; only the sentence around them is the reader's.
-        when = e.at.strftime("%Y-%m-%d %H:%M UTC") if e.at else "?"
+        at = when(e.at, invocation.language, invocation.timezone) if e.at else "?"
         target = f" {e.target}" if e.target else ""
         rule = f" [{e.rule}]" if e.rule else ""
         line = (
@@ -61,7 +62,7 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
         )
         lines.append(
             line.format(
-                when=when,
+                when=at,
                 actor=e.actor,
                 action=e.action,
                 target=target,

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from commands.i18n import Translate
+from commands.reply import Reply
 from room_policies.breaches import Breach
 from room_policies.room_plan import Correction, Fix
 from room_policies.rooms import RoomRef, room_name
 from room_policies.roster import Roster
 
-__all__ = ["REPORT_WITHHELD", "breach_report", "describe_correction"]
+__all__ = ["REPORT_WITHHELD", "breach_notice", "breach_report", "describe_correction"]
 
 # The audit log's reason when a breach report was not sent (SPEC §2: nothing in plaintext).
 REPORT_WITHHELD = (
@@ -52,23 +53,46 @@ def describe_correction(correction: Correction, roster: Roster, _: Translate = s
 
 
 def breach_report(
-    roster: Roster, ref: RoomRef, breach: Breach, undone: Sequence[Correction], failure: str
+    roster: Roster,
+    ref: RoomRef,
+    breach: Breach,
+    undone: Sequence[Correction],
+    failure: str,
+    _: Translate = str,
 ) -> str:
     """The report of a breach in `ref` (sent where `report_room` says, R38): who did what, the
     rule it broke, and what the platform undid; `failure` is the homeserver's error code when
-    the repair failed."""
-    fixed = "; ".join(describe_correction(c, roster) for c in undone) or "nothing left to change"
+    the repair failed. Worded for a reader (`_`)."""
+    fixed = "; ".join(describe_correction(c, roster, _) for c in undone) or _(
+        "nothing left to change"
+    )
     if not breach.undoable:
-        after = "This cannot be undone."
+        after = _("This cannot be undone.")
     elif failure:
-        after = (
-            f"The platform could NOT undo it ({failure}): {fixed}. The homeserver's "
+        after = _(
+            "The platform could NOT undo it ({error}): {corrections}. The homeserver's "
             "administrators must enable the plenaria Synapse module, which refuses this "
             "inside the homeserver."
-        )
+        ).format(error=failure, corrections=fixed)
     else:
-        after = f"Undone: {fixed}."
-    return (
-        f"⚠ In {room_name(roster, ref)}, {breach.sender} {breach.action}. "
-        f"{breach.decision.reason} ({breach.decision.rule}). {after}"
+        after = _("Undone: {corrections}.").format(corrections=fixed)
+    return _("⚠ In {room}, {sender} {action}. {reason} ({rule}). {outcome}").format(
+        room=room_name(roster, ref),
+        sender=breach.sender,
+        action=breach.action,
+        reason=breach.decision.reason,
+        rule=breach.decision.rule,
+        outcome=after,
     )
+
+
+def breach_notice(
+    roster: Roster,
+    ref: RoomRef,
+    breach: Breach,
+    undone: Sequence[Correction],
+    failure: str,
+    _: Translate = str,
+) -> Reply:
+    """`breach_report` as the notice the moderation room (or the desk) reads."""
+    return Reply.plain(breach_report(roster, ref, breach, undone, failure, _))

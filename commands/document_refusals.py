@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from commands.i18n import N_, Translate
+from commands.dates import size
+from commands.i18n import N_, Translate, language_of
 from commands.reply import Reply
 from commands.table import Refusal
 from documents.lifecycles import ParagraphStatus, SuggestionStatus
@@ -64,8 +65,8 @@ def suggestion_status_word(status: SuggestionStatus, _: Translate = str) -> str:
     return _(_SUGGESTION_STATUS_WORDS.get(status, status.value))
 
 
-def _size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.0f} kB"
+def _size(n: int, _: Translate) -> str:
+    return size(n, language_of(_))
 
 
 class DocumentRefusal(Refusal):
@@ -96,9 +97,9 @@ class FileTooLarge(DocumentRefusal):
 
     def worded(self, _: Translate = str) -> str:
         if self.size is None:  # found out while downloading: the size the message gave was wrong
-            return _("the file is larger than {limit}.").format(limit=_size(self.limit))
+            return _("the file is larger than {limit}.").format(limit=_size(self.limit, _))
         return _("the file is {size}; the limit is {limit}.").format(
-            size=_size(self.size), limit=_size(self.limit)
+            size=_size(self.size, _), limit=_size(self.limit, _)
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from commands.dates import day
 from commands.documents_deps import Folders
 from commands.i18n import N_, translator
 from commands.reply import Reply
@@ -37,7 +38,7 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     lines = [
         f"{d.folder_name}: {d.file_name} v{d.version} — {d.title}"
         + (f" ({d.symbol})" if d.symbol else "")
-        + f", {d.classification}, {d.published_at:%Y-%m-%d}"
+        + f", {d.classification}, {day(d.published_at, invocation.language, invocation.timezone)}"
         for d in documents
     ]
     return Reply.titled(_("Published documents (current versions):"), lines)

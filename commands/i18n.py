@@ -49,3 +49,12 @@ def translations(language: str) -> gettext.NullTranslations:
 def translator(language: str) -> Translate:
     """`_` for one reader: the message in their language."""
     return translations(language).gettext
+
+
+def language_of(_: Translate) -> str:
+    """The language a translator (`translator(language)`) words in; English for any other (the
+    default `str`). For what Babel formats beside a sentence: a number, a date."""
+    for language in LANGUAGES:
+        if language != SOURCE_LANGUAGE and _ == translations(language).gettext:
+            return language
+    return SOURCE_LANGUAGE

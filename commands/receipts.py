@@ -8,8 +8,11 @@ for an upload, as it calls a command's handler for a command.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Protocol, assert_never
 
+from commands.dates import when
 from commands.documents_deps import FolderUpload, ProposalInfo, ProposalRefused, UploadOutcome
 from commands.i18n import Translate, translator
 from commands.reply import Reply
@@ -26,13 +29,26 @@ class Deps(Protocol):
 
 async def answer_upload(deps: Deps, invocation: Invocation) -> Reply | None:
     outcome = await deps.upload(invocation)
-    return None if outcome is None else receipt(outcome, translator(invocation.language))
+    if outcome is None:
+        return None
+    language, zone = invocation.language, invocation.timezone
+    return receipt(
+        outcome, translator(language), lambda moment: when(moment, language, zone, seconds=True)
+    )
 
 
-def receipt(outcome: UploadOutcome, _: Translate = str) -> Reply:
+def _utc(moment: datetime) -> str:
+    return when(moment, "en", "UTC", seconds=True)
+
+
+def receipt(
+    outcome: UploadOutcome, _: Translate = str, at: Callable[[datetime], str] = _utc
+) -> Reply:
+    """The answer to an upload, worded for the reader (`_`), its moment as they read it
+    (`at`: in their language, in the working group's time zone)."""
     match outcome:
         case ProposalInfo():
-            return _proposal_receipt(outcome, _)
+            return _proposal_receipt(outcome, _, at)
         case ProposalRefused(reason):
             # The reason comes worded (English) from the shell: `ProposalRefused` carries text.
             return Reply.plain(_("Refused: {reason} Nothing was filed.").format(reason=reason))
@@ -51,7 +67,7 @@ def receipt(outcome: UploadOutcome, _: Translate = str) -> Reply:
             assert_never(outcome)
 
 
-def _proposal_receipt(proposal: ProposalInfo, _: Translate = str) -> Reply:
+def _proposal_receipt(proposal: ProposalInfo, _: Translate, at: Callable[[datetime], str]) -> Reply:
     touched = ", ".join(str(n) for n in proposal.paragraphs) or "—"
     return Reply.titled(
         _(
@@ -67,8 +83,6 @@ def _proposal_receipt(proposal: ProposalInfo, _: Translate = str) -> Reply:
             _("changes: {changes}").format(changes=proposal.changes),
             _("paragraphs touched: {paragraphs}").format(paragraphs=touched),
             f"sha256: {proposal.sha256}",
-            _("received: {received} UTC").format(
-                received=f"{proposal.submitted_at:%Y-%m-%d %H:%M:%S}"
-            ),
+            _("received: {received}").format(received=at(proposal.submitted_at)),
         ],
     )

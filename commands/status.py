@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from commands.dates import when
 from commands.documents_deps import ProposalInfo
 from commands.i18n import N_, translator
 from commands.reply import Reply
@@ -35,13 +36,13 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
         state = _("superseded") if p.superseded else _("standing")
         lines.append(
             _(
-                "{file} on {document} v{version}, {submitted} UTC: {changes} change(s), "
+                "{file} on {document} v{version}, {submitted}: {changes} change(s), "
                 "paragraphs {paragraphs} — {state} (sha256 {sha256}…)"
             ).format(
                 file=p.file_name,
                 document=p.base_file_name,
                 version=p.base_version,
-                submitted=f"{p.submitted_at:%Y-%m-%d %H:%M}",
+                submitted=when(p.submitted_at, invocation.language, invocation.timezone),
                 changes=p.changes,
                 paragraphs=touched,
                 state=state,

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.dates import day
 from commands.document_refusals import suggestion_status_word
 from commands.documents_deps import SuggestionAccepted, SuggestionInfo
 from commands.i18n import N_, translator
@@ -84,7 +85,9 @@ async def references(deps: Deps, invocation: Invocation, args: ReferencesArgs) -
     if not suggestions:
         return Reply.plain(_("No reference document has been suggested."))
     lines = [
-        f"#{s.number} {s.delegation}: {s.file_name}, {s.suggested_at:%Y-%m-%d} — "
+        f"#{s.number} {s.delegation}: {s.file_name}, "
+        + day(s.suggested_at, invocation.language, invocation.timezone)
+        + " — "
         + suggestion_status_word(s.status, _)
         + (f" ({s.reason})" if s.reason else "")
         for s in suggestions

@@ -93,6 +93,7 @@ class Invocation:
     attachment: Attachment | None = None  # the file sent with the command (its caption)
     reply_to: str | None = None  # the event the command replies to (a file, perhaps)
     language: str = SOURCE_LANGUAGE  # the asker's language (`!lang`), else the group's
+    timezone: str = "UTC"  # the working group's time zone (`timezone:`): dates are shown in it
 
 
 S = TypeVar("S")  # the services record the shell hands to every command

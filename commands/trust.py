@@ -21,6 +21,7 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.dates import when
 from commands.i18n import N_, Translate, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
@@ -69,8 +70,10 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
         if not changed:
             return Reply.plain(_("No identity is awaiting re-trust."))
         lines = [
-            _("{user}: new identity {fingerprint}, seen {when} UTC").format(
-                user=c.user_id, fingerprint=_fp(c.changed, _), when=f"{c.changed_at:%Y-%m-%d %H:%M}"
+            _("{user}: new identity {fingerprint}, seen {when}").format(
+                user=c.user_id,
+                fingerprint=_fp(c.changed, _),
+                when=when(c.changed_at, invocation.language, invocation.timezone),
             )
             if c.changed_at
             else _("{user}: new identity {fingerprint}").format(
@@ -162,34 +165,48 @@ def refusal(verdict: TrustVerdict, _: Translate = str) -> str:
     )
 
 
-def identity_changed_chair(user_id: str, current: Identity | None) -> str:
+def identity_changed_chair(user_id: str, current: Identity | None, _: Translate = str) -> Reply:
+    """For the moderation room, when a person's cross-signing identity changed."""
     if current is None:
-        now = "now has no cross-signing identity at all"
+        text = _(
+            "Identity change: {user} now has no cross-signing identity at all. Until a Chair "
+            "re-trusts it, the platform does not act on their commands or proposals. If they "
+            "did not reset it themselves, their account may be in someone else's hands. Confirm "
+            "with their delegation through the Organization's official channels (not through "
+            "this platform), compare the fingerprint, then: !trust {user} FINGERPRINT"
+        )
     else:
-        now = f"now shows a new identity, fingerprint {fingerprint(current.master)}"
-    return (
-        f"Identity change: {user_id} {now}. Until a Chair re-trusts it, the platform does not "
-        "act on their commands or proposals. If they did not reset it themselves, their "
-        "account may be in someone else's hands. Confirm with their delegation through the "
-        "Organization's official channels (not through this platform), compare the "
-        f"fingerprint, then: !trust {user_id} FINGERPRINT"
+        text = _(
+            "Identity change: {user} now shows a new identity, fingerprint {fingerprint}. Until "
+            "a Chair re-trusts it, the platform does not act on their commands or proposals. If "
+            "they did not reset it themselves, their account may be in someone else's hands. "
+            "Confirm with their delegation through the Organization's official channels (not "
+            "through this platform), compare the fingerprint, then: !trust {user} FINGERPRINT"
+        )
+    fp = fingerprint(current.master) if current is not None else ""
+    return Reply.plain(text.format(user=user_id, fingerprint=fp))
+
+
+def identity_changed_person(_: Translate = str) -> Reply:
+    """For the person whose identity changed, in their language."""
+    return Reply.plain(
+        _(
+            "Your cryptographic identity changed (a new cross-signing key was set up for your "
+            "account). Until the Chair confirms this with your delegation and re-trusts you, the "
+            "platform does not act on your commands or proposals. If you did not do this, tell "
+            "the Chair at once through the Organization's official channels: someone else may "
+            "hold your account."
+        )
     )
 
 
-def identity_changed_person() -> str:
-    return (
-        "Your cryptographic identity changed (a new cross-signing key was set up for your "
-        "account). Until the Chair confirms this with your delegation and re-trusts you, the "
-        "platform does not act on your commands or proposals. If you did not do this, tell "
-        "the Chair at once through the Organization's official channels: someone else may "
-        "hold your account."
-    )
-
-
-def retrusted_person(chair: str) -> str:
-    return (
-        f"{chair} re-trusted your new identity: the platform acts on your commands and "
-        "proposals again."
+def retrusted_person(chair: str, _: Translate = str) -> Reply:
+    """For the person a Chair re-trusted, in their language."""
+    return Reply.plain(
+        _(
+            "{chair} re-trusted your new identity: the platform acts on your commands and "
+            "proposals again."
+        ).format(chair=chair)
     )
 
 

@@ -30,6 +30,7 @@ from commands.documents_deps import (
     Publication,
     PublishedInfo,
 )
+from commands.i18n import LANGUAGES, translator
 from commands.table import Attachment, Invocation, Refusal
 from documents.errors import DocumentRefused
 from documents.jobs import output_names
@@ -105,7 +106,9 @@ class Compiler:
                 Publication(PLAN, title, base.symbol, base.classification, base.language),
             )
 
-        revision_title = announcements.revision_title(base.title)
+        # The revision's title is worded once, in the document's language.
+        language = base.language if base.language in LANGUAGES else self.publisher.language
+        revision_title = announcements.revision_title(base.title, translator(language))
         revision = await publish("revision", draft.revision_name, draft.revision, revision_title)
         clean = await publish("clean", base.file_name, draft.clean, base.title)
         return Distributed(clean.folder_name, clean.file_name, clean.version, revision.file_name)

@@ -8,6 +8,9 @@ handled twice (after a crash) sends nothing twice.
 
 from __future__ import annotations
 
+import functools
+
+from bot.docflow.publishing import Readers, in_english
 from bot.docflow.transfer import txn_id
 from bot.governance.directory import RoomDirectory
 from bot.matrix.gateway import Gateway
@@ -17,7 +20,15 @@ from room_policies.roles import RoomKind
 
 
 class LateJoiners:
-    def __init__(self, *, gateway: Gateway, rooms: RoomDirectory, registry: Registry) -> None:
+    def __init__(
+        self,
+        *,
+        gateway: Gateway,
+        rooms: RoomDirectory,
+        registry: Registry,
+        readers: Readers = in_english,
+    ) -> None:
+        self.readers = readers
         self.gateway = gateway
         self.rooms = rooms
         self.registry = registry
@@ -32,9 +43,10 @@ class LateJoiners:
         if not documents:
             return
         await self.gateway.refresh_keys([user_id])
-        await self.gateway.send_notice(
-            room_id, announcements.welcome_to_folder(user_id), txn_id=txn_id("welcome", event_id)
+        welcome = await self.readers(
+            ref, functools.partial(announcements.welcome_to_folder, user_id)
         )
+        await self.gateway.send_notice(room_id, welcome, txn_id=txn_id("welcome", event_id))
         for document in documents:
             assert document.file_info is not None
             await self.gateway.send_file(

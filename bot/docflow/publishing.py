@@ -10,7 +10,8 @@ plenary — with transaction ids derived from that event, so the homeserver drop
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import PurePath
 from typing import Any
 
@@ -23,10 +24,20 @@ from bot.storage.registry import Published, Registry
 from commands import announcements
 from commands.document_refusals import FoldersNotProvisioned
 from commands.documents_deps import Publication, PublishedInfo
+from commands.multilingual import Worded, in_languages
+from commands.reply import Reply
 from commands.table import Attachment, Invocation
 from room_policies.roles import FolderKey, RoomKind
 from room_policies.rooms import RoomRef
 from room_policies.roster import Folders
+
+# A notice as the readers of a room read it (bot.governance.service.Governance.worded).
+Readers = Callable[[RoomRef, Worded], Awaitable[Reply]]
+
+
+async def in_english(ref: RoomRef, notice: Worded) -> Reply:
+    """Readers when none are given (tests, tools): English."""
+    return in_languages(notice, ())
 
 
 class FolderNames:
@@ -51,7 +62,9 @@ class Publisher:
         folders: FolderNames,
         classifications: tuple[str, ...],
         language: str,
+        readers: Readers = in_english,
     ) -> None:
+        self.readers = readers
         self.gateway = gateway
         self.rooms = rooms
         self.tools = tools
@@ -160,7 +173,8 @@ class Publisher:
         repost: bool,
         content: Mapping[str, Any],
     ) -> None:
-        room_id = self.rooms.room_id(RoomRef(RoomKind.FOLDER, folder=FolderKey(published.folder)))
+        folder = RoomRef(RoomKind.FOLDER, folder=FolderKey(published.folder))
+        room_id = self.rooms.room_id(folder)
         if room_id is None:
             raise FoldersNotProvisioned()
         file_info: dict[str, Any] = dict(content.get("file") or {})
@@ -175,16 +189,17 @@ class Publisher:
             )
         await self.gateway.send_notice(
             room_id,
-            announcements.publication_notice(info),
+            await self.readers(folder, functools.partial(announcements.publication_notice, info)),
             in_reply_to=event_id,
             txn_id=txn_id("publish-notice", source_event_id),
         )
         await self.tools.registry.posted(published.id, room_id, event_id, file_info)
         plenary = self.rooms.room_id(RoomRef(RoomKind.PLENARY))
         if plenary is not None:
+            announcement = functools.partial(announcements.new_in_folder, info, room_id, event_id)
             await self.gateway.send_notice(
                 plenary,
-                announcements.new_in_folder(info, room_id, event_id),
+                await self.readers(RoomRef(RoomKind.PLENARY), announcement),
                 txn_id=txn_id("announce", source_event_id),
             )
 

@@ -8,6 +8,7 @@ documents folder; accepted or declined, the delegation is told in its desk.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from pathlib import PurePath
 
@@ -25,7 +26,7 @@ from commands.document_refusals import (
     SuggestionDecided,
 )
 from commands.documents_deps import SuggestionAccepted, SuggestionInfo
-from commands.reply import Reply
+from commands.multilingual import Worded
 from commands.table import Attachment, Invocation
 from documents.lifecycles import SuggestionStatus
 from room_policies.roles import DelegationCode, FolderKey, RoomKind
@@ -65,7 +66,8 @@ class Suggestions:
             source_event_id=invocation.event_id,
         )
         info = _info(suggestion)
-        moderation = self.rooms.room_id(RoomRef(RoomKind.MODERATION))
+        moderation_ref = RoomRef(RoomKind.MODERATION)
+        moderation = self.rooms.room_id(moderation_ref)
         if moderation is not None:
             event_id, _ = await self.tools.transfer.post_file(
                 moderation,
@@ -76,7 +78,10 @@ class Suggestions:
             )
             await self.gateway.send_notice(
                 moderation,
-                announcements.suggestion_for_the_chair(info),
+                await self.publisher.readers(
+                    moderation_ref,
+                    functools.partial(announcements.suggestion_for_the_chair, info),
+                ),
                 in_reply_to=event_id,
                 txn_id=txn_id("suggestion-notice", invocation.event_id),
             )
@@ -107,7 +112,9 @@ class Suggestions:
         )
         accepted = SuggestionAccepted(_info(decided or suggestion), published)
         await self._tell_desk(
-            suggestion.delegation, announcements.suggestion_accepted(accepted), invocation.event_id
+            suggestion.delegation,
+            functools.partial(announcements.suggestion_accepted, accepted),
+            invocation.event_id,
         )
         return accepted
 
@@ -120,7 +127,9 @@ class Suggestions:
         )
         declined = _info(decided) if decided is not None else _info(suggestion, reason)
         await self._tell_desk(
-            suggestion.delegation, announcements.suggestion_declined(declined), invocation.event_id
+            suggestion.delegation,
+            functools.partial(announcements.suggestion_declined, declined),
+            invocation.event_id,
         )
         return declined
 
@@ -132,10 +141,13 @@ class Suggestions:
             raise SuggestionDecided(number, suggestion.status)
         return suggestion
 
-    async def _tell_desk(self, delegation: str, notice: Reply, source_event_id: str) -> None:
-        desk = self.rooms.room_id(RoomRef(RoomKind.DESK, delegation=DelegationCode(delegation)))
+    async def _tell_desk(self, delegation: str, notice: Worded, source_event_id: str) -> None:
+        """In the delegation's desk: its focal point's room, so in their language."""
+        ref = RoomRef(RoomKind.DESK, delegation=DelegationCode(delegation))
+        desk = self.rooms.room_id(ref)
         if desk is not None:
-            await self.gateway.send_notice(desk, notice, txn_id=txn_id("desk", source_event_id))
+            worded = await self.publisher.readers(ref, notice)
+            await self.gateway.send_notice(desk, worded, txn_id=txn_id("desk", source_event_id))
 
 
 def _info(s: Suggestion, reason: str | None = None) -> SuggestionInfo:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -30,7 +31,8 @@ from bot.matrix.errors import MatrixError
 from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
-from commands.corrections import breach_report
+from commands.corrections import breach_notice
+from commands.multilingual import Worded
 from room_policies.breaches import (
     Breach,
     expert_removed_by_focal_point,
@@ -44,7 +46,7 @@ from room_policies.roster import Roster
 log = logging.getLogger(__name__)
 
 RosterSource = Callable[[], Awaitable[Roster | None]]
-Reporter = Callable[[RoomRef, str], Awaitable[None]]
+Reporter = Callable[[RoomRef, Worded], Awaitable[None]]
 # (roster, delegation code, expert, focal point): the focal point removed an expert by hand.
 ExpertRemoved = Callable[[Roster, str, UserId, UserId], Coroutine[Any, Any, None]]
 
@@ -172,9 +174,9 @@ class Enforcer:
                     reason=breach.decision.reason,
                 )
             )
-            text = breach_report(roster, ref, breach, undone, failure)
+            notice = functools.partial(breach_notice, roster, ref, breach, undone, failure)
             try:
-                await self.report(ref, text)
+                await self.report(ref, notice)
             except MatrixError as exc:
                 log.error("could not report a breach in %s: %s", ref.key, exc.code)
 

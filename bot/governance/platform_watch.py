@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,12 +27,14 @@ from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import KV_WARDEN_MASTER_KEY, AuditLog, AuditRecord, Database
 from commands import platform_alarms
+from commands.multilingual import Worded
+from commands.platform_alarms import Finding
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef
 
 log = logging.getLogger(__name__)
 
-ReportTo = Callable[[RoomRef, str], Awaitable[None]]
+ReportTo = Callable[[RoomRef, Worded], Awaitable[None]]
 Rooms = Callable[[], dict[RoomRef, str]]
 
 
@@ -58,7 +61,8 @@ class PlatformWatch:
         self.interval_s = interval_s
         self.bot_master: str | None = None
         self.warden_master: str | None = None
-        # What is wrong now: finding → the account it concerns. Reported once each.
+        # What is wrong now: finding (in English, as audited) → the account it concerns.
+        # Reported once each.
         self.alarms: dict[str, str] = {}
 
     def reasons(self) -> list[str]:
@@ -89,63 +93,68 @@ class PlatformWatch:
 
     async def check(self) -> list[str]:
         """One look at both accounts; reports what is new; returns every current finding."""
-        found: dict[str, str] = {}
-        for finding in await self._findings_bot():
-            found[finding] = "bot"
+        findings = [("bot", f) for f in await self._findings_bot()]
         if self.warden is not None:
-            for finding in await self._findings_warden(self.warden):
-                found[finding] = "warden"
-        new = [f for f in found if f not in self.alarms]
+            findings += [("warden", f) for f in await self._findings_warden(self.warden)]
+        found = {finding(str): account for account, finding in findings}
+        new = [(a, f) for a, f in findings if f(str) not in self.alarms]
         self.alarms = found
         self.metrics.platform_keys_ok.set(0 if found else 1)
-        for finding in new:
-            await self._raise(finding, found[finding])
+        for account, finding in new:
+            await self._raise(finding, account)
         return sorted(found)
 
-    async def _findings_bot(self) -> list[str]:
+    async def _findings_bot(self) -> list[Finding]:
         own = self.bot.device_id
         devices = await _devices(self.bot)
         keys = await self.bot.keys_of(self.bot.user_id)
-        out = [
-            platform_alarms.extra_device("bot", self.bot.user_id, d)
+        out: list[Finding] = [
+            functools.partial(platform_alarms.extra_device, "bot", self.bot.user_id, d)
             for d in sorted(devices - {own})
         ]
         keyed = set((keys.get("device_keys") or {}).get(self.bot.user_id) or {})
         out += [
-            platform_alarms.extra_keys("bot", self.bot.user_id, d)
+            functools.partial(platform_alarms.extra_keys, "bot", self.bot.user_id, d)
             for d in sorted(keyed - {own} - devices)
         ]
         master = _master(keys, self.bot.user_id)
         if self.bot_master is not None and master != self.bot_master:
-            out.append(platform_alarms.identity_replaced("bot", self.bot.user_id))
+            out.append(
+                functools.partial(platform_alarms.identity_replaced, "bot", self.bot.user_id)
+            )
         return out
 
-    async def _findings_warden(self, warden: Gateway) -> list[str]:
+    async def _findings_warden(self, warden: Gateway) -> list[Finding]:
         own = warden.device_id
         devices = await _devices(warden)
         # The warden's keys as any other account sees them (the bot asks, like a client would).
         keys = await self.bot.keys_of(warden.user_id)
-        out = [
-            platform_alarms.extra_device("warden", warden.user_id, d)
+        out: list[Finding] = [
+            functools.partial(platform_alarms.extra_device, "warden", warden.user_id, d)
             for d in sorted(devices - {own})
         ]
         keyed = sorted((keys.get("device_keys") or {}).get(warden.user_id) or {})
-        out += [platform_alarms.warden_keys(warden.user_id, d) for d in keyed]
+        out += [functools.partial(platform_alarms.warden_keys, warden.user_id, d) for d in keyed]
         master = _master(keys, warden.user_id)
         if self.warden_master is not None and master != self.warden_master:
-            out.append(platform_alarms.identity_replaced("warden", warden.user_id))
+            out.append(
+                functools.partial(platform_alarms.identity_replaced, "warden", warden.user_id)
+            )
         return out
 
-    async def _raise(self, finding: str, account: str) -> None:
-        log.error("platform key alarm (%s): %s", account, finding)
+    async def _raise(self, finding: Finding, account: str) -> None:
+        """Audit, count and report a new finding: in English in the log and the audit, worded
+        for their readers in the moderation room and the desks."""
+        english = finding(str)
+        log.error("platform key alarm (%s): %s", account, english)
         self.metrics.platform_key_alarms.labels(account=account).inc()
         try:
             await self.audit.append(
-                AuditRecord("platform", "key watch", "", account, "alarm", "T6", finding)
+                AuditRecord("platform", "key watch", "", account, "alarm", "T6", english)
             )
         except Exception:
             log.exception("could not audit a key alarm")
-        text = platform_alarms.report(finding)
+        text = functools.partial(platform_alarms.report, finding)
         targets = [ref for ref in self.rooms() if ref.kind in (RoomKind.MODERATION, RoomKind.DESK)]
         for ref in sorted(targets, key=lambda r: r.key):
             try:

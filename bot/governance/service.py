@@ -9,19 +9,29 @@ an admin's password; `plenaria accounts create` (bot/accounts/) does that on the
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.governance import roster_service
 from bot.governance.directory import RoomDirectory
+from bot.governance.languages import Languages
 from bot.governance.reconciler import Reconciler
 from bot.matrix.errors import NotEncrypted
 from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
-from bot.storage.database import AuditLog, AuditRecord, Database, RosterRepository
+from bot.storage.database import (
+    AuditLog,
+    AuditRecord,
+    Database,
+    LanguageRepository,
+    RosterRepository,
+)
 from commands import experts
 from commands.corrections import REPORT_WITHHELD
+from commands.multilingual import Worded, in_languages
 from commands.reconcile import Reconciled
 from commands.reply import Reply
 from commands.roster_deps import RosterChanged, accounts_notice
@@ -60,8 +70,10 @@ class Governance:
         rooms: RoomDirectory,
         platform: Platform,
         metrics: Metrics | None = None,
+        languages: Languages | None = None,
     ) -> None:
         self.metrics = metrics
+        self.languages = languages or Languages(LanguageRepository(db), settings.language)
         self.settings = settings
         self.db = db
         self.bot = bot
@@ -112,7 +124,9 @@ class Governance:
             moderation_told=bool(names) and not moderates,
         )
         if changed.moderation_told:
-            await self.report_to(RoomRef(RoomKind.MODERATION), accounts_notice(changed, actor))
+            await self.report_to(
+                RoomRef(RoomKind.MODERATION), functools.partial(accounts_notice, changed, actor)
+            )
         return changed
 
     async def reconcile(self, dry_run: bool) -> Reconciled:
@@ -164,15 +178,30 @@ class Governance:
             log.warning("could not take %s off the roster: %s", expert, exc)
             return
         desk = RoomRef(RoomKind.DESK, delegation=DelegationCode(code))
-        await self.report_to(desk, experts.removed_by_hand(expert, changed.version))
+        await self.report_to(
+            desk, functools.partial(experts.removed_by_hand, expert, changed.version)
+        )
 
-    async def report_to(self, ref: RoomRef, text: str | Reply) -> None:
+    async def readers(self, ref: RoomRef) -> Sequence[str]:
+        """The languages a notice in `ref` is worded in: a desk is its focal point's room (their
+        language, `!lang`); any other room, the working group's working languages."""
+        if ref.kind is RoomKind.DESK and ref.delegation is not None:
+            roster = await self.roster()
+            delegation = roster.delegation(ref.delegation) if roster is not None else None
+            if delegation is not None:
+                return (await self.languages.of(delegation.focal_point),)
+        return self.settings.working_languages
+
+    async def worded(self, ref: RoomRef, notice: Worded) -> Reply:
+        """`notice` as the readers of `ref` read it (`readers`)."""
+        return in_languages(notice, await self.readers(ref))
+
+    async def report_to(self, ref: RoomRef, notice: Worded) -> None:
         room_id = self.rooms.room_id(ref)
         if room_id is not None:
-            reply = Reply.plain(text) if isinstance(text, str) else text
-            await self.bot.send_notice(room_id, reply)
+            await self.bot.send_notice(room_id, await self.worded(ref, notice))
 
-    async def report(self, ref: RoomRef, text: str) -> None:
+    async def report(self, ref: RoomRef, notice: Worded) -> None:
         """Tell the moderation room (or the delegation's desk) what the platform enforced."""
         where = report_room(ref)
         room_id = self.rooms.room_id(where)
@@ -180,7 +209,7 @@ class Governance:
             log.warning("no room to report a breach in %s to", ref.key)
             return
         try:
-            await self.bot.send_notice(room_id, Reply.plain(text))
+            await self.bot.send_notice(room_id, await self.worded(where, notice))
         except NotEncrypted:
             # SPEC §2: nothing goes out in plaintext; the audit log says what was not reported.
             await self.audit.append(

@@ -9,6 +9,7 @@ room and the audit log), and lets a Chair re-trust a changed identity.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -21,6 +22,7 @@ from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import AuditLog, AuditRecord, IdentityRepository, PinnedRecord
 from commands import trust as trust_words
+from commands.multilingual import Worded
 from room_policies.membership import role_in
 from room_policies.roles import DelegationCode, Platform, Role, RoomKind, UserId
 from room_policies.rooms import RoomRef
@@ -38,7 +40,7 @@ from room_policies.trust import (
 log = logging.getLogger(__name__)
 
 RosterSource = Callable[[], Awaitable[Roster | None]]
-ReportTo = Callable[[RoomRef, str], Awaitable[None]]
+ReportTo = Callable[[RoomRef, Worded], Awaitable[None]]
 
 FIRST_SIGHT = "first sight"
 
@@ -225,7 +227,7 @@ class TrustService:
         await self.identities.pin(user_id, current, chair)
         self._pinned.pop(user_id, None)
         await self._audit(chair, "!trust", user_id, "retrusted", "T5", "")
-        await self._tell_person(user_id, trust_words.retrusted_person(chair))
+        await self._tell_person(user_id, functools.partial(trust_words.retrusted_person, chair))
         return Retrusted(user_id, current)
 
     # -- effects -----------------------------------------------------------------------------
@@ -260,10 +262,14 @@ class TrustService:
             "identity changed; awaiting re-trust",
         )
         moderation = RoomRef(RoomKind.MODERATION)
-        await self._safe_report(moderation, trust_words.identity_changed_chair(user_id, current))
-        await self._tell_person(user_id, trust_words.identity_changed_person())
+        await self._safe_report(
+            moderation, functools.partial(trust_words.identity_changed_chair, user_id, current)
+        )
+        await self._tell_person(user_id, trust_words.identity_changed_person)
 
-    async def _tell_person(self, user_id: str, text: str) -> None:
+    async def _tell_person(self, user_id: str, notice: Worded) -> None:
+        """In the person's desk (a focal point's), worded in their language: the desk is theirs
+        (`report_to` words a desk's notices in its focal point's language)."""
         roster = await self.roster()
         if roster is None:
             return
@@ -271,11 +277,11 @@ class TrustService:
         delegation = roster.delegation(code) if code else None
         if delegation is not None and delegation.focal_point == user_id:
             desk = RoomRef(RoomKind.DESK, delegation=DelegationCode(delegation.code))
-            await self._safe_report(desk, text)
+            await self._safe_report(desk, notice)
 
-    async def _safe_report(self, ref: RoomRef, text: str) -> None:
+    async def _safe_report(self, ref: RoomRef, notice: Worded) -> None:
         try:
-            await self.report_to(ref, text)
+            await self.report_to(ref, notice)
         except Exception:
             log.exception("could not report to %s", ref.key)
 

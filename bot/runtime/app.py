@@ -199,6 +199,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         platform=platform,
         server_name=settings.server_name,
     )
+    languages = Languages(LanguageRepository(db), settings.language)
     governance = Governance(
         settings=settings,
         db=db,
@@ -207,6 +208,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         rooms=rooms,
         platform=platform,
         metrics=metrics,
+        languages=languages,
     )
     enforcer = Enforcer(
         reconciler=reconciler,
@@ -235,12 +237,15 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         folders=folders,
         classifications=settings.documents.classifications,
         language=settings.language,
+        readers=governance.worded,
     )
     intake = Intake(rooms=rooms, tools=tools, folders=folders, roster=governance.roster)
     compiler = Compiler(tools=tools, publisher=publisher, roster=governance.roster)
     suggestions = Suggestions(gateway=gateway, rooms=rooms, tools=tools, publisher=publisher)
     uploads = Uploads(rooms=rooms, intake=intake, publisher=publisher)
-    late_joiners = LateJoiners(gateway=gateway, rooms=rooms, registry=tools.registry)
+    late_joiners = LateJoiners(
+        gateway=gateway, rooms=rooms, registry=tools.registry, readers=governance.worded
+    )
     trust = TrustService(
         gateway=gateway,
         identities=IdentityRepository(db),
@@ -261,7 +266,6 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         rooms=rooms.known,
         interval_s=settings.security.key_watch_interval_s,
     )
-    languages = Languages(LanguageRepository(db), settings.language)
     services = Services(
         commands=table,
         roster=governance,
@@ -288,6 +292,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         governance=governance,
         trust=trust,
         languages=languages,
+        timezone=settings.timezone,
         uploads=functools.partial(receipts.answer_upload, uploads),
     )
     router = Router(

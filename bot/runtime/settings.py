@@ -8,7 +8,7 @@ are held as `SecretStr`, so they never reach a log line or a repr.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import (
@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from commands.i18n import Language
 
 
 class ConfigError(Exception):
@@ -122,7 +124,15 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     documents: DocumentSettings = DocumentSettings()
     security: SecuritySettings = SecuritySettings()
-    language: Literal["en", "es", "fr", "pt"] = "en"
+    language: Language = "en"
+    working_languages: tuple[Language, ...] = Field(
+        default=(),
+        validate_default=False,  # left out, it is `language` alone (`_defaults_and_paths`)
+        description=(
+            "the languages of what the platform posts to rooms (plenary, folders, moderation), "
+            "one block each, in this order; default: `language` alone"
+        ),
+    )
     timezone: str = "America/New_York"
     device_name: str = "plenaria bot"
 
@@ -137,8 +147,23 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
+    @field_validator("working_languages")
+    @classmethod
+    def _distinct_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError(
+                "name at least one of en, es, fr, pt (or leave it out: the working group's "
+                "`language` alone)"
+            )
+        repeated = sorted({language for language in value if value.count(language) > 1})
+        if repeated:
+            raise ValueError(f"names {', '.join(repeated)} more than once; name each language once")
+        return value
+
     @model_validator(mode="after")
     def _defaults_and_paths(self) -> Settings:
+        if not self.working_languages:
+            object.__setattr__(self, "working_languages", (self.language,))
         if not self.database_url:
             object.__setattr__(
                 self, "database_url", f"sqlite+aiosqlite:///{self.data_dir / 'plenaria.db'}"

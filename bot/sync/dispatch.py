@@ -68,8 +68,10 @@ class Dispatcher:
         trust: TrustService | None = None,
         uploads: UploadHandler | None = None,
         languages: Languages | None = None,
+        timezone: str = "UTC",
     ) -> None:
         self.languages = languages
+        self.timezone = timezone
         self.gateway = gateway
         self.db = db
         self.table = table
@@ -153,6 +155,7 @@ class Dispatcher:
             now_ms=int(time.time() * 1000),
             attachment=command.attachment,
             reply_to=command.reply_to,
+            timezone=self.timezone,
         )
         if self.languages is not None:
             language = await self.languages.of(command.sender)

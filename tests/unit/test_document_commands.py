@@ -158,7 +158,7 @@ async def test_documents_lists_the_current_versions() -> None:
     reply = await documents.handle(FakeDocuments(), asked(), documents.Args(folder="plan"))
     assert reply.text == (
         "Published documents (current versions):\n• Plan: Matriz.docx v2 — Matriz (OEA/1), public, "
-        "2026-03-04"
+        "Mar 4, 2026"
     )
     wrong = await documents.handle(FakeDocuments(), asked(), documents.Args(folder="attic"))
     assert wrong.text == "There is no folder “attic”: reference, supporting, plan."
@@ -167,8 +167,8 @@ async def test_documents_lists_the_current_versions() -> None:
 async def test_status_says_whether_each_proposal_stands() -> None:
     reply = await status.handle(FakeDocuments(), asked(PLENARY, "AG"), status.Args())
     assert reply.text.splitlines()[1] == (
-        "• AG_Matriz.docx on Matriz.docx v1, 2026-03-04 05:06 UTC: 2 change(s), paragraphs 1, 3 "
-        "— standing (sha256 aaaaaaaaaaaa…)"
+        "• AG_Matriz.docx on Matriz.docx v1, Mar 4, 2026, 5:06\u202fAM: 2 change(s), "
+        "paragraphs 1, 3 — standing (sha256 aaaaaaaaaaaa…)"
     )
 
 
@@ -227,8 +227,8 @@ async def test_suggestions_are_worded_for_the_delegation_and_the_chair() -> None
     )
     listing = await suggestions.references(deps, asked(), suggestions.ReferencesArgs())
     assert listing.text.splitlines()[1:] == [
-        "• #4 AG: Study.docx, 2026-03-04 — pending",
-        "• #5 BR: Other.docx, 2026-03-04 — declined (late)",
+        "• #4 AG: Study.docx, Mar 4, 2026 — pending",
+        "• #5 BR: Other.docx, Mar 4, 2026 — declined (late)",
     ]
     accepted = await suggestions.accept(deps, asked(), suggestions.AcceptArgs(number=4))
     assert accepted.text == (
@@ -249,7 +249,7 @@ async def test_suggestions_are_worded_for_the_delegation_and_the_chair() -> None
             PROPOSAL,
             "Receipt: AG_Matriz.docx, the proposal of AG on Matriz.docx (version 1), is filed.\n"
             "• changes: 2\n• paragraphs touched: 1, 3\n• sha256: " + "a" * 64 + "\n"
-            "• received: 2026-03-04 05:06:07 UTC",
+            "• received: Mar 4, 2026, 5:06:07\u202fAM",  # the invocation's zone: UTC
         ),
         (
             ProposalRefused("AG_Matriz.docx: contains no tracked changes."),

@@ -67,17 +67,19 @@ async def test_publish_answers_in_the_askers_language(
 async def test_listings_and_statuses_are_translated() -> None:
     listed = await documents.handle(FakeDocuments(), asking("fr"), documents.Args())
     assert listed.text.splitlines()[0] == "Documents publiés (versions en vigueur) :"
-    mine = await status.handle(FakeDocuments(), asking("es", PLENARY, "AG"), status.Args())
+    # In the working group's time zone: 05:06 UTC is 00:06 in Washington, D.C. in March.
+    in_washington = dataclasses.replace(asking("es", PLENARY, "AG"), timezone="America/New_York")
+    mine = await status.handle(FakeDocuments(), in_washington, status.Args())
     assert mine.text.splitlines() == [
         "Propuestas de su delegación, de la más antigua a la más reciente:",
-        "• AG_Matriz.docx sobre Matriz.docx v1, 2026-03-04 05:06 UTC: 2 cambio(s), párrafos 1, 3 "
+        "• AG_Matriz.docx sobre Matriz.docx v1, 4 mar 2026, 0:06: 2 cambio(s), párrafos 1, 3 "
         "— vigente (sha256 aaaaaaaaaaaa…)",
     ]
     refs = await suggestions.references(FakeDocuments(), asking("pt"), suggestions.ReferencesArgs())
     assert refs.text.splitlines() == [
         "Documentos de referência sugeridos:",
-        "• #4 AG: Study.docx, 2026-03-04 — pendente",
-        "• #5 BR: Other.docx, 2026-03-04 — recusada (late)",
+        "• #4 AG: Study.docx, 4 de mar. de 2026 — pendente",
+        "• #5 BR: Other.docx, 4 de mar. de 2026 — recusada (late)",
     ]
 
 

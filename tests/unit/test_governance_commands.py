@@ -593,7 +593,7 @@ async def test_audit_formats_the_entries(deps: FakeDeps) -> None:
     assert reply == Reply.titled(
         "The latest 2 audit entries, newest first:",
         [
-            f"2026-03-04 05:06 UTC {CHAIR}: delegation add CA version 2 in roster → accepted",
+            f"Mar 4, 2026, 5:06\u202fAM {CHAIR}: delegation add CA version 2 in roster → accepted",
             f"? {AG_FP}: enforce: invited @x:example.org in experts:AG → undone [R16]",
         ],
     )

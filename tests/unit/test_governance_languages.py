@@ -139,7 +139,7 @@ async def test_reconcile_and_audit_answer_in_the_askers_language(deps: FakeDeps)
     assert reply == Reply.titled(
         "Las 1 entradas más recientes del registro de auditoría, de la más reciente a la más "
         "antigua:",
-        [f"2026-03-02 09:05 UTC {CHAIR}: invite {AG_FP} en Plenary → ok"],
+        [f"2 mar 2026, 9:05 {CHAIR}: invite {AG_FP} en Plenary → ok"],
     )
 
 

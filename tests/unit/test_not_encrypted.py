@@ -113,7 +113,9 @@ async def test_a_report_not_sent_in_plaintext_is_audited(gateway: Gateway, tmp_p
             platform=PLATFORM,
         )
         with pytest.raises(NotEncrypted):
-            await governance.report(AG_EXPERTS, "⚠ In the experts room of Antigua and Barbuda …")
+            await governance.report(
+                AG_EXPERTS, lambda _: Reply.plain("⚠ In the experts room of Antigua and Barbuda …")
+            )
         [record] = await governance.audit_latest(5)
         assert (record.actor, record.room, record.target) == (BOT, AG_DESK.key, AG_EXPERTS.key)
         assert (record.decision, record.rule) == ("refused", "R27")

@@ -361,3 +361,39 @@ def test_plenaria_run_forgets_the_secrets_in_its_environment(
     forget_secret_environment()
     assert not [n for n in os.environ if n.startswith("PLENARIA_")]
     assert os.environ["UNRELATED_SETTING"] == "kept"
+
+
+# --- working languages ------------------------------------------------------------------------
+
+
+def test_working_languages_default_to_the_language_alone(folder: Path) -> None:
+    assert load_settings(_write(folder, _minimal())).working_languages == ("en",)
+    settings = load_settings(_write(folder, _minimal(language="fr")))
+    assert settings.working_languages == ("fr",)
+
+
+def test_working_languages_keep_their_order(folder: Path) -> None:
+    config = _minimal(language="es", working_languages=["en", "es", "fr", "pt"])
+    settings = load_settings(_write(folder, config))
+    assert settings.working_languages == ("en", "es", "fr", "pt")
+    assert settings.language == "es"
+
+
+def test_working_languages_are_named_once_each(folder: Path) -> None:
+    message = _config_error(_write(folder, _minimal(working_languages=["en", "es", "en"])))
+    assert message.endswith(
+        "working_languages: names en more than once; name each language once"
+    ), message
+
+
+def test_working_languages_are_the_platforms(folder: Path) -> None:
+    message = _config_error(_write(folder, _minimal(working_languages=["en", "de"])))
+    assert "working_languages.1" in message, message
+
+
+def test_working_languages_are_not_empty(folder: Path) -> None:
+    message = _config_error(_write(folder, _minimal(working_languages=[])))
+    assert message.endswith(
+        "working_languages: name at least one of en, es, fr, pt (or leave it out: the working "
+        "group's `language` alone)"
+    ), message
