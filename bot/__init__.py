@@ -37,6 +37,15 @@ The path of a command.
      move the saved sync token past it. A fault of the platform is logged with a reference and
      answered "Internal error (ref …)"; it never ends the loop.
 
+The path of a support request (issue #11, seed V).
+  1. `!support` in a direct room with the bot is a command like any other; its handler reaches
+     `bot/governance/support.py`, which keys a ticket by the command's event
+     (`bot/storage/support.py`, no text stored) and posts it, and any file that came with it
+     (`bot/docflow/transfer.py`), in the Support room.
+  2. A Secretariat member's reply to the ticket is classified as a support answer
+     (`bot/sync/classify.py`), queued like a command, and relayed by `bot/governance/support.py`
+     to the asker's direct room under a transaction id derived from the reply's event id.
+
 The path of a breach.
   1. Prevent: Synapse asks `room_policies/synapse_module.py` before an event exists, and it
      refuses what `room_policies/event_rules.py` forbids.

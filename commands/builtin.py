@@ -23,6 +23,7 @@ from commands import (
     reconcile,
     status,
     suggestions,
+    support,
     trust,
 )
 from commands.reply import Reply
@@ -33,6 +34,7 @@ from commands.table import (
     DIRECT,
     MODERATION,
     PLENARY,
+    SUPPORT,
     A,
     Command,
     CommandTable,
@@ -46,6 +48,8 @@ _MODERATION = frozenset({MODERATION})
 _FOCAL_POINT = frozenset({Role.FOCAL_POINT})
 _CHAIR = frozenset({Role.CHAIR})
 _ROSTER = frozenset({Role.CHAIR, Role.SECRETARIAT, Role.FOCAL_POINT, Role.EXPERT})
+_SECRETARIAT = frozenset({Role.SECRETARIAT})
+_SUPPORT = frozenset({SUPPORT})
 
 
 def _moderation(
@@ -210,6 +214,35 @@ def builtin_commands() -> list[Command[Services]]:
             language.handle,
             needs=lambda s: s.languages,
             access=((DESK, _FOCAL_POINT), (DIRECT, _ROSTER)),
+        ),
+        # Issue #11 (seed V): anyone on the roster asks the Technical Secretariat in a direct
+        # room with the bot; the Secretariat answers in the Support room (R42).
+        command(
+            "support",
+            support.SUPPORT_SUMMARY,
+            support.SupportArgs,
+            support.support,
+            needs=lambda s: s.support,
+            roles=_ROSTER,
+            places=frozenset({DIRECT}),
+        ),
+        command(
+            "tickets",
+            support.TICKETS_SUMMARY,
+            support.TicketsArgs,
+            support.tickets,
+            needs=lambda s: s.support,
+            roles=_SECRETARIAT,
+            places=_SUPPORT,
+        ),
+        command(
+            "close",
+            support.CLOSE_SUMMARY,
+            support.CloseArgs,
+            support.close,
+            needs=lambda s: s.support,
+            roles=_SECRETARIAT,
+            places=_SUPPORT,
         ),
     ]
 

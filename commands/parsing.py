@@ -51,6 +51,19 @@ def is_command(body: str) -> bool:
     return len(stripped) > 1 and stripped[0] == PREFIX and stripped[1].isalpha()
 
 
+def command_name(body: str) -> str:
+    """The command's name as written, lower-cased, without parsing the rest (`!Support x` →
+    `support`)."""
+    return body.strip()[len(PREFIX) :].split(maxsplit=1)[0].lower() if is_command(body) else ""
+
+
+def text_after_name(body: str) -> str:
+    """Everything after the command's name, as written: quotes, dashes and further lines kept
+    (`!support I can't open "Matriz"` → `I can't open "Matriz"`)."""
+    words = body.strip()[len(PREFIX) :].split(maxsplit=1)
+    return words[1].strip() if len(words) > 1 else ""
+
+
 def parse(body: str) -> ParsedCommand:
     if not is_command(body):
         raise ParseError(N_("not a command"))

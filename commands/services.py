@@ -21,6 +21,7 @@ from commands import (
     reconcile,
     status,
     suggestions,
+    support,
     trust,
 )
 from commands.roster_deps import RosterDeps
@@ -42,6 +43,7 @@ class Services:
     paragraphs: agree.Deps  # !agree, !approve
     identities: trust.Deps  # !trust
     languages: language.Deps  # !lang
+    support: support.Deps  # !support, !tickets, !close
 
 
 class Nothing:

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from commands.i18n import N_, SOURCE_LANGUAGE, Translate, translator
-from commands.parsing import ParseError, parse
+from commands.parsing import ParsedCommand, ParseError, command_name, parse, text_after_name
 from commands.reply import Reply
 from room_policies.roles import Role, RoomKind
 
@@ -31,7 +31,8 @@ DIRECT = "direct"
 MODERATION = RoomKind.MODERATION.value
 PLENARY = RoomKind.PLENARY.value
 DESK = RoomKind.DESK.value
-EVERYWHERE: frozenset[str] = frozenset({DIRECT, MODERATION, PLENARY, DESK})
+SUPPORT = RoomKind.SUPPORT.value
+EVERYWHERE: frozenset[str] = frozenset({DIRECT, MODERATION, PLENARY, DESK, SUPPORT})
 EVERYONE: frozenset[Role] = frozenset(Role)
 COORDINATION: frozenset[Role] = frozenset({Role.CHAIR, Role.SECRETARIAT})
 
@@ -43,6 +44,9 @@ class Args(BaseModel):
     positional: ClassVar[tuple[str, ...]] = ()
     # The last positional takes the rest of the line (a reason: `!decline 2 not in the mandate`).
     rest_of_line: ClassVar[bool] = False
+    # The one positional is everything after the command's name, as written: no quoting, no
+    # options, further lines kept (a request in prose: `!support I can't open "Matriz"`).
+    raw_text: ClassVar[bool] = False
 
 
 class NoArgs(Args):
@@ -205,6 +209,7 @@ _PLACE_WORDS = {
     MODERATION: N_("the moderation room"),
     PLENARY: N_("the plenary"),
     DESK: N_("your desk"),
+    SUPPORT: N_("the Support room"),
 }
 _ROLE_WORDS = {
     Role.CHAIR: N_("the Chair"),
@@ -308,12 +313,18 @@ class CommandTable(Generic[S]):
         matches = difflib.get_close_matches(name, list(self._commands), n=1, cutoff=0.6)
         return matches[0] if matches else None
 
+    def _takes_text(self, name: str) -> bool:
+        command = self._commands.get(self._aliases.get(name, (name, None))[0])
+        return command is not None and command.args.raw_text
+
     def bind(self, body: str, invocation: Invocation | None = None) -> Bound[S]:
         """Parse, authorise (when `invocation` says who asks where) and validate, or raise
         UsageError / Refused carrying the reply the asker should see."""
         _ = translator(invocation.language if invocation else SOURCE_LANGUAGE)
+        # A command that takes its text as written is not parsed (see `Args.raw_text`).
+        text_command = self._takes_text(command_name(body))
         try:
-            parsed = parse(body)
+            parsed = ParsedCommand(command_name(body)) if text_command else parse(body)
         except ParseError as exc:
             raise UsageError(
                 Reply.plain(
@@ -348,6 +359,9 @@ class CommandTable(Generic[S]):
         values: dict[str, object] = dict(parsed.options)
         slots = command.args.positional
         positionals = list(parsed.positionals)
+        if command.args.raw_text:
+            text = text_after_name(body)
+            values, positionals = {}, [text] if text else []
         if command.args.rest_of_line and slots and len(positionals) > len(slots):
             positionals[len(slots) - 1 :] = [" ".join(positionals[len(slots) - 1 :])]
         if len(positionals) > len(slots):

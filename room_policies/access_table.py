@@ -9,6 +9,11 @@ R9   Who may be in a room, and as what, is SPEC §2's table (`ACCESS`).
 R15  "The bot … never holds the keys of an experts room: that room is governed by the warden";
      the warden is used "only where the bot must not read" (§1), so it is in no other room.
      The room's governing account is the one with ✓ admin in its row.
+R42  The Support room is the Technical Secretariat's (seed V: "the delegations can count on the
+     support of the Technical Secretariat … should they have any queries"): the Secretariat and
+     the bot, which governs it, and nobody else; not the Chair, no focal point, no expert. A
+     request reaches it only through the bot, from the asker's direct room with the bot, and the
+     answer goes back the same way: nobody in the room learns more than the asker wrote.
 """
 
 from __future__ import annotations
@@ -77,6 +82,7 @@ _ROWS: dict[RoomKind, tuple[Access, ...]] = {
     RoomKind.FOLDER:     (POSTS,     POSTS,      READS,      READS,   GOVERNS, _,       _),  # ¹
     RoomKind.EXPERTS:    (_,         _,          MODERATES,  SPEAKS,  _,       GOVERNS, _),
     RoomKind.DESK:       (_,         _,          SPEAKS,     _,       GOVERNS, _,       _),
+    RoomKind.SUPPORT:    (_,         SPEAKS,     _,          _,       GOVERNS, _,       _),  # R42
 }
 # fmt: on
 # ¹ only if the roster says `experts_read_folders: true` (R12).

@@ -336,6 +336,7 @@ def _label(ref: RoomRef) -> str:
         RoomKind.SPACE: "the working group's space",
         RoomKind.PLENARY: "the plenary",
         RoomKind.MODERATION: "the moderation room",
+        RoomKind.SUPPORT: "the Support room",
     }[ref.kind]
 
 

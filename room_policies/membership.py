@@ -14,7 +14,7 @@ The rules, numbered as Synapse's event_auth.py numbers the spec's auth rules, ea
 source (SPEC.md; R1–R6 are in roster.py, R7–R8 in rooms.py, R9 and R15 in access_table.py,
 R16–R21 and R33–R34 in conduct.py, R22–R25 in power_levels.py, R26–R28 in room_state.py,
 R29–R31 and R35 in event_rules.py, R32 and R38 in breaches.py, R36–R37 in sessions.py,
-R39–R40 in room_plan.py):
+R39–R40 in room_plan.py, R41 in room_state.py, R42 in access_table.py):
 
 R10  Nobody outside the roster and the platform's two accounts has a place in any room (§2: all
      rooms are invite-only; the roster is the desired state, "Reconcile").
@@ -133,6 +133,7 @@ def _room_label(roster: Roster, room: RoomRef) -> str:
         RoomKind.SPACE: "the working group's space",
         RoomKind.PLENARY: "the plenary",
         RoomKind.MODERATION: "the moderation room",
+        RoomKind.SUPPORT: "the Support room",
     }[room.kind]
 
 
@@ -176,6 +177,14 @@ _WHY_NOT: Mapping[tuple[RoomKind, Role], tuple[str, str]] = MappingProxyType(
                 "the platform are in it",
             )
             for role in (Role.FOCAL_POINT, Role.EXPERT)
+        },
+        **{
+            (RoomKind.SUPPORT, role): (
+                "R42",
+                "the Support room is the Technical Secretariat's: requests reach it through the "
+                "bot, from a direct room with the bot (!support), and answers go back the same way",
+            )
+            for role in (Role.CHAIR, Role.FOCAL_POINT, Role.EXPERT)
         },
         **{
             (RoomKind.DESK, role): (

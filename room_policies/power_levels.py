@@ -46,6 +46,7 @@ _ROWS: dict[RoomKind, tuple[int, ...]] = {
     RoomKind.FOLDER:     (10,    10,         0,          0,      100,  0,      0),
     RoomKind.EXPERTS:    (0,     0,          50,         0,      0,    100,    0),
     RoomKind.DESK:       (0,     0,          0,          0,      100,  0,      0),
+    RoomKind.SUPPORT:    (0,     0,          0,          0,      100,  0,      0),
 }
 # fmt: on
 

@@ -40,6 +40,7 @@ class RoomKind(StrEnum):
     FOLDER = "folder"
     EXPERTS = "experts"
     DESK = "desk"
+    SUPPORT = "support"
 
 
 # The rooms that belong to one delegation (an experts room, a desk), and the roles that speak

@@ -17,7 +17,8 @@ R28  Names and topics are the platform's and say, in words a delegate understand
 R41  The space lists only the rooms every member of the space may be in (§2 table): a room
      closed to some of them (the moderation room, closed to focal points) would show them an
      entry they cannot open ("Unknown — Private Room"), and name a room they have no part in.
-     Such a room stays outside the space; its members find it in their room list.
+     Such a room (the moderation room, the Support room of R42) stays outside the space; its
+     members find it in their room list.
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ def room_topic(roster: Roster, room: RoomRef) -> str:
         )
     if room.kind is RoomKind.MODERATION:
         return f"{group}: the Chair's office, with the Technical Secretariat. Type !help."
+    if room.kind is RoomKind.SUPPORT:
+        return (
+            f"{group}: the Technical Secretariat's support desk. Requests sent to the bot with "
+            "!support arrive here as numbered tickets; reply to a ticket to answer the person "
+            "who asked. !tickets lists the open ones, !close N closes one."
+        )
     if room.kind is RoomKind.FOLDER:
         return (
             f"{group}: {room_name(roster, room)}, published by the Chair and the Technical "
@@ -113,6 +120,7 @@ def _topic_content(topic: str) -> dict[str, Any]:
 _SHARED_ROOMS = (
     RoomRef(RoomKind.PLENARY),
     RoomRef(RoomKind.MODERATION),
+    RoomRef(RoomKind.SUPPORT),
     *(RoomRef(RoomKind.FOLDER, folder=key) for key in FolderKey),
 )
 

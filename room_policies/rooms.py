@@ -8,8 +8,9 @@ calls for; the shell maps them to room ids by reading the markers.
 R7  "Each room carries a state event `org.plenaria.room` naming its kind (and delegation),
     written only by the platform" (§2), shaped as §7 says: folder rooms name their folder,
     experts rooms and desks their delegation, and no other room names either.
-R8  The platform's rooms are the space, the plenary, the moderation room, the three folder rooms
-    (§2 table, §3) and, for each delegation, its experts room and its desk (§2 table).
+R8  The platform's rooms are the space, the plenary, the moderation room, the Support room of the
+    Technical Secretariat (R42), the three folder rooms (§2 table, §3) and, for each
+    delegation, its experts room and its desk (§2 table).
 """
 
 from __future__ import annotations
@@ -93,9 +94,11 @@ class RoomRef:
 
 def desired_rooms(roster: Roster) -> list[RoomRef]:
     """Every room the roster calls for, in a stable order (R8)."""
-    # R8: the space, the plenary, the Chair's moderation room, the three folder rooms (§2 table,
-    # §3), and for each delegation its experts room and its desk (§2 table).
+    # R8: the space, the plenary, the Chair's moderation room, the Secretariat's Support room
+    # (R42), the three folder rooms (§2 table, §3), and for each delegation its experts room and
+    # its desk (§2 table).
     rooms = [RoomRef(RoomKind.SPACE), RoomRef(RoomKind.PLENARY), RoomRef(RoomKind.MODERATION)]
+    rooms.append(RoomRef(RoomKind.SUPPORT))
     rooms += [RoomRef(RoomKind.FOLDER, folder=key) for key in FolderKey]
     for delegation in roster.delegations:
         rooms.append(RoomRef(RoomKind.EXPERTS, delegation=delegation.code))
@@ -117,4 +120,5 @@ def room_name(roster: Roster, room: RoomRef) -> str:
         RoomKind.SPACE: roster.working_group,
         RoomKind.PLENARY: "Plenary",
         RoomKind.MODERATION: "Moderation",
+        RoomKind.SUPPORT: "Support — Technical Secretariat",
     }[room.kind]

@@ -250,7 +250,9 @@ def _print_welcome(
         "your changes with Track Changes on, save it as AG_Matriz.docx (your code) and upload it",
         "in the Plenary: you get a receipt, or the reason it is refused. As chair, send !compile",
         "in the Moderation room: the revised text and the compilation matrix come back there.",
-        f"Any of you may start a chat with @{BOT}:{SERVER_NAME} and send !ping or !help.",
+        f"Any of you may start a chat with @{BOT}:{SERVER_NAME} and send !ping or !help, or",
+        "!support <question>: the ticket reaches the Secretariat's Support room (sign in as",
+        "sec.ana to answer it: reply to the ticket).",
         "Ctrl-C stops the bot and Synapse; running `make demo` again reuses .demo/.",
         "",
     ]

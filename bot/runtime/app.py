@@ -30,6 +30,7 @@ from bot.governance.languages import Languages
 from bot.governance.platform_watch import PlatformWatch
 from bot.governance.reconciler import Reconciler
 from bot.governance.service import Governance
+from bot.governance.support import SupportDesk
 from bot.governance.trust import TrustService
 from bot.matrix.e2ee import UndecryptedQueue, ensure_cross_signed, seal_identity
 from bot.matrix.errors import HomeserverUnreachable, MatrixError
@@ -45,6 +46,7 @@ from bot.storage.database import (
 )
 from bot.storage.files import FileStore
 from bot.storage.registry import Registry
+from bot.storage.support import SupportRepository
 from bot.sync.dispatch import Dispatcher
 from bot.sync.router import Router
 from commands import receipts
@@ -266,6 +268,14 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         rooms=rooms.known,
         interval_s=settings.security.key_watch_interval_s,
     )
+    support = SupportDesk(
+        governance=governance,
+        tickets=SupportRepository(db),
+        languages=languages,
+        transfer=tools.transfer,
+        trust=trust,
+        timezone=settings.timezone,
+    )
     services = Services(
         commands=table,
         roster=governance,
@@ -280,6 +290,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         paragraphs=compiler,
         identities=trust,
         languages=languages,
+        support=support,
     )
     dispatcher = Dispatcher(
         gateway=gateway,
@@ -294,6 +305,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         languages=languages,
         timezone=settings.timezone,
         uploads=functools.partial(receipts.answer_upload, uploads),
+        support_answers=support.relay,
     )
     router = Router(
         gateway=gateway,
@@ -301,6 +313,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         dispatcher=dispatcher,
         trust=trust,
         joined=late_joiners.member_joined,
+        support_room=support.support_room,
         enforcer=enforcer,
         metrics=metrics,
         server_name=settings.server_name,

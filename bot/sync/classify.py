@@ -9,6 +9,10 @@ whether uploads are taken): no I/O, so the rules are unit-tested with events bui
 - The bot's own messages, edits of earlier messages (`m.replace`) and events older than the
   bot's first start are nothing.
 - A command remembers its thread (to answer in it) and the event it replies to (a file, perhaps).
+- In the Support room (R42), a text that is not a command but replies to a message, or is in a
+  thread, is a support answer: the shell relays it if the message it answers is a ticket and the
+  sender is of the Technical Secretariat. Its body is what the person wrote, without the reply
+  fallback (the "> <@someone> …" quote some clients put before a reply).
 """
 
 from __future__ import annotations
@@ -40,10 +44,12 @@ class CommandEvent:
     reply_to: str | None = None
     # How the bot's crypto received it (room_policies.trust): plaintext unless decrypted.
     proof: SenderProof = PLAINTEXT
+    # A support answer: the message it answers (the thread's root, else the one it replies to).
+    answers: str | None = None
 
     @property
     def is_upload(self) -> bool:
-        return not self.body and self.attachment is not None
+        return not self.body and self.attachment is not None and self.answers is None
 
 
 def reply_txn_id(event_id: str) -> str:
@@ -86,8 +92,10 @@ def as_command(
     first_start_ms: int,
     takes_uploads: bool,
     proof: SenderProof = PLAINTEXT,
+    support_room: str | None = None,
 ) -> CommandEvent | None:
-    """A command (a text, or a file's caption), or a file uploaded alone; else None."""
+    """A command (a text, or a file's caption), a file uploaded alone, or a support answer in
+    the Support room (`support_room`, its id once it exists); else None."""
     is_file = isinstance(event, (RoomEncryptedFile, RoomMessageFile))
     if not (isinstance(event, RoomMessageText) or is_file):
         return None
@@ -111,7 +119,24 @@ def as_command(
         if body and not is_command(body):
             body = ""
     elif not is_command(body):
-        return None
+        answered = thread_root or (relates.get("m.in_reply_to") or {}).get("event_id")
+        if room_id != support_room or not isinstance(answered, str):
+            return None
+        # A thread's message only falls back on a reply (`is_falling_back`): it quotes nothing.
+        text = without_reply_fallback(body) if reply_to is not None else body.strip()
+        if not text:
+            return None
+        return CommandEvent(
+            room_id=room_id,
+            event_id=event.event_id,
+            sender=event.sender,
+            body=text,
+            sent_ms=event.server_timestamp,
+            thread_root=thread_root,
+            reply_to=reply_to,
+            proof=proof,
+            answers=answered,
+        )
     if attachment is None and not body:
         return None
     if not body and not takes_uploads:
@@ -127,6 +152,19 @@ def as_command(
         reply_to=reply_to,
         proof=proof,
     )
+
+
+def without_reply_fallback(body: str) -> str:
+    """A reply's own text: the leading quote of the message it replies to ("> <@sender> …"
+    and the "> " lines after it, the reply fallback of the Matrix spec) and the blank line after
+    it removed. A reply that quotes something of its own, without a fallback, stays whole."""
+    lines = body.splitlines()
+    if not lines or not lines[0].startswith(("> <", "> * <")):
+        return body.strip()
+    quoted = 0
+    while quoted < len(lines) and lines[quoted].startswith(">"):
+        quoted += 1
+    return "\n".join(lines[quoted:]).strip()
 
 
 def command_word(body: str) -> str:

@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 
 # Where uploads go: the shell's intake decides by room and role (a reply, or None: ignored).
 UploadHandler = Callable[[Invocation], Awaitable[Reply | None]]
+# Where support answers go (bot/governance/support.py): relayed or not, the outcome for the
+# ledger; an exception leaves the answer for the next start.
+AnswerHandler = Callable[[CommandEvent], Awaitable[str]]
 
 
 class Dispatcher:
@@ -69,9 +72,11 @@ class Dispatcher:
         uploads: UploadHandler | None = None,
         languages: Languages | None = None,
         timezone: str = "UTC",
+        support_answers: AnswerHandler | None = None,
     ) -> None:
         self.languages = languages
         self.timezone = timezone
+        self.support_answers = support_answers
         self.gateway = gateway
         self.db = db
         self.table = table
@@ -86,6 +91,8 @@ class Dispatcher:
     async def handle(self, command: CommandEvent) -> bool:
         """Handle one command or upload; True once it is handled for good (answered, or its
         answer withheld, and marked in the ledger), False if the next start must redo it."""
+        if command.answers is not None:
+            return await self._relay(command)
         outcome = "ok"
         name = "?"
         reason = ""
@@ -143,6 +150,22 @@ class Dispatcher:
             # handles it again, and the same transaction id keeps the reply single.
             log.exception("could not deliver the reply to %s", command.event_id)
             self.metrics.events.labels(outcome="undelivered").inc()
+            return False
+
+    async def _relay(self, answer: CommandEvent) -> bool:
+        """A reply in the Support room: relayed to the ticket's author (or not), exactly once."""
+        try:
+            outcome = "ignored"
+            if self.support_answers is not None:
+                outcome = await self.support_answers(answer)
+            await self.db.mark_handled(answer.event_id, answer.room_id, outcome)
+            await self.undecrypted.forget(answer.event_id)
+            self.metrics.events.labels(outcome=outcome).inc()
+            return True
+        except Exception:
+            # Not marked handled: the next start relays it, with the same transaction ids.
+            log.exception("could not relay the support answer %s", answer.event_id)
+            self.metrics.errors.inc()
             return False
 
     async def _invocation(self, command: CommandEvent) -> Invocation:

@@ -56,8 +56,11 @@ class Router:
         enforcer: Enforcer | None = None,
         joined: JoinHandler | None = None,
         trust: TrustService | None = None,
+        support_room: Callable[[], str | None] | None = None,
     ) -> None:
         self.trust = trust
+        # The Support room's id, once it exists: its replies to tickets are support answers.
+        self.support_room = support_room
         self.joined = joined
         self.gateway = gateway
         self.enforcer = enforcer
@@ -237,6 +240,7 @@ class Router:
             first_start_ms=self._first_start_ms,
             takes_uploads=self.dispatcher.uploads is not None,
             proof=self.trust.proof_of(room_id, event) if self.trust else PLAINTEXT,
+            support_room=self.support_room() if self.support_room is not None else None,
         )
 
     async def _handle(self, command: CommandEvent) -> None:

@@ -57,7 +57,7 @@ async def test_sigkill_during_provisioning_leaves_no_duplicate_and_no_half_room(
         await wait_for(lambda: rooms_recorded(database) >= 20, 120, "20 rooms made")
         bot.kill()
         made_before_kill = rooms_recorded(database)
-        assert made_before_kill < 2 * len(OAS) + 6, "killed too late to mean anything"
+        assert made_before_kill < 2 * len(OAS) + 7, "killed too late to mean anything"
         bot.start()
         await bot.healthy()
         await wait_for(lambda: provisioned(http_port), 180, "provisioning after the restart")
@@ -68,7 +68,7 @@ async def test_sigkill_during_provisioning_leaves_no_duplicate_and_no_half_room(
         bot.start()
         await bot.healthy()
         await wait_for(lambda: provisioned(http_port), 180, "provisioning with a new database")
-        assert rooms_recorded(database) == 2 * len(OAS) + 6
+        assert rooms_recorded(database) == 2 * len(OAS) + 7
     finally:
         bot.terminate()
 

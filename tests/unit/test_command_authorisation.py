@@ -2,7 +2,8 @@
 it, not as commands/builtin.py registers it.
 
 Every command of `default_table()` is asked by every role in every place a command can be asked:
-a direct message with the bot, the moderation room, the plenary and a desk. The refusal comes
+a direct message with the bot, the moderation room, the plenary, a desk and the Support room. The
+refusal comes
 before the arguments are read, says why (where, or who), and `!help` lists exactly what the asker
 may use there.
 """
@@ -21,6 +22,7 @@ from commands.table import (
     DIRECT,
     MODERATION,
     PLENARY,
+    SUPPORT,
     Command,
     Invocation,
     Refused,
@@ -30,7 +32,7 @@ from room_policies.roles import Role
 from tests.unit.services import services
 
 TABLE = default_table()
-PLACES = (DIRECT, MODERATION, PLENARY, DESK)
+PLACES = (DIRECT, MODERATION, PLENARY, DESK, SUPPORT)
 ROLES = tuple(Role)
 CELLS = tuple(itertools.product(ROLES, PLACES))
 
@@ -73,6 +75,7 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
         frozenset({"experts", "check", "status", "lang", "help", "suggest"}),
     ),
     DIRECT: (ROSTER_MEMBERS, frozenset({"help", "ping", "lang", "support"})),
+    SUPPORT: (frozenset({Role.SECRETARIAT}), frozenset({"tickets", "close", "help"})),
 }
 
 # Issue #9 adds !trust to the moderation room for the Chair alone: the Technical Secretariat runs
@@ -86,6 +89,7 @@ PLACE_WORDS = {
     MODERATION: "the moderation room",
     PLENARY: "the plenary",
     DESK: "your desk",
+    SUPPORT: "the Support room",
 }
 ROLE_WORDS = {
     Role.CHAIR: "the Chair",
@@ -118,6 +122,9 @@ SAMPLE_BODIES = {
     "decline": "!decline 1 'not relevant here'",
     "trust": "!trust @ag.fp:example.org abcd-efgh",
     "lang": "!lang es",
+    "support": '!support I can\'t open the document "Matriz" --help',
+    "tickets": "!tickets",
+    "close": "!close 1",
 }
 
 # builtin.py answers !help and !ping for anyone on this homeserver (a deliberate deviation, so the

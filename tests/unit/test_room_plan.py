@@ -294,6 +294,7 @@ def test_the_space_lists_only_rooms_every_member_of_it_may_be_in() -> None:
     """R41: nobody opening the space sees an entry for a room closed to them."""
     children = space_children()
     assert RoomRef(RoomKind.MODERATION) not in children
+    assert RoomRef(RoomKind.SUPPORT) not in children  # R42: the Secretariat's alone
     assert RoomRef(RoomKind.PLENARY) in children
     assert len([c for c in children if c.kind is RoomKind.FOLDER]) == 3
     members = [role for role, cell in ACCESS[RoomKind.SPACE].items() if cell.is_member]

@@ -73,6 +73,7 @@ AG = DelegationCode("AG")
 SPACE = RoomRef(RoomKind.SPACE)
 PLENARY = RoomRef(RoomKind.PLENARY)
 MODERATION = RoomRef(RoomKind.MODERATION)
+SUPPORT = RoomRef(RoomKind.SUPPORT)
 FOLDER = RoomRef(RoomKind.FOLDER, folder=FolderKey.REFERENCE)
 AG_EXPERTS = RoomRef(RoomKind.EXPERTS, delegation=AG)
 AG_DESK = RoomRef(RoomKind.DESK, delegation=AG)
@@ -87,6 +88,7 @@ SPEC_TABLE = """
 | folder rooms ×3 | ✓ posts | ✓ posts | ✓ reads | – ¹ | ✓ reads | – ¹ | ✓ admin | – |
 | experts room of X | – | – | ✓ moderator | ✓ speaks | – | – | – | ✓ admin |
 | desk of X (focal point ↔ bot) | – | – | ✓ | – | – | – | ✓ admin | – |
+| support (tickets, seed V) | – | ✓ | – | – | – | – | ✓ admin | – |
 """  # noqa: E501 - as the SPEC writes it
 SPEC_ROWS = {
     "space": [SPACE],
@@ -95,6 +97,7 @@ SPEC_ROWS = {
     "folder rooms": [RoomRef(RoomKind.FOLDER, folder=key) for key in FolderKey],
     "experts room of X": [AG_EXPERTS],
     "desk of X": [AG_DESK],
+    "support": [SUPPORT],
 }
 SPEC_COLUMNS = [CHAIR, SEC, AG_FP, AG_EXP, BR_FP, BR_EXP, BOT, WARDEN]
 SPEC_CELLS = {
@@ -127,7 +130,7 @@ def spec_table(experts_read_folders: bool) -> list[tuple[RoomRef, UserId, Access
 def test_access_is_the_spec_table_cell_for_cell(experts_read_folders: bool) -> None:
     roster = make_roster(experts_read_folders)
     table = spec_table(experts_read_folders)
-    assert len(table) == 8 * 8
+    assert len(table) == 9 * 8
     for room, user, cell in table:
         assert access(roster, PLATFORM, user, room) == cell, (room, user)
         assert may_join(roster, PLATFORM, user, room).allowed == cell.is_member, (room, user)
@@ -162,6 +165,7 @@ def test_members_of() -> None:
     }
     assert members_of(ROSTER, PLATFORM, AG_DESK) == {BOT: GOVERNS, AG_FP: SPEAKS}
     assert members_of(ROSTER, PLATFORM, MODERATION) == {BOT: GOVERNS, CHAIR: SPEAKS, SEC: SPEAKS}
+    assert members_of(ROSTER, PLATFORM, SUPPORT) == {BOT: GOVERNS, SEC: SPEAKS}
     assert list(members_of(ROSTER, PLATFORM, PLENARY)) == [BOT, CHAIR, SEC, AG_FP, BR_FP]
     gone = RoomRef(RoomKind.EXPERTS, delegation=DelegationCode("CA"))
     assert members_of(ROSTER, PLATFORM, gone) == {WARDEN: GOVERNS}
@@ -186,6 +190,10 @@ def test_members_of() -> None:
         (WARDEN, PLENARY, "R15", "used only in experts rooms"),
         (AG_FP, MODERATION, "R9", "the Chair's office"),
         (CHAIR, AG_DESK, "R9", "a desk is between a delegation's focal point and the platform"),
+        (CHAIR, SUPPORT, "R42", "the Support room is the Technical Secretariat's"),
+        (AG_FP, SUPPORT, "R42", "the Support room is the Technical Secretariat's"),
+        (AG_EXP, SUPPORT, "R42", "the Support room is the Technical Secretariat's"),
+        (WARDEN, SUPPORT, "R15", "used only in experts rooms"),
     ],
 )
 def test_join_refusals(user: UserId, room: RoomRef, rule: str, words: str) -> None:

@@ -129,7 +129,13 @@ def check_privacy(roster: Roster, room: RoomRef, user: UserId, role: Role, allow
     if role is Role.EXPERT:
         # No expert in the plenary, the moderation room, the space, or a room of another
         # delegation; folders only if experts_read_folders, and then never posting.
-        if kind in (RoomKind.PLENARY, RoomKind.MODERATION, RoomKind.SPACE, RoomKind.DESK):
+        if kind in (
+            RoomKind.PLENARY,
+            RoomKind.MODERATION,
+            RoomKind.SPACE,
+            RoomKind.DESK,
+            RoomKind.SUPPORT,
+        ):
             assert not allowed, (user, room)
         if kind is RoomKind.FOLDER:
             assert allowed == roster.experts_read_folders, (user, room)
@@ -141,6 +147,9 @@ def check_privacy(roster: Roster, room: RoomRef, user: UserId, role: Role, allow
     # The Chair, the Secretariat and the bot never see an experts room.
     if role in (Role.CHAIR, Role.SECRETARIAT, Role.BOT) and kind is RoomKind.EXPERTS:
         assert not allowed, (user, room)
+    # R42: the Support room is the Technical Secretariat's and the bot's, nobody else's.
+    if kind is RoomKind.SUPPORT:
+        assert allowed == (role in (Role.SECRETARIAT, Role.BOT)), (user, room)
     # The warden is in the experts rooms and nowhere else.
     if role is Role.WARDEN:
         assert allowed == (kind is RoomKind.EXPERTS), room
@@ -336,7 +345,7 @@ def test_the_roster_round_trips_through_yaml(roster: Roster) -> None:
 @given(rosters())
 def test_desired_rooms_are_distinct_and_their_markers_read_back(roster: Roster) -> None:
     rooms = desired_rooms(roster)
-    assert len(rooms) == len(set(rooms)) == 6 + 2 * len(roster.delegations)
+    assert len(rooms) == len(set(rooms)) == 7 + 2 * len(roster.delegations)
     for room in rooms:
         assert RoomRef.from_marker(room.marker_content()) == room
 
