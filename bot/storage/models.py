@@ -218,3 +218,46 @@ class Welcome(Base):
     role: Mapped[str] = mapped_column(String(32))
     room_id: Mapped[str] = mapped_column(String(255))  # their desk, or a direct room
     welcomed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RoundRecord(Base):
+    """A round of the virtual discussion on one version of a document (SPEC §4,
+    documents/rounds.py). `!round close` moves `closes_at` to now; `!round extend` later."""
+
+    __tablename__ = "rounds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document: Mapped[str] = mapped_column(String(255), index=True)  # the base file name
+    version: Mapped[int] = mapped_column(Integer)
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reminders: Mapped[str] = mapped_column(String(255))  # seconds before the close: "259200,…"
+    meeting: Mapped[str | None] = mapped_column(String(32), nullable=True)  # YYYY-MM-DD
+    opened_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source_event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    cancelled_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class RoundStep(Base):
+    """A step of a round already taken (its opening, a reminder, its close): never taken twice."""
+
+    __tablename__ = "round_steps"
+    round_id: Mapped[int] = mapped_column(Integer, ForeignKey("rounds.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)  # documents.rounds.Step.key
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ParagraphStatusChange(Base):
+    """Each status a paragraph took, in order (`!history`); `paragraph_statuses` is the last."""
+
+    __tablename__ = "paragraph_status_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    base_file_name: Mapped[str] = mapped_column(String(255), index=True)
+    paragraph: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32))
+    meeting: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    round_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    set_by: Mapped[str] = mapped_column(String(255))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

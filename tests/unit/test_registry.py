@@ -129,3 +129,34 @@ def test_the_file_store_is_content_addressed(tmp_path: Path) -> None:
     assert store.put(b"proposal bytes") == digest
     assert store.get(digest) == b"proposal bytes"
     assert oct(store.directory.stat().st_mode & 0o777) == "0o700"
+
+
+async def test_statuses_set_before_rounds_become_the_first_of_each_paragraphs_history(
+    tmp_path: Path,
+) -> None:
+    """Migration 0009 on a database that already holds statuses (written at 0008)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.storage.database import _alembic_config
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    async with database.engine.begin() as conn:
+        await conn.run_sync(lambda c: command.upgrade(_alembic_config(c), "0008"))
+        await conn.execute(
+            text(
+                "INSERT INTO paragraph_statuses VALUES "
+                "('Matriz.docx', 3, 'agreed ad referendum', NULL, '@chair:x', '2026-11-01')"
+            )
+        )
+    await database.migrate()
+    async with database.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT base_file_name, paragraph, status, set_by FROM paragraph_status_history"
+                )
+            )
+        ).all()
+    await database.close()
+    assert [tuple(r) for r in rows] == [("Matriz.docx", 3, "agreed ad referendum", "@chair:x")]
