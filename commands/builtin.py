@@ -16,6 +16,7 @@ from commands import (
     documents,
     experts,
     focal_point,
+    guide,
     help,
     language,
     ping,
@@ -243,6 +244,16 @@ def builtin_commands() -> list[Command[Services]]:
             needs=lambda s: s.support,
             roles=_SECRETARIAT,
             places=_SUPPORT,
+        ),
+        # The welcome, sent again (issue #11). SPEC §5: anyone on the roster in a direct message
+        # with the bot, a focal point in the desk too (where their welcome came).
+        command(
+            "guide",
+            guide.SUMMARY,
+            guide.Args,
+            guide.handle,
+            needs=lambda s: s.guide,
+            access=((DESK, _FOCAL_POINT), (DIRECT, _ROSTER)),
         ),
     ]
 

@@ -16,6 +16,7 @@ from commands import (
     check,
     compile_document,
     distribute,
+    guide,
     language,
     publish,
     reconcile,
@@ -44,6 +45,7 @@ class Services:
     identities: trust.Deps  # !trust
     languages: language.Deps  # !lang
     support: support.Deps  # !support, !tickets, !close
+    guide: guide.Deps  # !guide
 
 
 class Nothing:

@@ -1,3 +1,4 @@
 """Governance in the shell: the roster and its changes, reconciling rooms with what the roster
 wants, enforcing the rules on what happens anyway, the trust of people's identities and the
-watch over the platform's own accounts. The rules themselves live in `room_policies`."""
+watch over the platform's own accounts, and the welcome each person of the roster gets the first
+time they join (`welcome.py`). The rules themselves live in `room_policies`."""

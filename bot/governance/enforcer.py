@@ -31,6 +31,7 @@ from bot.matrix.errors import MatrixError
 from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import KV_WARDEN_SYNC_TOKEN, AuditLog, AuditRecord, Database
+from bot.sync.classify import joined_members
 from commands.corrections import breach_notice
 from commands.multilingual import Worded
 from room_policies.breaches import (
@@ -199,14 +200,32 @@ def observed_events(timeline: list[Any]) -> list[dict[str, Any]]:
 
 class StateWatch:
     """The warden's sync loop: it reads only what is not encrypted (state and membership) of the
-    experts rooms it governs, and hands it to the enforcer."""
+    experts rooms it governs, and hands it to the enforcer; who joined them, to `joined` (the
+    welcome: the bot is in no experts room, so it sees no expert join there)."""
 
-    def __init__(self, gateway: Gateway, db: Database, enforcer: Enforcer) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        db: Database,
+        enforcer: Enforcer,
+        joined: Callable[[str, str, str], Awaitable[None]] | None = None,
+    ) -> None:
         self.gateway = gateway
         self.db = db
         self.enforcer = enforcer
+        self.joined = joined
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event, timeout_ms: int = 30_000) -> None:
+        try:
+            await self._run(stop, timeout_ms)
+        finally:
+            # The joins it handed on (the welcome) end with it.
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _run(self, stop: asyncio.Event, timeout_ms: int) -> None:
         token = await self.db.get(KV_WARDEN_SYNC_TOKEN)
         dispatch = token is not None
         backoff = 0.5
@@ -224,9 +243,28 @@ class StateWatch:
             if dispatch:
                 for room_id, info in sync.rooms.join.items():
                     await self.enforcer.observe(room_id, observed_events(info.timeline.events))
+                    for user_id, event_id in joined_members(
+                        info.timeline.events, self.gateway.user_id
+                    ):
+                        self._spawn_join(room_id, user_id, event_id)
             dispatch = True
             token = sync.next_batch
             await self.db.put(KV_WARDEN_SYNC_TOKEN, token)
+
+    def _spawn_join(self, room_id: str, user_id: str, event_id: str) -> None:
+        if self.joined is None:
+            return
+        joined = self.joined
+
+        async def once() -> None:
+            try:
+                await joined(room_id, user_id, event_id)
+            except Exception:
+                log.exception("could not handle the join of %s in %s", user_id, room_id)
+
+        task = asyncio.create_task(once(), name=f"warden join {event_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _sync_or_stop(
         self, token: str | None, timeout_ms: int, stop: asyncio.Event

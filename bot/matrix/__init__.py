@@ -6,4 +6,5 @@
   lacks; the gateway is one too;
 - errors.py: what a failed homeserver call raises;
 - e2ee.py: the bot's own cross-signing and the queue of events waiting for their keys;
+- direct_rooms.py: the bot's encrypted direct room with one person, found or made (`m.direct`);
 - private_files.py: files only the platform may read (mode 0600)."""

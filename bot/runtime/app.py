@@ -32,6 +32,8 @@ from bot.governance.reconciler import Reconciler
 from bot.governance.service import Governance
 from bot.governance.support import SupportDesk
 from bot.governance.trust import TrustService
+from bot.governance.welcome import Welcomer
+from bot.matrix.direct_rooms import DirectRooms
 from bot.matrix.e2ee import UndecryptedQueue, ensure_cross_signed, seal_identity
 from bot.matrix.errors import HomeserverUnreachable, MatrixError
 from bot.matrix.gateway import Gateway
@@ -47,8 +49,9 @@ from bot.storage.database import (
 from bot.storage.files import FileStore
 from bot.storage.registry import Registry
 from bot.storage.support import SupportRepository
+from bot.storage.welcomes import WelcomeRepository
 from bot.sync.dispatch import Dispatcher
-from bot.sync.router import Router
+from bot.sync.router import Router, every
 from commands import receipts
 from commands.builtin import default_table
 from commands.services import Services
@@ -74,6 +77,7 @@ class App:
     # The warden governs the experts rooms; it never uploads device keys, so no client ever
     # encrypts to it and the platform never holds an experts room's keys (SPEC §2).
     warden: Gateway | None = None
+    welcomer: Welcomer | None = None  # the guide sent the first time a person joins
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     provisioned: asyncio.Event = field(default_factory=asyncio.Event)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -96,7 +100,8 @@ class App:
             self._spawn(self._provision(), "provision")
             self._spawn(self.watch.run(self.stop_event), "key watch")
             if self.warden is not None:
-                watch = StateWatch(self.warden, self.db, self.enforcer)
+                joined = self.welcomer.member_joined if self.welcomer is not None else None
+                watch = StateWatch(self.warden, self.db, self.enforcer, joined)
                 self._spawn(watch.run(self.stop_event, self.settings.sync.timeout_ms), "warden")
             await self.router.run(self.stop_event)
             await self.router.drain()
@@ -276,6 +281,18 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         trust=trust,
         timezone=settings.timezone,
     )
+    welcomer = Welcomer(
+        gateway=gateway,
+        rooms=rooms,
+        roster=governance.roster,
+        platform=platform,
+        languages=languages,
+        welcomes=WelcomeRepository(db),
+        catalog=table,
+        direct=DirectRooms(gateway, rooms.holds_room),
+        keys_changed=trust.devices_changed,
+        timezone=settings.timezone,
+    )
     services = Services(
         commands=table,
         roster=governance,
@@ -291,6 +308,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         identities=trust,
         languages=languages,
         support=support,
+        guide=welcomer,
     )
     dispatcher = Dispatcher(
         gateway=gateway,
@@ -312,7 +330,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         db=db,
         dispatcher=dispatcher,
         trust=trust,
-        joined=late_joiners.member_joined,
+        joined=every(late_joiners.member_joined, welcomer.member_joined),
         support_room=support.support_room,
         enforcer=enforcer,
         metrics=metrics,
@@ -342,4 +360,5 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         watch,
         publisher,
         warden,
+        welcomer,
     )

@@ -41,6 +41,23 @@ log = logging.getLogger(__name__)
 JoinHandler = Callable[[str, str, str], Awaitable[None]]
 
 
+def every(*handlers: JoinHandler) -> JoinHandler:
+    """One join handler that runs each of `handlers` (a folder's documents, the welcome): a
+    failing one does not keep the others from running; the first failure is raised after."""
+
+    async def joined(room_id: str, user_id: str, event_id: str) -> None:
+        failure: Exception | None = None
+        for handler in handlers:
+            try:
+                await handler(room_id, user_id, event_id)
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    return joined
+
+
 class Router:
     def __init__(
         self,

@@ -72,9 +72,9 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
     DESK: (
         frozenset({Role.FOCAL_POINT}),
         # Issue #5 adds !suggest in the desk too ("`!suggest` on a file (plenary or desk)").
-        frozenset({"experts", "check", "status", "lang", "help", "suggest"}),
+        frozenset({"experts", "check", "status", "lang", "guide", "help", "suggest"}),
     ),
-    DIRECT: (ROSTER_MEMBERS, frozenset({"help", "ping", "lang", "support"})),
+    DIRECT: (ROSTER_MEMBERS, frozenset({"help", "ping", "lang", "guide", "support"})),
     SUPPORT: (frozenset({Role.SECRETARIAT}), frozenset({"tickets", "close", "help"})),
 }
 
@@ -125,6 +125,7 @@ SAMPLE_BODIES = {
     "support": '!support I can\'t open the document "Matriz" --help',
     "tickets": "!tickets",
     "close": "!close 1",
+    "guide": "!guide",
 }
 
 # builtin.py answers !help and !ping for anyone on this homeserver (a deliberate deviation, so the

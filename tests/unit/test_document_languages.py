@@ -111,16 +111,16 @@ async def test_check_words_the_typed_refusal_in_the_askers_language() -> None:
     [
         (
             PROPOSAL,
-            "Aviso de receção: AG_Matriz.docx, a proposta de AG sobre Matriz.docx (versão 1), foi "
-            "registada.",
+            "Comprovante de recebimento: AG_Matriz.docx, a proposta de AG sobre Matriz.docx (versão 1), foi "
+            "registrada.",
         ),
         (
             ProposalRefused("AG_Matriz.docx: contains no tracked changes."),
-            "Recusado: AG_Matriz.docx: contains no tracked changes. Nada foi registado.",
+            "Recusado: AG_Matriz.docx: contains no tracked changes. Nada foi registrado.",
         ),
         (
             FolderUpload(PUBLISHED),
-            "Matriz.docx foi registado como versão 2 (public) e anunciado no plenário.",
+            "Matriz.docx foi registrado como versão 2 (public) e anunciado no plenário.",
         ),
     ],
 )

@@ -358,7 +358,7 @@ OPENED = {
     "aquí.",
     "fr": "Votre demande est enregistrée sous le n° 1 ; le Secrétariat technique vous répondra "
     "ici.",
-    "pt": "O seu pedido foi registado com o n.º 1; a Secretaria Técnica responderá aqui.",
+    "pt": "O seu pedido foi registrado com o n.º 1; a Secretaria Técnica responderá aqui.",
 }
 
 
