@@ -10,6 +10,7 @@ from typing import Protocol
 
 from pydantic import Field
 
+from commands.compile_summary import compile_summary
 from commands.documents_deps import CompileOutcome
 from commands.i18n import N_, translator
 from commands.reply import Reply
@@ -41,5 +42,5 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
             revision=outcome.revision_name,
             matrix=outcome.matrix_name,
         ),
-        outcome.summary,
+        compile_summary(outcome.compilation, outcome.left_out, _),
     )

@@ -14,9 +14,11 @@ from __future__ import annotations
 from typing import assert_never
 
 from commands.dates import size
+from commands.engine_refusals import engine_reason
 from commands.i18n import N_, Translate, language_of
 from commands.reply import Reply
 from commands.table import Refusal
+from documents.errors import DocumentRefused
 from documents.lifecycles import ParagraphStatus, SuggestionStatus
 from documents.proposals import NoBase, NoProposalsYet, NotPublished, WhichBase
 
@@ -24,6 +26,7 @@ __all__ = [
     "BaseNotChosen",
     "CompiledOnAnotherVersion",
     "DocumentRefusal",
+    "EngineRefusal",
     "FileNotDownloaded",
     "FileNotEncrypted",
     "FileRefused",
@@ -63,6 +66,10 @@ def paragraph_status_word(status: ParagraphStatus, _: Translate = str) -> str:
 
 def suggestion_status_word(status: SuggestionStatus, _: Translate = str) -> str:
     return _(_SUGGESTION_STATUS_WORDS.get(status, status.value))
+
+
+# A reason about one file, after the file's name.
+IN_FILE = N_("{file}: {reason}")
 
 
 def _size(n: int, _: Translate) -> str:
@@ -114,17 +121,30 @@ class FileNotEncrypted(DocumentRefusal):
 
 
 class FileRefused(DocumentRefusal):
-    """The engine's reason (a sentence of `documents/`, English), with the file's name unless it
-    says it already."""
+    """The engine's refusal of a file (worded by `commands.engine_refusals`; a bare English
+    sentence is shown as it is), with the file's name unless it says it already."""
 
-    def __init__(self, file_name: str, reason: str) -> None:
-        self.file_name, self.engine_reason = file_name, reason
+    def __init__(self, file_name: str, refused: DocumentRefused | str) -> None:
+        self.file_name, self.refused = file_name, refused
         super().__init__()
 
     def worded(self, _: Translate = str) -> str:
-        if self.file_name in self.engine_reason:
-            return self.engine_reason
-        return f"{self.file_name}: {self.engine_reason}"
+        refused = self.refused
+        reason = refused if isinstance(refused, str) else engine_reason(refused, _)
+        if self.file_name in reason:
+            return reason
+        return _(IN_FILE).format(file=self.file_name, reason=reason)
+
+
+class EngineRefusal(DocumentRefusal):
+    """The engine's refusal of a whole job (a compilation none of whose proposals passed)."""
+
+    def __init__(self, refused: DocumentRefused) -> None:
+        self.refused = refused
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return engine_reason(self.refused, _)
 
 
 class InFile(DocumentRefusal):
@@ -135,7 +155,7 @@ class InFile(DocumentRefusal):
         super().__init__()
 
     def worded(self, _: Translate = str) -> str:
-        return f"{self.file_name}: {reason_of(self.refusal, _)}"
+        return _(IN_FILE).format(file=self.file_name, reason=reason_of(self.refusal, _))
 
 
 class NoFileGiven(DocumentRefusal):

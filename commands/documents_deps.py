@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from commands.table import Refusal
+from documents.compile import Compilation
+from documents.errors import DocumentRefused
 from documents.jobs import CheckResult
 from documents.lifecycles import ParagraphStatus, SuggestionStatus
 
@@ -85,9 +88,11 @@ class ProposalInfo:
 
 @dataclass(frozen=True)
 class ProposalRefused:
-    """An upload in the plenary that was not filed, and why (a sentence worded in commands/)."""
+    """An upload in the plenary that was not filed, and why: `reason` in English (the record),
+    `refusal` the refusal that words itself in the reader's language (None: `reason` is shown)."""
 
     reason: str
+    refusal: Refusal | None = None
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,14 @@ class ProposalChecked:
 
 @dataclass(frozen=True)
 class CompileOutcome:
+    """What `!compile` made: the files posted, the compilation's facts and the proposals it left
+    out with their refusals (`commands.compile_summary` words them)."""
+
     base_file_name: str
     revision_name: str
     matrix_name: str
-    summary: list[str]
+    compilation: Compilation
+    left_out: list[tuple[str, DocumentRefused]]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol, assert_never
 
 from commands.dates import when
+from commands.document_refusals import reason_of
 from commands.documents_deps import FolderUpload, ProposalInfo, ProposalRefused, UploadOutcome
 from commands.i18n import Translate, translator
 from commands.reply import Reply
@@ -49,8 +50,9 @@ def receipt(
     match outcome:
         case ProposalInfo():
             return _proposal_receipt(outcome, _, at)
-        case ProposalRefused(reason):
-            # The reason comes worded (English) from the shell: `ProposalRefused` carries text.
+        case ProposalRefused(reason, refusal):
+            if refusal is not None:
+                reason = reason_of(refusal, _)
             return Reply.plain(_("Refused: {reason} Nothing was filed.").format(reason=reason))
         case FolderUpload(published):
             return Reply.plain(

@@ -58,9 +58,16 @@ class Deps(Protocol):
 
 
 class RetrustRefused(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    """Why a re-trust is refused: a catalog message and the person it is about; `reason` is the
+    English sentence, `worded(_)` the reader's."""
+
+    def __init__(self, message: str, user: str = "") -> None:
+        self.message, self.user = message, user
+        self.reason = message.format(user=user)
+        super().__init__(self.reason)
+
+    def worded(self, _: Translate = str) -> str:
+        return _(self.message).format(user=self.user)
 
 
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
@@ -94,7 +101,7 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     try:
         await deps.retrust(invocation.sender, args.user, args.fingerprint)
     except RetrustRefused as exc:
-        return Reply.plain(_("Refused: {reason}").format(reason=exc.reason))
+        return Reply.plain(_("Refused: {reason}").format(reason=exc.worded(_)))
     return Reply.plain(
         _(
             "{user} is trusted again with the identity {fingerprint}; the platform acts on "
@@ -210,23 +217,29 @@ def retrusted_person(chair: str, _: Translate = str) -> Reply:
     )
 
 
-def nothing_to_retrust(user_id: str) -> str:
-    return f"{user_id} has no identity change awaiting re-trust."
+def nothing_to_retrust(user_id: str) -> RetrustRefused:
+    return RetrustRefused(N_("{user} has no identity change awaiting re-trust."), user_id)
 
 
-def not_yourself() -> str:
-    return "a Chair cannot re-trust their own identity; another Chair must."
+def not_yourself() -> RetrustRefused:
+    return RetrustRefused(N_("a Chair cannot re-trust their own identity; another Chair must."))
 
 
-def identity_moved(user_id: str) -> str:
-    return (
-        f"the identity of {user_id} changed again since it was reported; confirm the new "
-        "fingerprint (!trust lists it) with the delegation first."
+def identity_moved(user_id: str) -> RetrustRefused:
+    return RetrustRefused(
+        N_(
+            "the identity of {user} changed again since it was reported; confirm the new "
+            "fingerprint (!trust lists it) with the delegation first."
+        ),
+        user_id,
     )
 
 
-def fingerprint_mismatch(user_id: str) -> str:
-    return (
-        f"that fingerprint is not the one {user_id}'s keys show now; confirm it again with the "
-        "delegation (!trust lists the fingerprint the platform sees)."
+def fingerprint_mismatch(user_id: str) -> RetrustRefused:
+    return RetrustRefused(
+        N_(
+            "that fingerprint is not the one {user}'s keys show now; confirm it again with the "
+            "delegation (!trust lists the fingerprint the platform sees)."
+        ),
+        user_id,
     )

@@ -31,7 +31,7 @@ from documents.edits import (
     edits_of,
     home_paragraph,
 )
-from documents.errors import DocumentRefused, RefusalCode
+from documents.errors import DocumentRefused, Reason, RefusalCode
 from documents.model import Document
 from documents.paragraph_order import paragraph_elements
 from documents.proposals import numbering
@@ -141,7 +141,9 @@ def compile_revision(
     elements = paragraph_elements(body)
     if len(elements) != len(texts):
         raise DocumentRefused(
-            RefusalCode.CORRUPT, "The base document's paragraphs could not be read consistently."
+            RefusalCode.CORRUPT,
+            "The base document's paragraphs could not be read consistently.",
+            why=Reason.BASE_INCONSISTENT,
         )
     dates = {s.code: s.submitted or _latest_change(s.document) or now for s in submissions}
 

@@ -15,9 +15,9 @@ from typing import Any
 from lxml import etree
 
 from documents import refusals
-from documents.errors import DocumentRefused, RefusalCode
+from documents.errors import DocumentRefused, Reason, RefusalCode
 from documents.links import judge_field, judge_link, keyword_settled
-from documents.refusals import RESAVE, quoted
+from documents.refusals import RESAVE, Where, quoted
 
 __all__ = ["ContentScanner"]
 
@@ -56,7 +56,7 @@ class ContentScanner:
     which Office writes loosely) are read the forgiving way, as Office reads them.
     """
 
-    def __init__(self, part: str, where: str, *, strict: bool) -> None:
+    def __init__(self, part: str, where: Where, *, strict: bool) -> None:
         self.part = part
         self.where = where
         self.strict = strict
@@ -106,6 +106,8 @@ class ContentScanner:
                 f"The internal part {quoted(self.part)} of the file is damaged (it is not "
                 f"well-formed XML); {RESAVE}.",
                 detail=str(error)[:200],
+                why=Reason.PART_DAMAGED,
+                params={"part": quoted(self.part)},
             )
         self._parser = None  # a loose part's scan ends where even a forgiving reader stops
         self._stopped = True
@@ -187,11 +189,13 @@ class ContentScanner:
             if not keyword_settled(code):
                 raise DocumentRefused(
                     RefusalCode.EXTERNAL_FIELD,
-                    f"The document contains a field {self.where} whose instruction is assembled "
-                    "from other fields, a way of hiding a field that fetches or runs outside "
-                    "content; replace the field by its result (select it and press "
+                    f"The document contains a field {self.where.english} whose instruction is "
+                    "assembled from other fields, a way of hiding a field that fetches or runs "
+                    "outside content; replace the field by its result (select it and press "
                     "Ctrl+Shift+F9) and send the document again.",
                     detail=f"a field's keyword built by a nested field in {self.part}",
+                    why=Reason.NESTED_FIELD,
+                    params=self.where.params(),
                 )
 
     def _judge(self, current: _ComplexField) -> None:

@@ -25,7 +25,7 @@ from documents.compile import (
     Submission,
     compile_revision,
 )
-from documents.errors import DocumentRefused, RefusalCode
+from documents.errors import DocumentRefused, Reason, RefusalCode
 from documents.limits import DEFAULT_LIMITS, Limits
 from documents.package_gate import check_package
 from documents.proposals import ProposalReport, check_proposal, read_base
@@ -87,21 +87,26 @@ class CheckResult:
     report: CheckedProposal | None
     refused: str | None = None
     code: str | None = None
+    # The refusal itself, with its facts, for `commands/` to word (`refused` is its English).
+    refusal: DocumentRefused | None = field(default=None, compare=False)
 
     def to_json(self) -> Json:
         return {
             "report": None if self.report is None else self.report.to_json(),
             "refused": self.refused,
             "code": self.code,
+            "refusal": None if self.refusal is None else self.refusal.to_json(),
         }
 
     @classmethod
     def from_json(cls, data: Json) -> CheckResult:
         report = wire.optional(data, "report", dict)
+        refusal = wire.optional(data, "refusal", dict)
         return cls(
             None if report is None else CheckedProposal.from_json(report),
             wire.optional(data, "refused", str),
             wire.optional(data, "code", str),
+            None if refusal is None else _refusal(refusal),
         )
 
     def lines(self) -> list[str]:
@@ -125,6 +130,8 @@ class CompileResult:
     compilation: Compilation
     refused: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
     clean: bytes = b""  # the revised text, every change accepted (what `!distribute` publishes)
+    # The proposals left out, with their refusals' facts, for `commands/` to word.
+    left_out: list[tuple[str, DocumentRefused]] = field(default_factory=list, compare=False)
 
     def summary(self) -> list[str]:
         return self.compilation.summary() + [
@@ -138,6 +145,7 @@ class CompileResult:
             "matrix": wire.b64(self.matrix),
             "clean": wire.b64(self.clean),
             "refused": [{"file_name": name, "reason": reason} for name, reason in self.refused],
+            "left_out": [{"file_name": name, "refusal": r.to_json()} for name, r in self.left_out],
             # The compilation's own revision is `revision`: written once.
             "compilation": {
                 "paragraphs": [
@@ -207,7 +215,18 @@ class CompileResult:
                 for r in wire.objects(data, "refused")
             ],
             wire.from_b64(data, "clean"),
+            [
+                (wire.field(r, "file_name", str), _refusal(wire.field(r, "refusal", dict)))
+                for r in wire.objects(data, "left_out")
+            ],
         )
+
+
+def _refusal(data: Json) -> DocumentRefused:
+    try:
+        return DocumentRefused.from_json(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise wire.WireError(f"not a refusal: {str(error)[:100]}") from None
 
 
 def output_names(base_name: str, revision: int) -> tuple[str, str]:
@@ -229,17 +248,18 @@ def check_job(
     try:
         report = check_proposal(base, base_name, data, file_name, delegation, limits)
     except DocumentRefused as refused:
-        return CheckResult(None, refused.reason, refused.code.value)
+        return CheckResult(None, refused.reason, refused.code.value, refused)
     return CheckResult(CheckedProposal.of(report))
 
 
-def gate_job(data: bytes, limits: Limits | None = None) -> str | None:
+def gate_job(data: bytes, limits: Limits | None = None) -> Json | None:
     """The safety gate alone, for a file the platform re-posts to every delegation (a published
-    document, a suggested reference): None if it passes, else the reason, in one sentence."""
+    document, a suggested reference): None if it passes, else the refusal as JSON
+    (`DocumentRefused.from_json` reads it back)."""
     try:
         check_package(data, limits or DEFAULT_LIMITS)
     except DocumentRefused as refused:
-        return refused.reason
+        return refused.to_json()
     return None
 
 
@@ -259,11 +279,13 @@ def compile_job(
     base = read_base(base_data, limits)
     accepted: dict[str, Submission] = {}
     refused: list[tuple[str, str]] = []
+    left_out: list[tuple[str, DocumentRefused]] = []
     for file_name, data in proposals:
         try:
             report = check_proposal(base, base_name, data, file_name, None, limits)
         except DocumentRefused as exc:
             refused.append((file_name, exc.reason))
+            left_out.append((file_name, exc))
             continue
         accepted[report.delegation] = Submission(
             report.delegation, report.document, edits=report.edits
@@ -273,6 +295,8 @@ def compile_job(
             RefusalCode.NO_PROPOSALS,
             "No proposal could be compiled:\n"
             + "\n".join(f"{name}: {reason}" for name, reason in refused),
+            why=Reason.NO_PROPOSALS,
+            left_out=left_out,
         )
     submissions = [accepted[code] for code in sorted(accepted)]
     compilation = compile_revision(base_data, base, submissions, names=names, now=now)
@@ -284,5 +308,10 @@ def compile_job(
         statuses={n: Status(s) for n, s in (statuses or {}).items()},
     )
     return CompileResult(
-        compilation.revision, matrix, compilation, refused, accept_all(compilation.revision)
+        compilation.revision,
+        matrix,
+        compilation,
+        refused,
+        accept_all(compilation.revision),
+        left_out,
     )

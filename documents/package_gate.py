@@ -31,10 +31,10 @@ from lxml import etree
 
 from documents import refusals
 from documents.content_scan import ContentScanner
-from documents.errors import DocumentRefused, RefusalCode
+from documents.errors import DocumentRefused, Reason, RefusalCode
 from documents.limits import DEFAULT_LIMITS, MB, Limits
 from documents.links import judge_link
-from documents.refusals import RESAVE, quoted
+from documents.refusals import RESAVE, Where, quoted
 from documents.xml_scan import HEAD_BYTES, XmlScanner, parse_xml
 from documents.zip_structure import XML_EXTENSIONS, checked_entries, extension, inflate
 
@@ -94,15 +94,17 @@ _MAX_EMBEDDING_DEPTH = 2
 _WORDPROCESSINGML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
 _UNTYPED = frozenset({"", "application/xml", "text/xml"})
 _PLACES = {
-    "document.main": "in the text",
-    "header": "in a header",
-    "footer": "in a footer",
-    "footnotes": "in a footnote",
-    "endnotes": "in an endnote",
-    "comments": "in a comment",
-    "document.glossary": "in a building block (the document's glossary)",
-    "settings": "in the document's settings",
+    "document.main": Where("text", "in the text"),
+    "header": Where("header", "in a header"),
+    "footer": Where("footer", "in a footer"),
+    "footnotes": Where("footnote", "in a footnote"),
+    "endnotes": Where("endnote", "in an endnote"),
+    "comments": Where("comment", "in a comment"),
+    "document.glossary": Where("glossary", "in a building block (the document's glossary)"),
+    "settings": Where("settings", "in the document's settings"),
 }
+_IN_WORKBOOK = Where("workbook", "in an embedded workbook")
+_IN_PACKAGE = Where("package", "in the package")
 _MACRO_MARKERS = ("macroenabled", "vbaproject", "vbadata", "keymapcustomizations", "toolbars")
 _MACRO_RELATIONSHIPS = frozenset(
     {"vbaproject", "wordvbadata", "keymapcustomizations", "attachedtoolbars", "vbaprojectsignature"}
@@ -139,6 +141,7 @@ class _Package:
                 RefusalCode.NOT_DOCX,
                 "The file is a zip archive but not a Word document: it lacks the list of "
                 "contents ([Content_Types].xml) that every .docx has.",
+                why=Reason.NO_CONTENT_TYPES,
             )
         self._read_content_types(self._read_xml("[Content_Types].xml"))
         # One relationships part in memory at a time; only the package's own is kept.
@@ -229,7 +232,7 @@ class _Package:
             return ContentScanner(name, self._place(name), strict=False)
         return None
 
-    def _place(self, name: str) -> str:
+    def _place(self, name: str) -> Where:
         """Where a part is, as a delegate knows it: "in a footnote", "in a header"."""
         content_type = self.content_type(name)
         if content_type.startswith(_WORDPROCESSINGML):
@@ -237,7 +240,7 @@ class _Package:
             place = _PLACES.get(kind)
             if place is not None:
                 return place
-        return f"in its internal part {quoted(name)}"
+        return Where("part", f"in its internal part {quoted(name)}", name)
 
     # -- content types ------------------------------------------------------------------------
 
@@ -261,7 +264,7 @@ class _Package:
                     unquote(element.get("PartName") or "").lstrip("/") or None
                 )
             if "externallink" in content_type:
-                raise refusals.external_link("in an embedded workbook")
+                raise refusals.external_link(_IN_WORKBOOK)
 
     def content_type(self, name: str) -> str:
         found = self.overrides.get(name.lower())
@@ -298,19 +301,21 @@ class _Package:
                     "The document imports content from another file (an “alternative format "
                     "chunk”), which the platform cannot check; paste that content into the "
                     "document itself and send it again.",
+                    why=Reason.ALT_CHUNK,
                 )
             if kind == "subdocument":
                 raise DocumentRefused(
                     RefusalCode.SUB_DOCUMENT,
                     "The file is a master document that pulls in sub-documents; merge them into "
                     "one self-contained document and send it again.",
+                    why=Reason.SUB_DOCUMENT,
                 )
             if kind == "externallink":
-                raise refusals.external_link("in an embedded workbook")
+                raise refusals.external_link(_IN_WORKBOOK)
             if kind == "hyperlink":  # whatever the namespace or the case of its type
                 problem = judge_link(element.get("Target") or "")
                 if problem is not None:
-                    where = self._place(source) if rels_file != ".rels" else "in the package"
+                    where = self._place(source) if rels_file != ".rels" else _IN_PACKAGE
                     raise refusals.dangerous_link(problem, where, detail=f"hyperlink from {source}")
             if kind == "attachedtemplate" and external:
                 raise DocumentRefused(
@@ -320,15 +325,10 @@ class _Package:
                     "template (Developer ▸ Document Template) or paste the text into a new "
                     "document, and send it again.",
                     detail=f"attachedTemplate target {target[:200]!r}",
+                    why=Reason.EXTERNAL_TEMPLATE,
                 )
             if external and full_type not in _HYPERLINK_TYPES:
-                raise DocumentRefused(
-                    RefusalCode.EXTERNAL_RELATIONSHIP,
-                    f"The document refers to an outside resource ({_describe(kind)}) that Word "
-                    "would fetch when the file is opened; only hyperlinks may point outside the "
-                    "document, so embed or remove it and send the document again.",
-                    detail=f"{full_type[:200]!r} -> {target[:200]!r}",
-                )
+                raise refusals.outside_resource(kind, f"{full_type[:200]!r} -> {target[:200]!r}")
             if kind == "package" and not external:
                 part = _resolve(source_folder, target)
                 if source_type in _CHART_TYPES and self.content_type(part) == _WORKBOOK_TYPE:
@@ -355,16 +355,17 @@ class _Package:
         if content_type in self.main_types:
             return
         if "spreadsheetml" in content_type:
-            what = "an Excel workbook renamed .docx"
+            what, why = "an Excel workbook renamed .docx", Reason.EXCEL
         elif "presentationml" in content_type:
-            what = "a PowerPoint presentation renamed .docx"
+            what, why = "a PowerPoint presentation renamed .docx", Reason.POWERPOINT
         elif "template" in content_type:
-            what = "a Word template (.dotx), not a document"
+            what, why = "a Word template (.dotx), not a document", Reason.TEMPLATE
         else:
-            what = "not a Word document"
+            what, why = "not a Word document", Reason.NOT_WORD
         raise DocumentRefused(
             RefusalCode.NOT_DOCX,
             f"The file is {what}; save the proposal as a Word Document (.docx) and send it again.",
+            why=why,
         )
 
     def _no_main_part(self) -> DocumentRefused:
@@ -372,6 +373,7 @@ class _Package:
             RefusalCode.NOT_DOCX,
             "The file is a zip archive but not a Word document: it has no main document part; "
             f"{RESAVE}.",
+            why=Reason.NO_MAIN_PART,
         )
 
     def _check_embeddings(self) -> None:
@@ -397,11 +399,13 @@ class _Package:
                 "The document embeds files inside embedded files more deeply than the platform "
                 "checks; paste the chart as a picture or remove it, and send the document again.",
                 detail=f"{name} at depth {self.depth + 1}",
+                why=Reason.EMBEDDED_TOO_DEEP,
             )
         if info.file_size > self.limits.max_bytes:
-            raise refusals.embedded(
-                name, DocumentRefused(RefusalCode.TOO_LARGE, "too large", f"{info.file_size} bytes")
+            too_large = DocumentRefused(
+                RefusalCode.TOO_LARGE, "too large", f"{info.file_size} bytes", why=Reason.TOO_LARGE
             )
+            raise refusals.embedded(name, too_large)
         data = b"".join(inflate(self.data, info))
         self.done.add(name)
         budget = self.limits.max_uncompressed_total - self.uncompressed
@@ -418,16 +422,6 @@ def _resolve(source_folder: str, target: str) -> str:
     if target.startswith("/"):
         return posixpath.normpath(target).lstrip("/")
     return posixpath.normpath(posixpath.join("/", source_folder, target)).lstrip("/")
-
-
-def _describe(kind: str) -> str:
-    return {
-        "image": "a linked picture",
-        "frame": "a frame",
-        "mailmergesource": "a mail-merge data source",
-        "recipientdata": "a mail-merge recipient list",
-        "font": "a linked font",
-    }.get(kind, f"a link of type “{quoted(kind)[:40]}”")
 
 
 def _looks_like_xml(head: bytes) -> bool:

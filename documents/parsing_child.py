@@ -35,7 +35,7 @@ from multiprocessing.context import ForkServerContext, SpawnContext
 from typing import Any, TypeVar, cast
 
 from documents import sandbox, wire
-from documents.errors import DocumentRefused, EngineFault, RefusalCode
+from documents.errors import DocumentRefused, EngineFault, Reason, RefusalCode
 from documents.limits import DEFAULT_LIMITS, Limits
 from documents.refusals import RESAVE, megabytes
 from documents.wire import WireError
@@ -153,12 +153,12 @@ def _outcome(message: dict[str, Any], fn: Callable[..., Any], limits: Limits) ->
         if kind == "ok":
             return wire.decode_result(fn, message.get("result"))
         if kind == "refused":
-            raise DocumentRefused(
-                RefusalCode(wire.field(message, "code", str)),
-                wire.field(message, "reason", str)[:_MAX_REASON],
-                (wire.optional(message, "detail", str) or "")[:300] or None,
-            )
-    except (WireError, ValueError) as error:  # ValueError: a refusal code that does not exist
+            refusal = DocumentRefused.from_json(wire.field(message, "refusal", dict))
+            refusal.reason = refusal.reason[:_MAX_REASON]
+            refusal.detail = (refusal.detail or "")[:300] or None
+            raise refusal
+    # ValueError: a refusal code that does not exist; TypeError, KeyError: not a refusal.
+    except (WireError, ValueError, TypeError, KeyError) as error:
         log.warning("the parsing child's answer is malformed: %s", str(error)[:200])
         kind, message = "damaged", {"detail": "a malformed answer from the parsing child"}
     if kind == "timeout":
@@ -166,6 +166,8 @@ def _outcome(message: dict[str, Any], fn: Callable[..., Any], limits: Limits) ->
             RefusalCode.TIMEOUT,
             f"Reading the file took longer than {limits.parse_seconds:g} seconds, so it was "
             "stopped; a document this slow to read is damaged or built to overload the platform.",
+            why=Reason.TIMEOUT,
+            params={"seconds": f"{limits.parse_seconds:g}"},
         )
     if kind == "memory":
         raise DocumentRefused(
@@ -173,6 +175,8 @@ def _outcome(message: dict[str, Any], fn: Callable[..., Any], limits: Limits) ->
             f"Reading the file needed more than {megabytes(limits.parse_memory_bytes)} of memory, "
             "so it was stopped; a document this heavy to read is damaged or built to overload the "
             "platform.",
+            why=Reason.TOO_MUCH_MEMORY,
+            params={"max_size": limits.parse_memory_bytes},
         )
     if kind == "fault":
         raise _engine_fault(message)
@@ -185,6 +189,7 @@ def _outcome(message: dict[str, Any], fn: Callable[..., Any], limits: Limits) ->
         RefusalCode.CORRUPT,
         f"The file could not be read as a Word document and may be damaged; {RESAVE}.",
         detail=str(message.get("detail"))[:300],
+        why=Reason.UNREADABLE,
     )
 
 
@@ -272,12 +277,7 @@ def _run_job(
     try:
         result = fn(*args, **kwargs)
     except DocumentRefused as refusal:
-        return {
-            "kind": "refused",
-            "code": refusal.code.value,
-            "reason": refusal.reason,
-            "detail": refusal.detail,
-        }
+        return {"kind": "refused", "refusal": refusal.to_json()}
     except MemoryError:
         return {"kind": "memory"}
     except BaseException as error:  # the child reports every failure, and then it ends

@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 import pycountry
 
 from documents.edits import Edit, base_stream, edits_of, home_paragraph
-from documents.errors import DocumentRefused, RefusalCode
+from documents.errors import DocumentRefused, Reason, RefusalCode
 from documents.limits import Limits
 from documents.model import Document
 from documents.package_gate import check_package
@@ -191,6 +191,7 @@ def read_base(data: bytes, limits: Limits | None = None) -> Document:
             RefusalCode.BASE_HAS_CHANGES,
             "The base document itself contains tracked changes; accept or reject them before it "
             "is used as the base of proposals.",
+            why=Reason.BASE_HAS_CHANGES,
         )
     return base
 
@@ -206,28 +207,42 @@ def check_proposal(
     """Check one proposal against its base (SPEC §3); raises `DocumentRefused` with the reason."""
     code = delegation_of(file_name)
     if not file_name.lower().endswith(".docx"):
+        expected = expected_name(delegation or "AG", base_name)
         raise DocumentRefused(
             RefusalCode.WRONG_NAME,
-            f"“{file_name}” is not a Word document: send a .docx named "
-            f"{expected_name(delegation or 'AG', base_name)}.",
+            f"“{file_name}” is not a Word document: send a .docx named {expected}.",
+            why=Reason.NOT_DOCX_NAME,
+            params={"file": file_name, "expected": expected},
         )
     if code is None:
+        expected = expected_name(delegation or "AG", base_name)
         raise DocumentRefused(
             RefusalCode.WRONG_NAME,
-            f"“{file_name}” does not start with an ISO 3166 country code: name it "
-            f"{expected_name(delegation or 'AG', base_name)}.",
+            f"“{file_name}” does not start with an ISO 3166 country code: name it {expected}.",
+            why=Reason.NO_COUNTRY_CODE,
+            params={"file": file_name, "expected": expected},
         )
     if delegation is not None and code != delegation.upper():
+        expected = expected_name(delegation, base_name)
         raise DocumentRefused(
             RefusalCode.WRONG_DELEGATION,
             f"“{file_name}” is named for {code}, but you speak for {delegation.upper()}: name "
-            f"it {expected_name(delegation, base_name)}.",
+            f"it {expected}.",
+            why=Reason.WRONG_DELEGATION,
+            params={
+                "file": file_name,
+                "code": code,
+                "delegation": delegation.upper(),
+                "expected": expected,
+            },
         )
     if proposed_base(file_name) != base_name:
+        expected = expected_name(code, base_name)
         raise DocumentRefused(
             RefusalCode.WRONG_NAME,
-            f"“{file_name}” does not name the document “{base_name}”: name it "
-            f"{expected_name(code, base_name)}.",
+            f"“{file_name}” does not name the document “{base_name}”: name it {expected}.",
+            why=Reason.WRONG_DOCUMENT,
+            params={"file": file_name, "document": base_name, "expected": expected},
         )
     check_package(data, limits or Limits())
     proposal = read_document(data)
@@ -236,13 +251,13 @@ def check_proposal(
             RefusalCode.NO_TRACKED_CHANGES,
             f"“{file_name}” contains no tracked changes. Turn on Track Changes (Review → Track "
             "Changes) in the base document, make your changes, and send it again.",
+            why=Reason.NO_TRACKED_CHANGES,
+            params={"file": file_name},
         )
     base_texts = base.accept_view()
     rejected = proposal.reject_view()
     if rejected != base_texts:
-        raise DocumentRefused(
-            RefusalCode.NOT_THE_BASE, _difference(base_texts, rejected, file_name)
-        )
+        raise _difference(base_texts, rejected, file_name)
     stream = base_stream(base_texts)
     edits = edits_of(stream, proposal)
     numbers = numbering(base_texts)
@@ -269,7 +284,7 @@ def _number_at(numbers: Sequence[int | None], index: int) -> int | None:
     return numbers[0] if numbers else None
 
 
-def _difference(base: list[str], rejected: list[str], file_name: str) -> str:
+def _difference(base: list[str], rejected: list[str], file_name: str) -> DocumentRefused:
     """Why the proposal's text without its changes is not the base, in a delegate's words."""
     similarity = difflib.SequenceMatcher(None, base, rejected, autojunk=False).ratio()
     numbers = numbering(base)
@@ -279,16 +294,23 @@ def _difference(base: list[str], rejected: list[str], file_name: str) -> str:
     )
     number = _number_at(numbers, min(index, len(base) - 1)) if base else None
     where = f"paragraph {number}" if number else "the first paragraph"
+    paragraph = str(number) if number else ""
     if similarity < 0.5 or abs(len(base) - len(rejected)) > max(3, len(base) // 10):
-        return (
+        return DocumentRefused(
+            RefusalCode.NOT_THE_BASE,
             f"“{file_name}” does not seem to be made on the current version of the base: with "
             f"all its changes rejected it differs from it from {where} on. Download the current "
-            "version and make your changes on it with Track Changes on."
+            "version and make your changes on it with Track Changes on.",
+            why=Reason.NOT_THE_CURRENT_BASE,
+            params={"file": file_name, "paragraph": paragraph},
         )
     line = rejected[index] if index < len(rejected) else ""
     excerpt = line if len(line) <= 80 else line[:77] + "…"
-    return (
+    return DocumentRefused(
+        RefusalCode.NOT_THE_BASE,
         f"“{file_name}” contains changes made without Track Changes in {where}"
         + (f" (“{excerpt}”)" if excerpt else "")
-        + ". Make every change with Track Changes on, so that the Chair can compile it."
+        + ". Make every change with Track Changes on, so that the Chair can compile it.",
+        why=Reason.UNTRACKED_CHANGES,
+        params={"file": file_name, "paragraph": paragraph, "excerpt": excerpt},
     )

@@ -45,7 +45,7 @@ import docx
 from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
-from documents.errors import DocumentRefused, RefusalCode
+from documents.errors import DocumentRefused, Reason, RefusalCode
 from documents.model import Document, Paragraph, Segment, SegmentState, TrackedChange
 from documents.paragraph_order import Place, blocks
 from documents.wordml import (
@@ -116,7 +116,8 @@ _OBJECTS = frozenset(
 
 
 def _refuse(code: RefusalCode, reason: str, exc: BaseException | None = None) -> NoReturn:
-    raise DocumentRefused(code, reason, detail=repr(exc) if exc else None) from exc
+    why = Reason.NOT_DOCX if reason == _NOT_DOCX else Reason.DAMAGED_WORD
+    raise DocumentRefused(code, reason, detail=repr(exc) if exc else None, why=why) from exc
 
 
 _NOT_DOCX = "The file is not a Word document (.docx): save it as a .docx in Word and send it again."

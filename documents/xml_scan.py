@@ -20,7 +20,7 @@ from lxml import etree
 
 from documents import refusals
 from documents.content_scan import ContentScanner
-from documents.errors import DocumentRefused, RefusalCode
+from documents.errors import DocumentRefused, Reason, RefusalCode
 from documents.refusals import RESAVE, quoted
 from documents.zip_structure import CHUNK_BYTES
 
@@ -141,6 +141,8 @@ class XmlScanner:
             RefusalCode.NOT_DOCX,
             f"The internal part {quoted(self.part)} is written in a character encoding Word "
             f"documents never use ({quoted(encoding)[:20]}), so the file is not read.",
+            why=Reason.BAD_ENCODING,
+            params={"part": quoted(self.part), "encoding": quoted(encoding)[:20]},
         )
 
     def _scan_raw(self, chunk: bytes) -> None:
@@ -206,6 +208,8 @@ def parse_xml(data: bytes, part: str = "XML") -> Any:
             f"The internal part {quoted(part)} of the file is damaged (it is not well-formed XML); "
             f"{RESAVE}.",
             detail=str(error)[:200],
+            why=Reason.PART_DAMAGED,
+            params={"part": quoted(part)},
         ) from None
     if root.getroottree().docinfo.doctype:  # unreachable after the scan; kept as a second lock
         raise refusals.doctype(part)

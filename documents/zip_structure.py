@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from io import BytesIO
 
 from documents import refusals
-from documents.errors import DocumentRefused, RefusalCode
+from documents.errors import DocumentRefused, Reason, RefusalCode
 from documents.limits import Limits
 from documents.refusals import RESAVE, megabytes, quoted
 
@@ -45,13 +45,15 @@ def extension(name: str) -> str:
 
 def _check_envelope(data: bytes, limits: Limits) -> None:
     if not data:
-        raise DocumentRefused(RefusalCode.EMPTY, "The file is empty.")
+        raise DocumentRefused(RefusalCode.EMPTY, "The file is empty.", why=Reason.EMPTY)
     if len(data) > limits.max_bytes:
         raise DocumentRefused(
             RefusalCode.TOO_LARGE,
             f"The file is {megabytes(len(data))}, more than the {megabytes(limits.max_bytes)} the "
             "platform accepts; make it smaller (for example by compressing its pictures) and send "
             "it again.",
+            why=Reason.TOO_LARGE,
+            params={"size": len(data), "max_size": limits.max_bytes},
         )
     if data.startswith(b"PK\x03\x04"):
         return
@@ -62,28 +64,31 @@ def _check_envelope(data: bytes, limits: Limits) -> None:
             RefusalCode.NOT_DOCX,
             "The file is an older Word 97–2003 document (.doc) or is protected with a password; "
             "save it in Word as an unprotected Word Document (.docx) and send it again.",
+            why=Reason.OLD_WORD,
         )
     if data.startswith(b"PK\x05\x06"):
         raise DocumentRefused(
-            RefusalCode.NOT_DOCX, "The file is an empty zip archive, not a Word document (.docx)."
+            RefusalCode.NOT_DOCX,
+            "The file is an empty zip archive, not a Word document (.docx).",
+            why=Reason.EMPTY_ZIP,
         )
+    what, why = _what_it_is(data)
     raise DocumentRefused(
-        RefusalCode.NOT_ZIP,
-        f"The file is not a Word document (.docx): {_what_it_is(data)}.",
+        RefusalCode.NOT_ZIP, f"The file is not a Word document (.docx): {what}.", why=why
     )
 
 
-def _what_it_is(data: bytes) -> str:
+def _what_it_is(data: bytes) -> tuple[str, Reason]:
     head = data[:16].lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n\x00")
     if head.startswith(b"%PDF"):
-        return "it is a PDF file"
+        return "it is a PDF file", Reason.PDF
     if head.startswith(b"{\\rtf"):
-        return "it is a Rich Text (.rtf) file"
+        return "it is a Rich Text (.rtf) file", Reason.RTF
     if head.startswith(b"<"):
-        return "it is a web page or an XML file, not the zip package a .docx is"
+        return "it is a web page or an XML file, not the zip package a .docx is", Reason.WEB_PAGE
     if head.startswith(b"PK"):
-        return "it is a damaged or unusual zip archive"
-    return "a .docx is a zip package, and this file is not one"
+        return "it is a damaged or unusual zip archive", Reason.ODD_ZIP
+    return "a .docx is a zip package, and this file is not one", Reason.NOT_A_PACKAGE
 
 
 def _check_directory_size(data: bytes, limits: Limits) -> None:
@@ -131,6 +136,8 @@ def _check_entries(infos: list[zipfile.ZipInfo], data: bytes, limits: Limits) ->
                 RefusalCode.DUPLICATE_ENTRY,
                 f"The file contains the internal part {quoted(name)} twice, which Word never does "
                 f"and which can hide content from a check; {RESAVE}.",
+                why=Reason.DUPLICATE_ENTRY,
+                params={"part": quoted(name)},
             )
         seen.add(name)
         folded.add(name.casefold())
@@ -141,12 +148,16 @@ def _check_entries(infos: list[zipfile.ZipInfo], data: bytes, limits: Limits) ->
                 RefusalCode.NOT_DOCX,
                 f"The file is compressed in a way Word never uses (method {info.compress_type}); "
                 f"{RESAVE}.",
+                why=Reason.COMPRESSION,
+                params={"method": str(info.compress_type)},
             )
         total += info.file_size
         if total > limits.max_uncompressed_total:
             raise refusals.zip_bomb(
                 f"The file would expand to more than {megabytes(limits.max_uncompressed_total)} "
-                "when opened, far more than any Word document (a “zip bomb”), so it is not read."
+                "when opened, far more than any Word document (a “zip bomb”), so it is not read.",
+                Reason.EXPANDS_TOO_MUCH,
+                max_size=limits.max_uncompressed_total,
             )
         if info.file_size > limits.ratio_grace_bytes and info.file_size > limits.max_ratio * max(
             info.compress_size, 1
@@ -154,7 +165,10 @@ def _check_entries(infos: list[zipfile.ZipInfo], data: bytes, limits: Limits) ->
             ratio = info.file_size // max(info.compress_size, 1)
             raise refusals.zip_bomb(
                 f"The internal part {quoted(name)} would expand {ratio} times when opened, far "
-                "more than any Word document does (a “zip bomb”), so the file is not read."
+                "more than any Word document does (a “zip bomb”), so the file is not read.",
+                Reason.EXPANSION_RATIO,
+                part=quoted(name),
+                ratio=str(ratio),
             )
         if name.lower().endswith(XML_EXTENSIONS) and info.file_size > limits.max_xml_part_bytes:
             raise refusals.xml_too_large(name, limits.max_xml_part_bytes)
@@ -178,6 +192,8 @@ def _check_name(name: str) -> None:
             RefusalCode.PATH_TRAVERSAL,
             f"The file contains an internal part with an unsafe name ({quoted(name)}) that could "
             "point outside the document, which Word never writes, so it is not read.",
+            why=Reason.UNSAFE_NAME,
+            params={"part": quoted(name)},
         )
 
 
@@ -200,7 +216,8 @@ def _check_overlaps(infos: list[zipfile.ZipInfo], data: bytes) -> None:
         if info.header_offset < previous_end:
             raise refusals.zip_bomb(
                 "The file's internal parts overlap one another, a trick of “zip bombs” that Word "
-                "never uses, so the file is not read."
+                "never uses, so the file is not read.",
+                Reason.OVERLAPPING,
             )
         previous_end = info.header_offset + 30 + len(info.orig_filename) + info.compress_size
     if previous_end > len(data):
@@ -258,7 +275,9 @@ def inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
             if produced > info.file_size:
                 raise refusals.zip_bomb(
                     f"The internal part {quoted(info.orig_filename)} holds more data than the file "
-                    "declares for it, a trick of “zip bombs”, so the file is not read."
+                    "declares for it, a trick of “zip bombs”, so the file is not read.",
+                    Reason.MORE_THAN_DECLARED,
+                    part=quoted(info.orig_filename),
                 )
             if chunk:
                 crc = zlib.crc32(chunk, crc)

@@ -19,6 +19,7 @@ from commands import announcements
 from commands.document_refusals import (
     BaseNotChosen,
     CompiledOnAnotherVersion,
+    EngineRefusal,
     NotCompiledYet,
     NothingToCompile,
     StatusNotAllowed,
@@ -31,7 +32,7 @@ from commands.documents_deps import (
     PublishedInfo,
 )
 from commands.i18n import LANGUAGES, translator
-from commands.table import Attachment, Invocation, Refusal
+from commands.table import Attachment, Invocation
 from documents.errors import DocumentRefused
 from documents.jobs import output_names
 from documents.lifecycles import ParagraphStatus
@@ -63,7 +64,7 @@ class Compiler:
                 statuses=await registry.statuses(base.file_name),
             )
         except DocumentRefused as refused:
-            raise Refusal(refused.reason) from None
+            raise EngineRefusal(refused) from None
         revision_name, matrix_name = output_names(base.file_name, base.version)
         # The draft !distribute publishes: what was compiled, not what would be compiled now.
         draft = Draft(
@@ -84,7 +85,9 @@ class Compiler:
                 txn_id(f"compile-{file_name}", invocation.event_id),
                 thread_root=invocation.event_id,
             )
-        return CompileOutcome(base.file_name, revision_name, matrix_name, result.summary())
+        return CompileOutcome(
+            base.file_name, revision_name, matrix_name, result.compilation, result.left_out
+        )
 
     async def distribute(self, invocation: Invocation, document: str | None) -> Distributed:
         """Publish the last compiled draft in the plan folder: the revised text (every change

@@ -23,6 +23,7 @@ from documents.jobs import CheckResult, CompileResult, check_job, compile_job, g
 from documents.lifecycles import ParagraphStatus
 from documents.limits import Limits
 from documents.parsing_child import parse_with_limits
+from documents.wire import Json
 
 _R = TypeVar("_R")
 ENGINE_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
@@ -37,7 +38,7 @@ class Engine:
         *,
         check: Callable[..., CheckResult] = check_job,
         compile: Callable[..., CompileResult] = compile_job,
-        gate: Callable[..., str | None] = gate_job,
+        gate: Callable[..., Json | None] = gate_job,
         limits: Limits = ENGINE_LIMITS,
     ) -> None:
         self._check, self._compile, self._gate = check, compile, gate
@@ -77,11 +78,12 @@ class Engine:
         if not data.startswith(b"PK\x03\x04"):
             return  # not an Office Open XML package (a PDF, say): nothing of it is parsed
         try:
-            reason = await self._run(self._gate, data)
-        except DocumentRefused as refused:
-            reason = refused.reason
-        if reason:
-            raise FileRefused(file_name, reason)
+            found = await self._run(self._gate, data)
+            refused = None if found is None else DocumentRefused.from_json(found)
+        except DocumentRefused as refusal:
+            refused = refusal
+        if refused is not None:
+            raise FileRefused(file_name, refused)
 
     async def _run(self, job: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
         call = functools.partial(parse_with_limits, job, *args, limits=self.limits, **kwargs)

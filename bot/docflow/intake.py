@@ -78,7 +78,7 @@ class Intake:
         try:
             checked = await self._checked(invocation, attachment)
         except Refusal as refusal:
-            return ProposalRefused(refusal.reason)
+            return ProposalRefused(refusal.reason, refusal)
         base, report, data = checked.base, checked.report, checked.data
         proposal = await self.tools.registry.add_proposal(
             delegation=checked.delegation,
@@ -125,9 +125,9 @@ class Intake:
                 base.file_name, base_data, name, data, delegation
             )
         except DocumentRefused as refused:
-            raise FileRefused(name, refused.reason) from None
+            raise FileRefused(name, refused) from None
         if result.report is None:
-            raise FileRefused(name, result.refused or "")
+            raise FileRefused(name, result.refusal or result.refused or "")
         return _Checked(base, delegation, data, result.report)
 
 

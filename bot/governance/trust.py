@@ -215,15 +215,15 @@ class TrustService:
         with the person (raises `trust_words.RetrustRefused` with the reason otherwise)."""
         record = await self._record(user_id)
         if record is None or record.changed is None:
-            raise trust_words.RetrustRefused(trust_words.nothing_to_retrust(user_id))
+            raise trust_words.nothing_to_retrust(user_id)
         if user_id == chair:
-            raise trust_words.RetrustRefused(trust_words.not_yourself())
+            raise trust_words.not_yourself()
         keys = await self.keys(user_id, fresh=True)
         current = identity_of(user_id, keys)
         if current is None or current.master != record.changed.master:
-            raise trust_words.RetrustRefused(trust_words.identity_moved(user_id))
+            raise trust_words.identity_moved(user_id)
         if not trust_words.fingerprint_matches(current.master, fingerprint_given):
-            raise trust_words.RetrustRefused(trust_words.fingerprint_mismatch(user_id))
+            raise trust_words.fingerprint_mismatch(user_id)
         await self.identities.pin(user_id, current, chair)
         self._pinned.pop(user_id, None)
         await self._audit(chair, "!trust", user_id, "retrusted", "T5", "")

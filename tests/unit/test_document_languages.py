@@ -111,8 +111,8 @@ async def test_check_words_the_typed_refusal_in_the_askers_language() -> None:
     [
         (
             PROPOSAL,
-            "Comprovante de recebimento: AG_Matriz.docx, a proposta de AG sobre Matriz.docx (versão 1), foi "
-            "registrada.",
+            "Comprovante de recebimento: AG_Matriz.docx, a proposta de AG sobre Matriz.docx "
+            "(versão 1), foi registrada.",
         ),
         (
             ProposalRefused("AG_Matriz.docx: contains no tracked changes."),

@@ -26,6 +26,7 @@ from documents.proposals import (
 )
 from tests.unit import hostile_docx
 from tests.unit.docx_builder import build, dele, ins, p
+from tests.unit.engine_words import assert_worded
 
 AG, BR = "Antigua and Barbuda (AG)", "Brazil (BR)"
 BASE_NAME = "Matriz.docx"
@@ -70,6 +71,7 @@ def refusal(
 ) -> DocumentRefused:
     with pytest.raises(DocumentRefused) as refused:
         check_proposal(base, BASE_NAME, data, file_name, delegation)
+    assert_worded(refused.value)
     return refused.value
 
 

@@ -28,6 +28,7 @@ from documents.package_gate import check_package
 from documents.parsing_child import parse_with_limits
 from documents.xml_scan import count_paragraphs, parse_xml
 from tests.unit import hostile_docx as hostile
+from tests.unit.engine_words import assert_worded
 
 MEMORY_BOUND = 100 * 1024 * 1024
 
@@ -50,6 +51,7 @@ def refused(data: bytes, limits: Limits = DEFAULT_LIMITS) -> DocumentRefused:
         tracemalloc.stop()
     assert peak < MEMORY_BOUND, f"peaked at {peak / 2**20:.0f} MiB"
     assert_plain_sentence(caught.value.reason)
+    assert_worded(caught.value)
     return caught.value
 
 
