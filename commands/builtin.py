@@ -18,6 +18,7 @@ from commands import (
     focal_point,
     guide,
     help,
+    history,
     language,
     ping,
     publish,
@@ -254,6 +255,27 @@ def builtin_commands() -> list[Command[Services]]:
             guide.handle,
             needs=lambda s: s.guide,
             access=((DESK, _FOCAL_POINT), (DIRECT, _ROSTER)),
+        ),
+        # Issue #12: a paragraph's story where its document is discussed (SPEC §5: like
+        # `documents`, `status`), and what the next formal meeting must approve (the Chair's).
+        command(
+            "history",
+            history.HISTORY_SUMMARY,
+            history.HistoryArgs,
+            history.history,
+            needs=lambda s: s.histories,
+            access=(
+                (MODERATION, COORDINATION),
+                (PLENARY, _FOCAL_POINT),
+                (DESK, _FOCAL_POINT),
+            ),
+        ),
+        _moderation(
+            "pending",
+            history.PENDING_SUMMARY,
+            history.PendingArgs,
+            history.pending,
+            lambda s: s.histories,
         ),
     ]
 

@@ -10,14 +10,14 @@ date ("10 dic 2026"), `number` a count with the language's separators ("12 345" 
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
-__all__ = ["day", "number", "size", "when"]
+__all__ = ["calendar_day", "day", "number", "size", "when"]
 
 
 @functools.cache
@@ -45,6 +45,16 @@ def when(moment: datetime, language: str, zone: str, *, seconds: bool = False) -
 def day(moment: datetime, language: str, zone: str) -> str:
     """The date of `moment` in `zone`, as `language` writes it."""
     return format_date(_local(moment, zone), "medium", locale=Locale.parse(language))
+
+
+def calendar_day(text: str, language: str) -> str:
+    """A day written YYYY-MM-DD (a formal meeting's), as `language` writes it; any other text
+    as it is."""
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        return text
+    return format_date(value, "medium", locale=Locale.parse(language))
 
 
 def number(value: float, language: str, pattern: str | None = None) -> str:

@@ -35,6 +35,7 @@ __all__ = [
     "InFile",
     "NoBaseToPropose",
     "NoFileGiven",
+    "NoSuchParagraph",
     "NoSuchSuggestion",
     "NotAProposalName",
     "NotCompiledYet",
@@ -318,3 +319,17 @@ class StatusNotAllowed(DocumentRefusal):
             paragraphs=", ".join(str(n) for n in self.paragraphs),
             status=paragraph_status_word(self.wanted, _),
         )
+
+
+class NoSuchParagraph(DocumentRefusal):
+    """`!history`: no version of the document has the paragraph named."""
+
+    def __init__(self, base_name: str, paragraph: str) -> None:
+        self.base_name, self.paragraph = base_name, paragraph
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _(
+            "no version of {document} has a paragraph {paragraph}; name it as the compilation "
+            "matrix numbers it, e.g. 12 or 12 bis."
+        ).format(document=self.base_name, paragraph=self.paragraph)

@@ -19,19 +19,25 @@ from documents.jobs import CheckResult
 from documents.lifecycles import ParagraphStatus, SuggestionStatus
 
 __all__ = [
+    "AwaitingApproval",
     "CompileOutcome",
     "Distributed",
     "FolderUpload",
     "Folders",
     "ParagraphMarking",
+    "ParagraphStory",
+    "PendingApprovals",
     "ProposalChecked",
     "ProposalInfo",
     "ProposalRefused",
+    "ProposedChange",
     "Publication",
     "PublishedInfo",
+    "StatusStep",
     "SuggestionAccepted",
     "SuggestionInfo",
     "UploadOutcome",
+    "VersionText",
 ]
 
 
@@ -159,3 +165,63 @@ class Folders(Protocol):
         ...
 
     async def current_documents(self, folder: str | None) -> list[PublishedInfo]: ...
+
+
+@dataclass(frozen=True)
+class VersionText:
+    """A paragraph at one version of its document (None: it was not in that version)."""
+
+    version: int
+    number: int | None
+    text: str | None
+    opens_at: datetime | None = None  # the round on this version, if one was held
+    closes_at: datetime | None = None
+    meeting: str | None = None  # the formal meeting the round prepared
+
+
+@dataclass(frozen=True)
+class ProposedChange:
+    """A delegation's proposal on the paragraph in the round on `version`, as marked pieces:
+    (text, "same" | "inserted" | "deleted"), cut when long."""
+
+    version: int
+    delegation: str
+    pieces: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class StatusStep:
+    status: ParagraphStatus
+    version: int | None  # the round (version) it was marked in
+    meeting: str | None
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class ParagraphStory:
+    """`!history`: the paragraph at each version, the proposals on it, its statuses."""
+
+    document: str
+    paragraph: str
+    versions: list[VersionText]
+    proposals: list[ProposedChange]
+    statuses: list[StatusStep]
+
+
+@dataclass(frozen=True)
+class AwaitingApproval:
+    """A paragraph agreed ad referendum and not approved since."""
+
+    paragraph: int
+    version: int | None
+    agreed_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingApprovals:
+    """`!pending`: what the next formal meeting has to approve."""
+
+    document: str
+    version: int
+    meeting: str | None  # the meeting of the round on the current version, if any
+    paragraphs: list[AwaitingApproval]

@@ -17,6 +17,7 @@ from commands import (
     compile_document,
     distribute,
     guide,
+    history,
     language,
     publish,
     reconcile,
@@ -46,6 +47,7 @@ class Services:
     languages: language.Deps  # !lang
     support: support.Deps  # !support, !tickets, !close
     guide: guide.Deps  # !guide
+    histories: history.Deps  # !history, !pending
 
 
 class Nothing:

@@ -2,8 +2,9 @@
 
 Columns: the paragraph's number, its original text, each delegation's proposal for it
 (insertions underlined in blue, deletions struck through in red, each introduced by the
-delegation's code), and its status — open, agreed ad referendum, or approved. New paragraphs a
-delegation proposes appear in the row of the paragraph they follow.
+delegation's code), its status — open, agreed ad referendum, or approved — and the story of
+that status (each status it took: in which round, at which meeting, when), as the shell passes it
+in. New paragraphs a delegation proposes appear in the row of the paragraph they follow.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from docx.shared import Pt, RGBColor
 from documents.compile import Submission, author_label
 from documents.edits import PARA, Edit, Stream, base_stream, edits_of, home_paragraph
 from documents.lifecycles import ParagraphStatus as Status
+from documents.lifecycles import StatusEntry
 from documents.model import Document
 from documents.proposals import numbering
 
-__all__ = ["Status", "compilation_matrix"]
+__all__ = ["Status", "StatusEntry", "compilation_matrix", "marked_pieces", "rows_of"]
 
 _INSERTED = RGBColor(0x1F, 0x4E, 0xB4)
 _DELETED = RGBColor(0xB4, 0x1F, 0x1F)
@@ -34,17 +36,15 @@ def compilation_matrix(
     title: str,
     names: Mapping[str, str] | None = None,
     statuses: Mapping[int, Status] | None = None,
+    history: Mapping[int, Sequence[StatusEntry]] | None = None,
 ) -> bytes:
+    """`statuses` and `history` are keyed by paragraph number (a paragraph not in them is open,
+    with no story yet)."""
     texts = base.accept_view()
     stream = base_stream(texts)
     numbers = numbering(texts)
     rows = [i for i, n in enumerate(numbers) if n is not None]
-    row_of = {i: i for i in rows}
-    last = rows[0] if rows else 0
-    for i in range(len(numbers)):
-        if numbers[i] is not None:
-            last = i
-        row_of[i] = last
+    row_of = rows_of(numbers)
     per_row: dict[int, list[tuple[str, list[Edit]]]] = {i: [] for i in rows}
     for submission in submissions:
         grouped: dict[int, list[Edit]] = {}
@@ -64,11 +64,10 @@ def compilation_matrix(
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
     document.add_heading(title, level=1)
-    table = document.add_table(rows=1, cols=4)
+    headings = ("No.", "Original text", "Proposals", "Status", "Status history")
+    table = document.add_table(rows=1, cols=len(headings))
     table.style = "Table Grid"
-    for cell, heading in zip(
-        table.rows[0].cells, ("No.", "Original text", "Proposals", "Status"), strict=True
-    ):
+    for cell, heading in zip(table.rows[0].cells, headings, strict=True):
         cell.text = ""
         run = cell.paragraphs[0].add_run(heading)
         run.bold = True
@@ -86,13 +85,40 @@ def compilation_matrix(
         number = numbers[index]
         status = (statuses or {}).get(number or 0, Status.OPEN)
         cells[3].text = status.value
+        cells[4].text = "\n".join(e.describe() for e in (history or {}).get(number or 0, ()))
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
+def rows_of(numbers: Sequence[int | None]) -> dict[int, int]:
+    """Each paragraph's row: its own if numbered, else that of the numbered paragraph before it
+    (the first numbered one for what comes before it)."""
+    rows = [i for i, n in enumerate(numbers) if n is not None]
+    row_of = {i: i for i in rows}
+    last = rows[0] if rows else 0
+    for i in range(len(numbers)):
+        if numbers[i] is not None:
+            last = i
+        row_of[i] = last
+    return row_of
+
+
 def _write_marked_version(paragraph: object, stream: Stream, index: int, edits: list[Edit]) -> None:
     """The delegation's version of the row's paragraph(s), changes marked."""
+    for text, kind in marked_pieces(stream, index, edits):
+        run = paragraph.add_run(text)  # type: ignore[attr-defined]
+        if kind == "inserted":
+            run.font.underline = True
+            run.font.color.rgb = _INSERTED
+        elif kind == "deleted":
+            run.font.strike = True
+            run.font.color.rgb = _DELETED
+
+
+def marked_pieces(stream: Stream, index: int, edits: Sequence[Edit]) -> list[tuple[str, str]]:
+    """The delegation's version of the row `index`'s paragraph(s) as (text, kind) pieces, kind
+    "same", "deleted" or "inserted"; empty pieces left out."""
     first = stream.starts[index]
     end = max([first, *(e.end for e in edits)])
     ends = [*stream.starts[1:], len(stream.tokens)]
@@ -109,14 +135,7 @@ def _write_marked_version(paragraph: object, stream: Stream, index: int, edits: 
     # line breaks, marked ¶ where they are inserted or deleted.
     while pieces and pieces[-1][0].endswith(PARA) and pieces[-1][1] == "same":
         pieces[-1] = (pieces[-1][0][: -len(PARA)], "same")
-    for text, kind in pieces:
-        text = text.replace(PARA, "\n" if kind == "same" else " ¶\n")
-        if not text:
-            continue
-        run = paragraph.add_run(text)  # type: ignore[attr-defined]
-        if kind == "inserted":
-            run.font.underline = True
-            run.font.color.rgb = _INSERTED
-        elif kind == "deleted":
-            run.font.strike = True
-            run.font.color.rgb = _DELETED
+    marked = [
+        (text.replace(PARA, "\n" if kind == "same" else " ¶\n"), kind) for text, kind in pieces
+    ]
+    return [(text, kind) for text, kind in marked if text]

@@ -17,7 +17,7 @@ from pathlib import PurePath
 
 from documents import wire
 from documents.accept import accept_all
-from documents.compilation_matrix import Status, compilation_matrix
+from documents.compilation_matrix import Status, StatusEntry, compilation_matrix
 from documents.compile import (
     Compilation,
     DelegationSummary,
@@ -271,6 +271,7 @@ def compile_job(
     *,
     names: Mapping[str, str] | None = None,
     statuses: Mapping[int, str] | None = None,
+    history: Mapping[int, Sequence[StatusEntry]] | None = None,
     now: datetime | None = None,
     limits: Limits | None = None,
 ) -> CompileResult:
@@ -306,6 +307,7 @@ def compile_job(
         title=f"Compilation matrix — {base_name}",
         names=names,
         statuses={n: Status(s) for n, s in (statuses or {}).items()},
+        history=history,
     )
     return CompileResult(
         compilation.revision,

@@ -8,9 +8,10 @@ refused transition is answered, never written. Pure: no clock, no storage.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["ParagraphStatus", "SuggestionStatus"]
+__all__ = ["ParagraphStatus", "StatusEntry", "SuggestionStatus"]
 
 
 class SuggestionStatus(StrEnum):
@@ -55,3 +56,23 @@ _PARAGRAPH_NEXT: Mapping[ParagraphStatus, frozenset[ParagraphStatus]] = {
     ParagraphStatus.AGREED_AD_REFERENDUM: _MARKED,
     ParagraphStatus.APPROVED: _MARKED,
 }
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    """One status a paragraph took, as its history tells it: in the round on `version` (None:
+    set before versions were recorded), at `meeting` (an approval's), on `day` (YYYY-MM-DD)."""
+
+    status: ParagraphStatus
+    version: int | None
+    meeting: str | None
+    day: str
+
+    def describe(self) -> str:
+        """One line of the compilation matrix's status history (in English, as its headings)."""
+        line = f"{self.day}: {self.status.value}"
+        if self.meeting:
+            return f"{line} at the meeting of {self.meeting}"
+        if self.version is not None:
+            return f"{line} in round {self.version}"
+        return line

@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from documents.edits import PARA, AttributedEdit, Conflict, Stream, home_paragraph
 from documents.model import SegmentState
 
-__all__ = ["OutParagraph", "Piece", "label_for", "pieces_of", "split_paragraphs"]
+__all__ = ["ORDINALS", "OutParagraph", "Piece", "label_for", "pieces_of", "split_paragraphs"]
 
-_ORDINALS = ("bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "novies")
+ORDINALS = ("bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "novies")
 
 
 def label_for(number: int, nth: int) -> str:
     """`5 bis`, `5 ter`, … for the nth (1-based) new paragraph after paragraph 5."""
-    suffix = _ORDINALS[nth - 1] if nth <= len(_ORDINALS) else f"({nth + 1})"
+    suffix = ORDINALS[nth - 1] if nth <= len(ORDINALS) else f"({nth + 1})"
     return f"{number} {suffix}"
 
 

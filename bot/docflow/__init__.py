@@ -5,6 +5,7 @@
 - `uploads.py`     where a file uploaded on its own goes (the plenary: intake; a folder: publish)
 - `suggestions.py` reference documents a delegation suggests and the Chair accepts or declines
 - `compilation.py` `!compile`, `!distribute`, `!agree` / `!approve` (paragraph statuses)
+- `history.py`     `!history` (a paragraph across versions, rounds, statuses), `!pending`
 - `late_joiners.py` a folder's documents sent again to someone who joins it late
 - shared: `transfer.py` (files in and out of Matrix, transaction ids), `engine.py` (the engine's
   jobs in limited worker processes), `tools.py` (the registry, file store, engine, transfer)

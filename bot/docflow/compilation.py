@@ -5,7 +5,9 @@ folder chosen by `documents.proposals.select_base`.
 keeps the result as the document's draft and posts the revision and the compilation matrix in
 the moderation room. `!distribute` publishes that draft — what was compiled, not what would be
 compiled now — as the document's next version. `!agree` and `!approve` mark paragraphs, as the
-paragraph-status lifecycle allows (`documents.lifecycles.ParagraphStatus`).
+paragraph-status lifecycle allows (`documents.lifecycles.ParagraphStatus`); each mark is also
+kept in the paragraph's history, with the version (and the round on it, if one was held) it was
+made on, which the compilation matrix's last column shows.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from bot.docflow.publishing import Publisher
 from bot.docflow.tools import DocumentTools
 from bot.docflow.transfer import DOCX, txn_id
 from bot.governance.trust import RosterSource
+from bot.storage.paragraph_history import ParagraphHistory
 from bot.storage.registry import Draft, Published
 from commands import announcements
 from commands.document_refusals import (
@@ -43,10 +46,18 @@ PLAN = FolderKey.PLAN.value
 
 
 class Compiler:
-    def __init__(self, *, tools: DocumentTools, publisher: Publisher, roster: RosterSource) -> None:
+    def __init__(
+        self,
+        *,
+        tools: DocumentTools,
+        publisher: Publisher,
+        roster: RosterSource,
+        history: ParagraphHistory,
+    ) -> None:
         self.tools = tools
         self.publisher = publisher
         self.roster = roster
+        self.history = history
 
     async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
         registry, files = self.tools.registry, self.tools.files
@@ -62,6 +73,7 @@ class Compiler:
                 [(p.file_name, files.get(p.sha256)) for p in standing],
                 names={d.code: d.name for d in roster.delegations} if roster else None,
                 statuses=await registry.statuses(base.file_name),
+                history=await self.history.by_paragraph(base.file_name),
             )
         except DocumentRefused as refused:
             raise EngineRefusal(refused) from None
@@ -127,8 +139,15 @@ class Compiler:
         ]
         if refused:
             raise StatusNotAllowed(refused, marking.status)
+        held = (await self.history.rounds(base.file_name)).get(base.version)
         await self.tools.registry.set_status(
-            base.file_name, marking.paragraphs, marking.status, invocation.sender, marking.meeting
+            base.file_name,
+            marking.paragraphs,
+            marking.status,
+            invocation.sender,
+            marking.meeting,
+            version=base.version,
+            round_id=held.id if held is not None else None,
         )
         return base.file_name
 

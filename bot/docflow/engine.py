@@ -1,12 +1,12 @@
 """The documents engine as the bot runs it: each job in a worker process with time and memory
 limits (`documents.parsing_child.parse_with_limits`), off the event loop, on threads of its own.
 
-Three jobs: check a proposal against its base, compile a document's proposals, and the safety
-gate alone for a file the platform re-posts to every delegation. A file the engine refuses is a
-`DocumentRefused` (the delegate's to fix). An `EngineFault` — the engine's own bug — is let
-through on purpose: the engine logged it (its type and where it was raised, never the file)
-under a reference, and the dispatcher's catch-all (`bot/sync/dispatch.py`) answers "Internal
-error (ref N)" with that reference.
+Four jobs: check a proposal against its base, compile a document's proposals, the safety gate
+alone for a file the platform re-posts to every delegation, and a paragraph's history. A file
+the engine refuses is a `DocumentRefused` (the delegate's to fix). An `EngineFault` — the
+engine's own bug — is let through on purpose: the engine logged it (its type and where it was
+raised, never the file) under a reference, and the dispatcher's catch-all
+(`bot/sync/dispatch.py`) answers "Internal error (ref N)" with that reference.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 from commands.document_refusals import FileRefused
 from documents.errors import DocumentRefused
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job, gate_job
-from documents.lifecycles import ParagraphStatus
+from documents.lifecycles import ParagraphStatus, StatusEntry
 from documents.limits import Limits
+from documents.paragraph_history import history_job
 from documents.parsing_child import parse_with_limits
 from documents.wire import Json
 
@@ -39,9 +40,11 @@ class Engine:
         check: Callable[..., CheckResult] = check_job,
         compile: Callable[..., CompileResult] = compile_job,
         gate: Callable[..., Json | None] = gate_job,
+        history: Callable[..., Json] = history_job,
         limits: Limits = ENGINE_LIMITS,
     ) -> None:
         self._check, self._compile, self._gate = check, compile, gate
+        self._history = history
         self.limits = limits
         # The engine's workers get threads of their own: the default pool also serves nio's
         # encrypted uploads, which must not queue behind 35 proposal checks.
@@ -62,6 +65,7 @@ class Engine:
         *,
         names: Mapping[str, str] | None,
         statuses: Mapping[int, ParagraphStatus],
+        history: Mapping[int, Sequence[StatusEntry]] | None = None,
     ) -> CompileResult:
         return await self._run(
             self._compile,
@@ -70,7 +74,19 @@ class Engine:
             proposals,
             names=names,
             statuses={n: s.value for n, s in statuses.items()},
+            history=history,
         )
+
+    async def history(
+        self,
+        base_name: str,
+        versions: Sequence[tuple[int, bytes]],
+        proposals: Sequence[tuple[int, str, bytes]],
+        paragraph: str,
+    ) -> Json:
+        """A paragraph's text at each version and the proposals on it
+        (`documents.paragraph_history.history_job`)."""
+        return await self._run(self._history, base_name, versions, proposals, paragraph)
 
     async def gate(self, file_name: str, data: bytes) -> None:
         """Every Office package the platform re-posts to the delegations passes the same gate as

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.docflow.compilation import Compiler
 from bot.docflow.engine import Engine
+from bot.docflow.history import Histories
 from bot.docflow.intake import Intake
 from bot.docflow.late_joiners import LateJoiners
 from bot.docflow.publishing import FolderNames, Publisher
@@ -47,6 +48,7 @@ from bot.storage.database import (
     RoomRepository,
 )
 from bot.storage.files import FileStore
+from bot.storage.paragraph_history import ParagraphHistory
 from bot.storage.registry import Registry
 from bot.storage.support import SupportRepository
 from bot.storage.welcomes import WelcomeRepository
@@ -247,7 +249,11 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         readers=governance.worded,
     )
     intake = Intake(rooms=rooms, tools=tools, folders=folders, roster=governance.roster)
-    compiler = Compiler(tools=tools, publisher=publisher, roster=governance.roster)
+    paragraph_history = ParagraphHistory(db)
+    compiler = Compiler(
+        tools=tools, publisher=publisher, roster=governance.roster, history=paragraph_history
+    )
+    histories = Histories(tools=tools, history=paragraph_history)
     suggestions = Suggestions(gateway=gateway, rooms=rooms, tools=tools, publisher=publisher)
     uploads = Uploads(rooms=rooms, intake=intake, publisher=publisher)
     late_joiners = LateJoiners(
@@ -309,6 +315,7 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         languages=languages,
         support=support,
         guide=welcomer,
+        histories=histories,
     )
     dispatcher = Dispatcher(
         gateway=gateway,

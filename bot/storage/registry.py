@@ -1,7 +1,8 @@
 """The documents registry: published documents by folder and version, proposals, statuses,
 suggestions and the last compiled draft of each document.
 
-Repositories over `published_documents`, `proposals`, `paragraph_statuses` and `suggestions`;
+Repositories over `published_documents`, `proposals`, `paragraph_statuses` (each change also
+appended to `paragraph_status_history`, in the same transaction) and `suggestions`;
 they return frozen records. Every write is keyed by the Matrix event that caused it
 (`source_event_id`, unique), so handling an event twice — after a crash — never registers
 anything twice. The rules (which proposal supersedes which, which status may follow which) are
@@ -21,7 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import Database
 from bot.storage.models import ParagraphStatus as ParagraphStatusRecord
-from bot.storage.models import ProposalRecord, PublishedDocument, SuggestionRecord
+from bot.storage.models import (
+    ParagraphStatusChange,
+    ProposalRecord,
+    PublishedDocument,
+    SuggestionRecord,
+)
 from documents.lifecycles import ParagraphStatus, SuggestionStatus
 from documents.proposals import standing, supersedes
 
@@ -320,7 +326,13 @@ class Registry:
         status: ParagraphStatus,
         set_by: str,
         meeting: str | None = None,
+        *,
+        version: int | None = None,
+        round_id: int | None = None,
     ) -> None:
+        """Mark the paragraphs, and append each change to its paragraph's history (`version`:
+        the document's version they were marked on; `round_id`: the round on it, if any)."""
+        now = datetime.now(UTC)
         async with self._session.begin() as s:
             for number in paragraphs:
                 row = await s.get(ParagraphStatusRecord, (base_file_name, number))
@@ -330,7 +342,19 @@ class Registry:
                 row.status = status.value
                 row.meeting = meeting
                 row.set_by = set_by
-                row.set_at = datetime.now(UTC)
+                row.set_at = now
+                s.add(
+                    ParagraphStatusChange(
+                        base_file_name=base_file_name,
+                        paragraph=number,
+                        status=status.value,
+                        meeting=meeting,
+                        version=version,
+                        round_id=round_id,
+                        set_by=set_by,
+                        set_at=now,
+                    )
+                )
 
     async def statuses(self, base_file_name: str) -> dict[int, ParagraphStatus]:
         """The paragraphs someone marked (the others are open)."""

@@ -62,17 +62,21 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
                 "audit",
                 "help",
                 "trust",
+                # Issue #12 (SPEC §4 names !history; §5 does not list it yet): a paragraph's
+                # story wherever its document is discussed, and what awaits approval.
+                "history",
+                "pending",
             }
         ),
     ),
     PLENARY: (
         frozenset({Role.FOCAL_POINT}),
-        frozenset({"suggest", "status", "documents", "help"}),
+        frozenset({"suggest", "status", "documents", "help", "history"}),
     ),
     DESK: (
         frozenset({Role.FOCAL_POINT}),
         # Issue #5 adds !suggest in the desk too ("`!suggest` on a file (plenary or desk)").
-        frozenset({"experts", "check", "status", "lang", "guide", "help", "suggest"}),
+        frozenset({"experts", "check", "status", "lang", "guide", "help", "suggest", "history"}),
     ),
     DIRECT: (ROSTER_MEMBERS, frozenset({"help", "ping", "lang", "guide", "support"})),
     SUPPORT: (frozenset({Role.SECRETARIAT}), frozenset({"tickets", "close", "help"})),
@@ -126,6 +130,8 @@ SAMPLE_BODIES = {
     "tickets": "!tickets",
     "close": "!close 1",
     "guide": "!guide",
+    "history": "!history Matriz 12 bis",
+    "pending": "!pending Matriz.docx",
 }
 
 # builtin.py answers !help and !ping for anyone on this homeserver (a deliberate deviation, so the

@@ -10,7 +10,7 @@ from typing import Any
 import docx
 import pytest
 
-from documents.compilation_matrix import Status, compilation_matrix
+from documents.compilation_matrix import Status, StatusEntry, compilation_matrix
 from documents.compile import Submission
 from documents.jobs import compile_job
 from documents.package_gate import check_package
@@ -69,7 +69,7 @@ def _cells(matrix: Any) -> list[list[str]]:
 def test_one_row_per_numbered_paragraph_and_a_header(matrix: Any) -> None:
     (table,) = matrix.tables
     rows = _cells(matrix)
-    assert rows[0] == ["No.", "Original text", "Proposals", "Status"]
+    assert rows[0] == ["No.", "Original text", "Proposals", "Status", "Status history"]
     assert [row[:2] for row in rows[1:]] == [
         ["1", BASE[0]],
         ["2", BASE[1]],
@@ -78,7 +78,7 @@ def test_one_row_per_numbered_paragraph_and_a_header(matrix: Any) -> None:
     ]
     assert len(table.rows) == 1 + 4
     headings = [run for cell in table.rows[0].cells for run in cell.paragraphs[0].runs if run.text]
-    assert len(headings) == 4 and all(run.bold for run in headings)
+    assert len(headings) == 5 and all(run.bold for run in headings)
     assert matrix.paragraphs[0].text == "Compilation matrix — Matriz.docx"
 
 
@@ -161,3 +161,33 @@ def test_the_compile_job_writes_the_matrix_with_statuses() -> None:
     assert len(rows) == 5
     assert rows[3][3] == "agreed ad referendum"
     assert matrix.paragraphs[0].text == "Compilation matrix — Matriz.docx"
+
+
+def test_the_status_history_column_tells_each_status_in_order() -> None:
+    agreed = StatusEntry(Status.AGREED_AD_REFERENDUM, 1, None, "2026-11-30")
+    approved = StatusEntry(Status.APPROVED, 1, "2026-12-12", "2026-12-12")
+    before = StatusEntry(Status.AGREED_AD_REFERENDUM, None, None, "2026-10-01")
+    matrix = _matrix(
+        statuses={2: Status.APPROVED, 4: Status.AGREED_AD_REFERENDUM},
+        history={2: [agreed, approved], 4: [before]},
+    )
+    assert [row[4] for row in _cells(matrix)[1:]] == [
+        "",
+        "2026-11-30: agreed ad referendum in round 1\n"
+        "2026-12-12: approved at the meeting of 2026-12-12",
+        "",
+        "2026-10-01: agreed ad referendum",
+    ]
+
+
+def test_the_compile_job_passes_the_status_history_to_the_matrix() -> None:
+    entry = StatusEntry(Status.AGREED_AD_REFERENDUM, 2, None, "2026-11-30")
+    result = compile_job(
+        "Matriz.docx",
+        build(*BASE),
+        [(f"{code}_Matriz.docx", data) for code, data in _proposals().items()],
+        statuses={3: "agreed ad referendum"},
+        history={3: [entry]},
+    )
+    rows = _cells(docx.Document(io.BytesIO(result.matrix)))
+    assert rows[3][4] == "2026-11-30: agreed ad referendum in round 2"
