@@ -46,6 +46,16 @@ The path of a support request (issue #11, seed V).
      (`bot/sync/classify.py`), queued like a command, and relayed by `bot/governance/support.py`
      to the asker's direct room under a transaction id derived from the reply's event id.
 
+The path of a round (issue #12, seed III.D).
+  1. `!round open` is a command like any other; `bot/docflow/rounds.py` keeps the round in the
+     database (`bot/storage/rounds.py`) and wakes the scheduler, `bot/docflow/round_steps.py`.
+  2. The scheduler asks `documents/rounds.py` which steps are owed at the injected clock's now
+     (`bot/runtime/clock.py`), posts their effects under transaction ids derived from the round,
+     the step and the room, then records the step; it waits for the next one on the clock.
+  3. A proposal upload goes through `bot/docflow/intake.py`, which asks `bot/docflow/rounds.py`
+     whether a round of its document is open and on which version; the close compiles with
+     `bot/docflow/compilation.py`, as `!compile` does.
+
 The path of a breach.
   1. Prevent: Synapse asks `room_policies/synapse_module.py` before an event exists, and it
      refuses what `room_policies/event_rules.py` forbids.

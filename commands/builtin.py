@@ -23,6 +23,8 @@ from commands import (
     ping,
     publish,
     reconcile,
+    round,
+    schedule,
     status,
     suggestions,
     support,
@@ -206,6 +208,18 @@ def builtin_commands() -> list[Command[Services]]:
             needs=lambda s: s.identities,
             roles=_CHAIR,
             places=_MODERATION,
+        ),
+        # Issue #12: the rounds of the virtual discussion (SPEC §5: `round` in the moderation
+        # room); the schedule for anyone on the roster in a direct message, a focal point in the
+        # desk.
+        _moderation("round", round.SUMMARY, round.Args, round.handle, lambda s: s.rounds),
+        command(
+            "schedule",
+            schedule.SUMMARY,
+            schedule.Args,
+            schedule.handle,
+            needs=lambda s: s.schedule,
+            access=((DESK, _FOCAL_POINT), (DIRECT, _ROSTER)),
         ),
         # SPEC §5: anyone on the roster in a direct message with the bot, a focal point in the
         # desk too.

@@ -21,6 +21,8 @@ from commands import (
     language,
     publish,
     reconcile,
+    round,
+    schedule,
     status,
     suggestions,
     support,
@@ -48,6 +50,8 @@ class Services:
     support: support.Deps  # !support, !tickets, !close
     guide: guide.Deps  # !guide
     histories: history.Deps  # !history, !pending
+    rounds: round.Deps  # !round
+    schedule: schedule.Deps  # !schedule
 
 
 class Nothing:

@@ -3,7 +3,8 @@ folder chosen by `documents.proposals.select_base`.
 
 `!compile` runs the engine on the standing proposals made on the document's current version,
 keeps the result as the document's draft and posts the revision and the compilation matrix in
-the moderation room. `!distribute` publishes that draft — what was compiled, not what would be
+the moderation room; the close of a round does the same on its own (`compile_round`).
+`!distribute` publishes that draft — what was compiled, not what would be
 compiled now — as the document's next version. `!agree` and `!approve` mark paragraphs, as the
 paragraph-status lifecycle allows (`documents.lifecycles.ParagraphStatus`); each mark is also
 kept in the paragraph's history, with the version (and the round on it, if one was held) it was
@@ -35,9 +36,10 @@ from commands.documents_deps import (
     PublishedInfo,
 )
 from commands.i18n import LANGUAGES, translator
+from commands.rounds_deps import RoundClosed, RoundInfo
 from commands.table import Attachment, Invocation
 from documents.errors import DocumentRefused
-from documents.jobs import output_names
+from documents.jobs import CompileResult, output_names
 from documents.lifecycles import ParagraphStatus
 from documents.proposals import select_base
 from room_policies.roles import FolderKey
@@ -60,11 +62,51 @@ class Compiler:
         self.history = history
 
     async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
-        registry, files = self.tools.registry, self.tools.files
         base = await self._base(document)
+        outcome, _ = await self._compile(
+            base, invocation.sender, invocation.room_id, invocation.event_id, invocation.event_id
+        )
+        if outcome is None:
+            raise NothingToCompile(base.file_name)
+        return outcome
+
+    async def compile_round(
+        self, info: RoundInfo, room_id: str, seed: str, compiled_by: str
+    ) -> RoundClosed:
+        """The compilation at a round's close (the same as `!compile`), posted in `room_id`
+        under transaction ids derived from `seed`; who submitted and who did not."""
+        registry = self.tools.registry
+        base = await registry.version(info.document, info.version, PLAN)
+        roster = await self.roster()
+        codes = tuple(sorted(d.code for d in roster.delegations)) if roster else ()
+        if base is None:  # the document was never published in the plan folder: nothing to do
+            return RoundClosed(info, (), codes, (), None, None)
+        outcome, result = await self._compile(base, compiled_by, room_id, seed, None)
+        standing = await registry.latest_proposals(base.file_name, base.version)
+        submitted = tuple(sorted({p.delegation for p in standing}))
+        missing = tuple(c for c in codes if c not in submitted)
+        if outcome is None or result is None:
+            return RoundClosed(info, submitted, missing, (), None, None)
+        conflicts = tuple(p.number for p in result.compilation.paragraphs if p.conflicts)
+        return RoundClosed(
+            info,
+            submitted,
+            missing,
+            conflicts,
+            outcome.revision_name,
+            outcome.matrix_name,
+            outcome,
+        )
+
+    async def _compile(
+        self, base: Published, compiled_by: str, room_id: str, seed: str, thread_root: str | None
+    ) -> tuple[CompileOutcome | None, CompileResult | None]:
+        """Compile the standing proposals on `base`, keep the draft, post the revision and the
+        matrix in `room_id` (transaction ids derived from `seed`); None if there are none."""
+        registry, files = self.tools.registry, self.tools.files
         standing = await registry.latest_proposals(base.file_name, base.version)
         if not standing:
-            raise NothingToCompile(base.file_name)
+            return None, None
         roster = await self.roster()
         try:
             result = await self.tools.engine.compile(
@@ -84,22 +126,23 @@ class Compiler:
             files.put(result.revision),
             files.put(result.clean),
             revision_name,
-            invocation.sender,
+            compiled_by,
         )
         await registry.save_draft(base.file_name, draft)
         for file_name, data in ((revision_name, result.revision), (matrix_name, result.matrix)):
             files.put(data)
             await self.tools.transfer.post_file(
-                invocation.room_id,
+                room_id,
                 data,
                 file_name,
                 DOCX,
-                txn_id(f"compile-{file_name}", invocation.event_id),
-                thread_root=invocation.event_id,
+                txn_id(f"compile-{file_name}", seed),
+                thread_root=thread_root,
             )
-        return CompileOutcome(
+        outcome = CompileOutcome(
             base.file_name, revision_name, matrix_name, result.compilation, result.left_out
         )
+        return outcome, result
 
     async def distribute(self, invocation: Invocation, document: str | None) -> Distributed:
         """Publish the last compiled draft in the plan folder: the revised text (every change

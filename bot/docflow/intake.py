@@ -2,10 +2,12 @@
 
 The checks, in order: the sender is a focal point; the file names a published document of the
 plan folder (`documents.proposals.proposed_base`); it downloads and decrypts under the size cap;
-the engine's proposal check passes. An accepted proposal is stored in the file store and
-registered under its Matrix event *before* the receipt is worded, then filed (re-posted,
-encrypted) in the plan folder with a transaction id derived from that event. `!check` in the
-desk runs the same checks and files nothing.
+the engine's proposal check passes. A document that has had a round takes proposals only
+while a round of it is open, checked against the round's version (`bot/docflow/rounds.py`).
+An accepted proposal is stored in the file store and registered under its Matrix event
+*before* the receipt is worded, then filed (re-posted, encrypted) in the plan folder with a
+transaction id derived from that event. `!check` in the desk runs the same checks and files
+nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.docflow.publishing import FolderNames
+from bot.docflow.rounds import Rounds
 from bot.docflow.tools import DocumentTools
 from bot.docflow.transfer import DOCX, txn_id
 from bot.governance.directory import RoomDirectory
@@ -55,11 +58,13 @@ class Intake:
         tools: DocumentTools,
         folders: FolderNames,
         roster: RosterSource,
+        window: Rounds | None = None,
     ) -> None:
         self.rooms = rooms
         self.tools = tools
         self.folders = folders
         self.roster = roster
+        self.window = window  # the rounds: when, and on which version, proposals are received
 
     async def check(self, invocation: Invocation) -> ProposalChecked:
         """`!check`: the checks of an upload, filing nothing; a `Refusal` says why it would be
@@ -115,6 +120,11 @@ class Intake:
             raise InFile(name, NoBaseToPropose(base_name, folder_name))
         if base is None:
             raise InFile(name, NotAProposalName(delegation))
+        if self.window is not None:
+            try:
+                base = await self.window.proposal_base(base)
+            except Refusal as refusal:
+                raise InFile(name, refusal) from None
         try:
             data = await self.tools.transfer.download(attachment)
         except Refusal as refusal:

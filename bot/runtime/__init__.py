@@ -1,2 +1,3 @@
 """The running process: settings (loaded once, passed down), `build_app` that wires every part,
-logs, Prometheus metrics and the HTTP server of /healthz and /metrics."""
+logs, Prometheus metrics, the HTTP server of /healthz and /metrics, and the injected clock
+(`clock.py`) the rounds read."""

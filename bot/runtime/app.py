@@ -20,6 +20,8 @@ from bot.docflow.history import Histories
 from bot.docflow.intake import Intake
 from bot.docflow.late_joiners import LateJoiners
 from bot.docflow.publishing import FolderNames, Publisher
+from bot.docflow.round_steps import RoundSteps
+from bot.docflow.rounds import Rounds
 from bot.docflow.suggestions import Suggestions
 from bot.docflow.tools import DocumentTools
 from bot.docflow.transfer import FileTransfer
@@ -38,6 +40,7 @@ from bot.matrix.direct_rooms import DirectRooms
 from bot.matrix.e2ee import UndecryptedQueue, ensure_cross_signed, seal_identity
 from bot.matrix.errors import HomeserverUnreachable, MatrixError
 from bot.matrix.gateway import Gateway
+from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.http_server import HttpServer
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
@@ -50,6 +53,7 @@ from bot.storage.database import (
 from bot.storage.files import FileStore
 from bot.storage.paragraph_history import ParagraphHistory
 from bot.storage.registry import Registry
+from bot.storage.rounds import RoundRepository
 from bot.storage.support import SupportRepository
 from bot.storage.welcomes import WelcomeRepository
 from bot.sync.dispatch import Dispatcher
@@ -80,6 +84,7 @@ class App:
     # encrypts to it and the platform never holds an experts room's keys (SPEC §2).
     warden: Gateway | None = None
     welcomer: Welcomer | None = None  # the guide sent the first time a person joins
+    round_steps: RoundSteps | None = None  # the rounds' openings, reminders and closes
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
     provisioned: asyncio.Event = field(default_factory=asyncio.Event)
     _background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -101,6 +106,8 @@ class App:
             )
             self._spawn(self._provision(), "provision")
             self._spawn(self.watch.run(self.stop_event), "key watch")
+            if self.round_steps is not None:
+                self._spawn(self.round_steps.run(self._ready_for_rounds), "rounds")
             if self.warden is not None:
                 joined = self.welcomer.member_joined if self.welcomer is not None else None
                 watch = StateWatch(self.warden, self.db, self.enforcer, joined)
@@ -140,6 +147,11 @@ class App:
     def stop(self) -> None:
         self.stop_event.set()
 
+    async def _ready_for_rounds(self) -> None:
+        """The rounds post in the rooms: they wait for the rooms and the first sync."""
+        await self.provisioned.wait()
+        await self.router.synced.wait()
+
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)
         self._background.add(task)
@@ -171,8 +183,15 @@ class App:
                 return
 
 
-def build_app(settings: Settings, *, commands: CommandTable[Services] | None = None) -> App:
+def build_app(
+    settings: Settings,
+    *,
+    commands: CommandTable[Services] | None = None,
+    clock: Clock | None = None,
+) -> App:
+    """`clock`: the system's unless a test passes its own (`bot/runtime/clock.py`)."""
     table = commands or default_table()
+    clock = clock or SystemClock()
     db = Database(settings.database_url)
     gateway = Gateway(
         settings.homeserver_url,
@@ -248,12 +267,30 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         language=settings.language,
         readers=governance.worded,
     )
-    intake = Intake(rooms=rooms, tools=tools, folders=folders, roster=governance.roster)
+    rounds = Rounds(
+        repository=RoundRepository(db),
+        registry=tools.registry,
+        clock=clock,
+        zone=settings.timezone,
+    )
+    intake = Intake(
+        rooms=rooms, tools=tools, folders=folders, roster=governance.roster, window=rounds
+    )
     paragraph_history = ParagraphHistory(db)
     compiler = Compiler(
         tools=tools, publisher=publisher, roster=governance.roster, history=paragraph_history
     )
     histories = Histories(tools=tools, history=paragraph_history)
+    round_steps = RoundSteps(
+        rounds=rounds,
+        governance=governance,
+        registry=tools.registry,
+        compiler=compiler,
+        transfer=tools.transfer,
+        domain=settings.server_name,
+        max_backoff_s=settings.sync.max_backoff_s,
+    )
+    rounds.changed = round_steps.wake
     suggestions = Suggestions(gateway=gateway, rooms=rooms, tools=tools, publisher=publisher)
     uploads = Uploads(rooms=rooms, intake=intake, publisher=publisher)
     late_joiners = LateJoiners(
@@ -316,6 +353,8 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         support=support,
         guide=welcomer,
         histories=histories,
+        rounds=rounds,
+        schedule=rounds,
     )
     dispatcher = Dispatcher(
         gateway=gateway,
@@ -368,4 +407,5 @@ def build_app(settings: Settings, *, commands: CommandTable[Services] | None = N
         publisher,
         warden,
         welcomer,
+        round_steps,
     )

@@ -143,7 +143,8 @@ class Settings(BaseSettings):
 
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        # The tzdata package (icalendar needs it) answers a region's directory with OSError.
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 

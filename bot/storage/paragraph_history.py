@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.storage.database import Database
 from bot.storage.models import ParagraphStatusChange, PublishedDocument, RoundRecord
 from bot.storage.registry import Published
-from bot.storage.registry import _published as published_of
+from bot.storage.registry_records import published_record as published_of
 from documents.lifecycles import ParagraphStatus, StatusEntry
 
 

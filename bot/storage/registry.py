@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,127 +28,19 @@ from bot.storage.models import (
     PublishedDocument,
     SuggestionRecord,
 )
+from bot.storage.registry_records import (
+    Draft,
+    Proposal,
+    Published,
+    Suggestion,
+    proposal_record,
+    published_record,
+    suggestion_record,
+)
 from documents.lifecycles import ParagraphStatus, SuggestionStatus
 from documents.proposals import standing, supersedes
 
-
-@dataclass(frozen=True)
-class Published:
-    id: int
-    folder: str
-    title: str
-    file_name: str
-    version: int
-    symbol: str | None
-    classification: str
-    language: str
-    sha256: str
-    size: int
-    mimetype: str
-    publisher: str
-    published_at: datetime
-    room_id: str | None
-    event_id: str | None
-    file_info: dict[str, Any] | None
-
-
-@dataclass(frozen=True)
-class Proposal:
-    id: int
-    delegation: str
-    base_file_name: str
-    base_version: int
-    file_name: str
-    sha256: str
-    size: int
-    submitted_by: str
-    submitted_at: datetime
-    changes: int
-    paragraphs: list[int]
-    superseded_by: int | None
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    id: int
-    delegation: str
-    file_name: str
-    sha256: str
-    size: int
-    mimetype: str
-    suggested_by: str
-    suggested_at: datetime
-    status: SuggestionStatus
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class Draft:
-    """The last compilation of a document: what `!distribute` publishes (file store digests)."""
-
-    base_version: int
-    revision: str
-    clean: str
-    revision_name: str
-    compiled_by: str
-
-
-def _suggestion(row: SuggestionRecord) -> Suggestion:
-    return Suggestion(
-        row.id,
-        row.delegation,
-        row.file_name,
-        row.sha256,
-        row.size,
-        row.mimetype,
-        row.suggested_by,
-        _utc(row.suggested_at),
-        SuggestionStatus(row.status),
-        row.reason,
-    )
-
-
-def _utc(when: datetime) -> datetime:
-    # SQLite gives back naive datetimes; every time the platform writes is UTC.
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-
-
-def _published(row: PublishedDocument) -> Published:
-    return Published(
-        row.id,
-        row.folder,
-        row.title,
-        row.file_name,
-        row.version,
-        row.symbol,
-        row.classification,
-        row.language,
-        row.sha256,
-        row.size,
-        row.mimetype,
-        row.publisher,
-        _utc(row.published_at),
-        row.room_id,
-        row.event_id,
-        json.loads(row.file_info) if row.file_info else None,
-    )
-
-
-def _proposal(row: ProposalRecord) -> Proposal:
-    return Proposal(
-        row.id,
-        row.delegation,
-        row.base_file_name,
-        row.base_version,
-        row.file_name,
-        row.sha256,
-        row.size,
-        row.submitted_by,
-        _utc(row.submitted_at),
-        row.changes,
-        json.loads(row.paragraphs),
-        row.superseded_by,
-    )
+__all__ = ["Draft", "Proposal", "Published", "Registry", "Suggestion"]
 
 
 class Registry:
@@ -165,7 +57,7 @@ class Registry:
                     PublishedDocument.source_event_id == source_event_id
                 )
             )
-            return _published(row) if row else None
+            return published_record(row) if row else None
 
     async def publish(
         self,
@@ -215,7 +107,7 @@ class Registry:
                 found = await self.by_source(source_event_id)
                 assert found is not None
                 return found
-            return _published(row)
+            return published_record(row)
 
     async def posted(
         self, document_id: int, room_id: str, event_id: str, file_info: dict[str, Any]
@@ -238,11 +130,23 @@ class Registry:
             key = (row.folder, row.file_name)
             if key not in latest or row.version > latest[key].version:
                 latest[key] = row
-        return [_published(latest[k]) for k in sorted(latest)]
+        return [published_record(latest[k]) for k in sorted(latest)]
 
     async def latest(self, file_name: str, folder: str | None = None) -> Published | None:
         matches = [d for d in await self.current(folder) if d.file_name == file_name]
         return matches[0] if matches else None
+
+    async def version(self, file_name: str, version: int, folder: str) -> Published | None:
+        """One published version of a document (a round's, which a later one may follow)."""
+        async with self._session() as s:
+            row = await s.scalar(
+                select(PublishedDocument).where(
+                    PublishedDocument.file_name == file_name,
+                    PublishedDocument.version == version,
+                    PublishedDocument.folder == folder,
+                )
+            )
+            return published_record(row) if row else None
 
     # -- proposals ----------------------------------------------------------------------------
 
@@ -251,7 +155,7 @@ class Registry:
             row = await s.scalar(
                 select(ProposalRecord).where(ProposalRecord.source_event_id == source_event_id)
             )
-            return _proposal(row) if row else None
+            return proposal_record(row) if row else None
 
     async def add_proposal(
         self,
@@ -287,14 +191,14 @@ class Registry:
             )
             s.add(row)
             await s.flush()
-            added = _proposal(row)
+            added = proposal_record(row)
             earlier = await s.scalars(
                 select(ProposalRecord).where(
                     ProposalRecord.base_file_name == base_file_name, ProposalRecord.id != row.id
                 )
             )
             for other in earlier.all():
-                if supersedes(added, _proposal(other)):
+                if supersedes(added, proposal_record(other)):
                     other.superseded_by = row.id
             return added
 
@@ -308,7 +212,7 @@ class Registry:
         if delegation is not None:
             query = query.where(ProposalRecord.delegation == delegation)
         async with self._session() as s:
-            return [_proposal(r) for r in (await s.scalars(query)).all()]
+            return [proposal_record(r) for r in (await s.scalars(query)).all()]
 
     async def latest_proposals(
         self, base_file_name: str, base_version: int | None = None
@@ -408,14 +312,14 @@ class Registry:
                 )
                 s.add(row)
                 await s.flush()
-            return _suggestion(row)
+            return suggestion_record(row)
 
     async def suggestions(self, status: SuggestionStatus | None = None) -> list[Suggestion]:
         query = select(SuggestionRecord).order_by(SuggestionRecord.id)
         if status is not None:
             query = query.where(SuggestionRecord.status == status.value)
         async with self._session() as s:
-            return [_suggestion(r) for r in (await s.scalars(query)).all()]
+            return [suggestion_record(r) for r in (await s.scalars(query)).all()]
 
     async def decide(
         self, number: int, status: SuggestionStatus, decided_by: str, reason: str | None
@@ -430,12 +334,12 @@ class Registry:
             row.reason = reason
             row.decided_by = decided_by
             row.decided_at = datetime.now(UTC)
-            return _suggestion(row)
+            return suggestion_record(row)
 
     async def suggestion(self, number: int) -> Suggestion | None:
         async with self._session() as s:
             row = await s.get(SuggestionRecord, number)
-            return _suggestion(row) if row else None
+            return suggestion_record(row) if row else None
 
 
 def _draft_key(file_name: str) -> str:

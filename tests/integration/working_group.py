@@ -20,6 +20,7 @@ import aiohttp
 from bot.accounts.homeserver import register
 from bot.demo.synapse_server import LocalSynapse
 from bot.runtime.app import build_app
+from bot.runtime.clock import Clock
 from bot.runtime.settings import load_settings
 from room_policies.roles import Platform, UserId
 from room_policies.rooms import RoomRef
@@ -188,8 +189,11 @@ class WorkingGroup:
         accounts` only; the running bot never opens it."""
         return self.directory / "registration-shared-secret"
 
-    async def start(self, *, wait_provisioned: bool = True) -> RunningBot:
-        self.bot = RunningBot(build_app(load_settings(self.write_config())))
+    async def start(
+        self, *, wait_provisioned: bool = True, clock: Clock | None = None
+    ) -> RunningBot:
+        """The platform, in this process; `clock`: a test's own (bot/runtime/clock.py)."""
+        self.bot = RunningBot(build_app(load_settings(self.write_config()), clock=clock))
         await self.bot.ready()
         if wait_provisioned:
             await self.provisioned()

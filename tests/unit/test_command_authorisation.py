@@ -76,9 +76,21 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
     DESK: (
         frozenset({Role.FOCAL_POINT}),
         # Issue #5 adds !suggest in the desk too ("`!suggest` on a file (plenary or desk)").
-        frozenset({"experts", "check", "status", "lang", "guide", "help", "suggest", "history"}),
+        frozenset(
+            {
+                "experts",
+                "check",
+                "status",
+                "lang",
+                "guide",
+                "help",
+                "suggest",
+                "history",
+                "schedule",
+            }
+        ),
     ),
-    DIRECT: (ROSTER_MEMBERS, frozenset({"help", "ping", "lang", "guide", "support"})),
+    DIRECT: (ROSTER_MEMBERS, frozenset({"help", "ping", "lang", "guide", "support", "schedule"})),
     SUPPORT: (frozenset({Role.SECRETARIAT}), frozenset({"tickets", "close", "help"})),
 }
 
@@ -132,6 +144,8 @@ SAMPLE_BODIES = {
     "guide": "!guide",
     "history": "!history Matriz 12 bis",
     "pending": "!pending Matriz.docx",
+    "round": "!round open Matriz.docx --closes 2026-12-10T18:00 --reminders 24h,2h",
+    "schedule": "!schedule",
 }
 
 # builtin.py answers !help and !ping for anyone on this homeserver (a deliberate deviation, so the
