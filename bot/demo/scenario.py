@@ -1,11 +1,14 @@
 """`plenaria demo --scenario`: a scripted round, played by simulated delegates.
 
-Real end-to-end-encrypted clients (matrix-nio) log in as the demo's chair and three focal points,
-accept their invitations and do what people do: the focal points of Antigua and Barbuda and
-Brazil upload proposals on the published base and get receipts; Canada's is refused, with its
-reason (an edit made without Track Changes); the chair compiles. Everything said is printed, and
-the documents are written to `.demo/out/`, so a newcomer sees the whole job without a Matrix
-client.
+Real end-to-end-encrypted clients (matrix-nio) log in as the demo's chair, a member of the
+Technical Secretariat, three focal points and an expert, accept their invitations and do what
+people do. First a round: the focal points of Antigua and Barbuda and Brazil upload proposals on
+the published base and get receipts; Canada's is refused, with its reason (an edit made without
+Track Changes); the chair compiles. Then languages and support: Brazil's focal point reads the
+welcome, chooses Portuguese and asks for help; an expert of Antigua and Barbuda chooses Spanish
+and writes to the Technical Secretariat with `!support`; the Secretariat answers the ticket in
+the Support room and the expert reads the answer. Everything said is printed, and the documents
+are written to `.demo/out/`, so a newcomer sees the whole job without a Matrix client.
 """
 
 from __future__ import annotations
@@ -170,6 +173,26 @@ class Delegate:
             },
         )
 
+    async def ask(self, room_id: str, command: str) -> str:
+        """Send a command, and the platform's answer to it."""
+        return await self.reply(await self.send(room_id, {"msgtype": "m.text", "body": command}))
+
+    async def notice(self, starts: str, room_id: str | None = None) -> tuple[str, str, str]:
+        """(room id, event id, body) of the first notice whose body starts with `starts`."""
+
+        def found(rid: str, event: Event) -> bool:
+            content = event.source.get("content", {})
+            return (
+                isinstance(event, RoomMessage)
+                and (room_id is None or rid == room_id)
+                and content.get("msgtype") == "m.notice"
+                and str(content.get("body", "")).startswith(starts)
+            )
+
+        event = await self.wait(found)
+        room = next(rid for rid, ev in self.events if ev is event)
+        return room, str(event.event_id), str(event.source["content"]["body"])
+
     async def reply(self, event_id: str, prefix: str = "") -> str:
         def answers(_: str, event: Event) -> bool:
             content = event.source.get("content", {})
@@ -228,7 +251,7 @@ async def play(
             passwords[name],
             directory / "scenario" / name,
         )
-        for name in ("chair", "ag.fp", "br.fp", "ca.fp")
+        for name in ("chair", "sec.ana", "ag.fp", "br.fp", "ca.fp", "ag.exp1")
     }
     print("\nScenario: a round of proposals on the Inter-American Plan", flush=True)
     # The simulated clients see history they cannot read (sent before they joined): quiet.
@@ -289,6 +312,40 @@ async def play(
         for file_name in ("Matriz_rev1.docx", "Matriz_compilation.docx"):
             (out / file_name).write_bytes(await chair.download(moderation, file_name))
         print(f"\nThe documents are in {out}/ (open them in Word or LibreOffice).", flush=True)
+        await _languages_and_support(people)
     finally:
         for person in people.values():
             await person.close()
+
+
+async def _languages_and_support(people: dict[str, Delegate]) -> None:
+    """The welcome, a person's own language, and a request to the Technical Secretariat."""
+    print("\nScenario: the welcome, languages and support", flush=True)
+    br, expert, secretariat = people["br.fp"], people["ag.exp1"], people["sec.ana"]
+    desk, _, welcome = await br.notice("Welcome to")
+    _say("plenaria", "\n".join(welcome.splitlines()[:2]) + "\n…  (the guide, in the desk)")
+    _say("br.fp", "!lang pt  (in the desk)")
+    _say("plenaria", await br.ask(desk, "!lang pt"))
+    _say("br.fp", "!help")
+    _say("plenaria", (await br.ask(desk, "!help")).splitlines()[0] + "\n…")
+    direct, _, welcome = await expert.notice("Welcome to")
+    _say("ag.exp1", "reads the welcome in a direct room with the bot, then: !lang es")
+    _say("plenaria", await expert.ask(direct, "!lang es"))
+    request = "!support No puedo abrir el documento Matriz"
+    _say("ag.exp1", request)
+    _say("plenaria", await expert.ask(direct, request))
+    support = await secretariat.wait_room("Support — Technical Secretariat")
+    _, ticket, text = await secretariat.notice("Ticket #1", support)
+    _say("plenaria", text + "\n  (in the Support room)")
+    answer = "Buenos días: descárguelo de nuevo desde la carpeta del Plan; ya está disponible."
+    _say("sec.ana", f"replies to the ticket: {answer}")
+    await secretariat.send(
+        support,
+        {
+            "msgtype": "m.text",
+            "body": answer,
+            "m.relates_to": {"m.in_reply_to": {"event_id": ticket}},
+        },
+    )
+    _, _, relayed = await expert.notice("Respuesta de la Secretaría Técnica", direct)
+    _say("plenaria", relayed)

@@ -47,6 +47,15 @@ def test_the_demo_plays_a_round_and_stops_cleanly(tmp_path: Path) -> None:
         assert "Receipt: BR_Matriz.docx" in transcript
         assert "Refused: “CA_Matriz.docx” contains changes made without Track Changes" in transcript
         assert "Compiled Matriz.docx" in transcript
+        # The welcome, languages and support, as the simulated people read them.
+        assert "Welcome to Joint Working Group on Disaster Prevention and Response" in transcript
+        assert "A partir de agora, a plataforma lhe responderá em português." in transcript
+        assert "Comandos que pode utilizar aqui:" in transcript
+        assert "En adelante, la plataforma le responderá en español." in transcript
+        assert "solicitud n.º 1" in transcript
+        assert "Ticket #1 from @ag.exp1:localhost" in transcript
+        assert "Respuesta de la Secretaría Técnica a su solicitud n.º 1:" in transcript
+        assert "descárguelo de nuevo" in transcript
         out = directory / "out"
         revision = read_document((out / "Matriz_rev1.docx").read_bytes())
         text = " ".join(revision.accept_view())
