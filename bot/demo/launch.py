@@ -253,6 +253,9 @@ def _print_welcome(
         f"Any of you may start a chat with @{BOT}:{SERVER_NAME} and send !ping or !help, or",
         "!support <question>: the ticket reaches the Secretariat's Support room (sign in as",
         "sec.ana to answer it: reply to the ticket).",
+        "The first time each person joins, the bot sends them a guide for their role (a focal",
+        "point in the Desk, anyone else in a chat the bot opens); !guide sends it again, and",
+        "!lang es, fr, pt or en chooses the language the platform answers them in.",
         "Ctrl-C stops the bot and Synapse; running `make demo` again reuses .demo/.",
         "",
     ]
