@@ -16,8 +16,7 @@ from typing import assert_never
 from commands.dates import size
 from commands.engine_refusals import engine_reason
 from commands.i18n import N_, Translate, language_of
-from commands.reply import Reply
-from commands.table import Refusal
+from commands.table import Refusal, WordedRefusal
 from documents.errors import DocumentRefused
 from documents.lifecycles import ParagraphStatus, SuggestionStatus
 from documents.proposals import NoBase, NoProposalsYet, NotPublished, WhichBase
@@ -77,22 +76,13 @@ def _size(n: int, _: Translate) -> str:
     return size(n, language_of(_))
 
 
-class DocumentRefusal(Refusal):
+class DocumentRefusal(WordedRefusal):
     """A refusal of the document flow: `reason` in English, `worded(_)` in the asker's language."""
-
-    def __init__(self) -> None:
-        super().__init__(self.worded())
-
-    def worded(self, _: Translate = str) -> str:
-        raise NotImplementedError
-
-    def reply(self, _: Translate = str) -> Reply:
-        return Reply.plain(_("Refused: {reason}").format(reason=self.worded(_)))
 
 
 def reason_of(refusal: Refusal, _: Translate = str) -> str:
     """The refusal's reason in the asker's language when it words itself, else as raised."""
-    return refusal.worded(_) if isinstance(refusal, DocumentRefusal) else refusal.reason
+    return refusal.worded(_) if isinstance(refusal, WordedRefusal) else refusal.reason
 
 
 # -- files --------------------------------------------------------------------------------------

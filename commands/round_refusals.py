@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from commands.dates import when
-from commands.document_refusals import DocumentRefusal
 from commands.i18n import N_, Translate, language_of
 from commands.rounds_deps import RoundInfo
+from commands.table import WordedRefusal
 from documents.rounds import MAX_REMINDERS, OffsetError, OffsetProblem, WhenError, WhenProblem
 
 __all__ = [
@@ -51,7 +51,7 @@ _OFFSET_PROBLEMS = {
 }
 
 
-class BadWhen(DocumentRefusal):
+class BadWhen(WordedRefusal):
     def __init__(self, option: str, error: WhenError) -> None:
         self.option, self.error = option, error
         super().__init__()
@@ -61,7 +61,7 @@ class BadWhen(DocumentRefusal):
         return _("--{option}: {problem}.").format(option=self.option, problem=problem)
 
 
-class BadReminders(DocumentRefusal):
+class BadReminders(WordedRefusal):
     def __init__(self, error: OffsetError) -> None:
         self.error = error
         super().__init__()
@@ -73,7 +73,7 @@ class BadReminders(DocumentRefusal):
         return _("--reminders: {problem}.").format(problem=problem)
 
 
-class BadMeeting(DocumentRefusal):
+class BadMeeting(WordedRefusal):
     def __init__(self, text: str) -> None:
         self.text = text
         super().__init__()
@@ -84,7 +84,7 @@ class BadMeeting(DocumentRefusal):
         )
 
 
-class ClosesMissing(DocumentRefusal):
+class ClosesMissing(WordedRefusal):
     def __init__(self, action: str) -> None:
         self.action = action
         super().__init__()
@@ -95,7 +95,7 @@ class ClosesMissing(DocumentRefusal):
         )
 
 
-class CloseNotAfter(DocumentRefusal):
+class CloseNotAfter(WordedRefusal):
     """The close must come after the opening, and after now."""
 
     def __init__(self, closes_at: datetime, after: datetime, zone: str) -> None:
@@ -108,7 +108,7 @@ class CloseNotAfter(DocumentRefusal):
         )
 
 
-class RoundUnderWay(DocumentRefusal):
+class RoundUnderWay(WordedRefusal):
     """One round at a time per document."""
 
     def __init__(self, existing: RoundInfo, zone: str) -> None:
@@ -130,7 +130,7 @@ class RoundUnderWay(DocumentRefusal):
         )
 
 
-class NoRoundOf(DocumentRefusal):
+class NoRoundOf(WordedRefusal):
     def __init__(self, document: str | None) -> None:
         self.document = document
         super().__init__()
@@ -141,7 +141,7 @@ class NoRoundOf(DocumentRefusal):
         return _("no round of {document} is open or scheduled.").format(document=self.document)
 
 
-class WhichRound(DocumentRefusal):
+class WhichRound(WordedRefusal):
     def __init__(self, documents: list[str]) -> None:
         self.documents = documents
         super().__init__()
@@ -152,7 +152,7 @@ class WhichRound(DocumentRefusal):
         )
 
 
-class NotOpenedYet(DocumentRefusal):
+class NotOpenedYet(WordedRefusal):
     def __init__(self, info: RoundInfo, zone: str) -> None:
         self.info, self.zone = info, zone
         super().__init__()
@@ -167,7 +167,7 @@ class NotOpenedYet(DocumentRefusal):
         )
 
 
-class OutsideRound(DocumentRefusal):
+class OutsideRound(WordedRefusal):
     """A proposal outside the rounds of its document (RD5): the next window, else the last."""
 
     def __init__(

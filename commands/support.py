@@ -26,7 +26,7 @@ from pydantic import Field
 from commands.i18n import N_, Translate, translator
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
-from commands.table import Invocation, NoArgs, Refusal
+from commands.table import Invocation, NoArgs, WordedRefusal
 from room_policies.roles import Role
 
 SUPPORT_SUMMARY = N_("ask the Technical Secretariat for help; a file may come with it")
@@ -161,17 +161,8 @@ async def close(deps: Deps, invocation: Invocation, args: CloseArgs) -> Reply:
 # -- refusals (the shell raises them with the facts; each words itself) ------------------------
 
 
-class SupportRefusal(Refusal):
-    """`reason` in English for the audit log; `worded(_)` in the asker's language."""
-
-    def __init__(self) -> None:
-        super().__init__(self.worded())
-
-    def worded(self, _: Translate = str) -> str:
-        raise NotImplementedError
-
-    def reply(self, _: Translate = str) -> Reply:
-        return Reply.plain(_("Refused: {reason}").format(reason=self.worded(_)))
+class SupportRefusal(WordedRefusal):
+    """A refusal of the support desk: `reason` in English, `worded(_)` in the asker's language."""
 
 
 class NotAlone(SupportRefusal):

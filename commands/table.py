@@ -249,6 +249,20 @@ class Refusal(Exception):
         return Reply.plain(_("Refused: {reason}").format(reason=self.reason))
 
 
+class WordedRefusal(Refusal):
+    """A refusal that words itself: `reason` in English (the audit log's), `worded(_)` in the
+    asker's language. Subclasses keep their facts and word them in `worded`."""
+
+    def __init__(self) -> None:
+        super().__init__(self.worded())
+
+    def worded(self, _: Translate = str) -> str:
+        raise NotImplementedError
+
+    def reply(self, _: Translate = str) -> Reply:
+        return Reply.plain(_("Refused: {reason}").format(reason=self.worded(_)))
+
+
 def internal_error(ref: str, _: Translate = str) -> Reply:
     """What the asker reads when the platform failed them (the log holds the rest, by `ref`)."""
     return Reply.plain(
