@@ -6,7 +6,7 @@ from typing import Protocol
 
 from commands.document_refusals import reason_of
 from commands.documents_deps import ProposalChecked
-from commands.i18n import N_, translator
+from commands.i18n import N_, Translate, translator
 from commands.reply import Reply
 from commands.table import Invocation, NoArgs, Refusal
 
@@ -32,9 +32,33 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     return Reply.titled(
         _("Would be accepted (nothing was submitted):"),
         [
-            *checked.result.lines(),
+            *_report_lines(checked, _),
             _("base: {document} version {version}").format(
                 document=checked.base_file_name, version=checked.base_version
             ),
         ],
     )
+
+
+def _report_lines(checked: ProposalChecked, _: Translate) -> list[str]:
+    """What the check found, in the reader's language (the CLI prints the engine's English,
+    `CheckResult.lines`, the same words)."""
+    report = checked.result.report
+    if report is None:
+        return checked.result.lines()
+    touched = ", ".join(str(n) for n in report.paragraphs_touched) or _("none")
+    lines = [
+        _("{file}: a proposal of {delegation}").format(
+            file=report.file_name, delegation=report.delegation
+        ),
+        _("{changes} change(s); paragraphs touched: {paragraphs}").format(
+            changes=report.changes, paragraphs=touched
+        ),
+    ]
+    if report.formatting_changes:
+        lines.append(
+            _("{count} formatting-only change(s) (not compiled)").format(
+                count=report.formatting_changes
+            )
+        )
+    return lines

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from commands.i18n import Translate
+from commands.i18n import N_, Translate
+from commands.policy_reasons import decision_reason
 from commands.reply import Reply
-from room_policies.breaches import Breach
+from room_policies.breaches import Act, Breach
 from room_policies.room_plan import Correction, Fix
 from room_policies.rooms import RoomRef, room_name
 from room_policies.roster import Roster
@@ -23,6 +24,24 @@ REPORT_WITHHELD = (
     "The platform did not send the report: it does not see the room as end-to-end encrypted, "
     "and it sends nothing in plaintext."
 )
+
+# What the breach's sender did (`Breach.act`; `target` is the person, setting or author).
+_ACTS: dict[Act, str] = {
+    Act.INVITED: N_("⚠ In {room}, {sender} invited {target}."),
+    Act.JOINED: N_("⚠ In {room}, {sender} joined."),
+    Act.REMOVED: N_("⚠ In {room}, {sender} removed {target}."),
+    Act.LEFT: N_("⚠ In {room}, {sender} left (the platform's own account)."),
+    Act.BANNED: N_("⚠ In {room}, {sender} banned {target}."),
+    Act.KNOCKED: N_("⚠ In {room}, {sender} asked to join."),
+    Act.CHANGED: N_("⚠ In {room}, {sender} changed {target}."),
+    Act.REDACTED_UNREADABLE: N_(
+        "⚠ In {room}, {sender} removed an event the platform could not read."
+    ),
+    Act.REDACTED_SETTING: N_("⚠ In {room}, {sender} removed the room's {target}."),
+    Act.REDACTED_OWN: N_("⚠ In {room}, {sender} removed a message."),
+    Act.REDACTED_OTHERS: N_("⚠ In {room}, {sender} removed a message by {target}."),
+}
+_UNCODED_ACT = "⚠ In {room}, {sender} {action}."
 
 
 def describe_correction(correction: Correction, roster: Roster, _: Translate = str) -> str:
@@ -76,11 +95,15 @@ def breach_report(
         ).format(error=failure, corrections=fixed)
     else:
         after = _("Undone: {corrections}.").format(corrections=fixed)
-    return _("⚠ In {room}, {sender} {action}. {reason} ({rule}). {outcome}").format(
-        room=room_name(roster, ref),
-        sender=breach.sender,
-        action=breach.action,
-        reason=breach.decision.reason,
+    what = _(_ACTS[breach.act]) if breach.act is not None else _UNCODED_ACT
+    return _("{what} {reason} ({rule}). {outcome}").format(
+        what=what.format(
+            room=room_name(roster, ref),
+            sender=breach.sender,
+            action=breach.action,
+            target=breach.target,
+        ),
+        reason=decision_reason(breach.decision, _),
         rule=breach.decision.rule,
         outcome=after,
     )

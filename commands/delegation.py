@@ -54,7 +54,7 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
                 roster.without_delegation(code), invocation.sender, f"delegation remove {code}"
             )
         except RosterError as exc:
-            return Reply.titled(_("Refused:"), refusal_lines(exc))
+            return Reply.titled(_("Refused:"), refusal_lines(exc, _))
         return Reply.titled(
             _("Delegation {code} ({name}) removed (roster version {version}).").format(
                 code=code, name=gone.name, version=changed.version
@@ -80,7 +80,7 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
             _("Refused:"), [str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()]
         )
     except RosterError as exc:
-        return Reply.titled(_("Refused:"), refusal_lines(exc))
+        return Reply.titled(_("Refused:"), refusal_lines(exc, _))
     return Reply.titled(
         _(
             "Delegation {code} ({name}) added with focal point {focal_point} "

@@ -72,7 +72,7 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
             new, invocation.sender, f"experts {args.action} ({delegation.code})"
         )
     except RosterError as exc:
-        return Reply.titled(_("Refused:"), refusal_lines(exc))
+        return Reply.titled(_("Refused:"), refusal_lines(exc, _))
     done = (
         _("{user} added to the experts of {delegation}.")
         if args.action == "add"

@@ -49,7 +49,7 @@ async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
             f"focal-point {code}",
         )
     except RosterError as exc:
-        return Reply.titled(_("Refused:"), refusal_lines(exc))
+        return Reply.titled(_("Refused:"), refusal_lines(exc, _))
     return Reply.titled(
         _(
             "{delegation}: {user} is the focal point now, in place of {previous} "

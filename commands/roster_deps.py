@@ -16,6 +16,7 @@ from typing import Protocol
 from commands.corrections import describe_correction
 from commands.i18n import N_, Translate
 from commands.reply import Reply
+from commands.roster_reasons import refusal_lines
 from room_policies.room_plan import Correction
 from room_policies.roster import Roster, RosterError
 
@@ -56,13 +57,6 @@ class RosterDeps(Protocol):
     async def current_roster(self) -> Roster: ...
 
     async def change_roster(self, roster: Roster, actor: str, action: str) -> RosterChanged: ...
-
-
-def refusal_lines(error: RosterError) -> list[str]:
-    """The roster's reasons, as the roster's validation words them (English: they come from
-    `room_policies.roster`, shared with the roster file's import); the "Refused:" framing is the
-    handler's, in the asker's language."""
-    return list(error.reasons)
 
 
 def _name_lines(display_names: Mapping[str, str], _: Translate = str) -> list[str]:

@@ -6,6 +6,9 @@ functions and act on the answers. Modules:
 - `roles`: `Role`, `RoomKind`, `FolderKey`, the id types, the platform's `Platform` accounts and
   `Decision`, the shape of every answer;
 - `roster`: the roster (SPEC §7) as frozen models, `load_roster`, `validate`, `dump_roster`;
+- `roster_problems`: `RosterError`, one `RosterProblem` per reason a roster is refused;
+- `reasons`: the codes of refusals (`Why`, `Problem`) and their facts (`Place`), which
+  `commands/` words in the reader's language;
 - `rooms`: `RoomRef`, the `org.plenaria.room` marker, `desired_rooms`;
 - `access_table`: SPEC §2's table (`ACCESS`: standing per room kind and role) and which account
   governs a room;

@@ -28,16 +28,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from room_policies import conduct
 from room_policies.conduct import GovernedRoom, Redacted
 from room_policies.membership import governed_room, may_join, may_send_state
+from room_policies.reasons import Why, facts
 from room_policies.roles import Decision, Platform, RoomKind, UserId
 from room_policies.rooms import RoomRef
 from room_policies.roster import Roster
 
 __all__ = [
+    "Act",
     "Breach",
     "expert_removed_by_focal_point",
     "judge_event",
@@ -52,10 +55,28 @@ class Breach:
 
     event_id: str
     sender: str
-    action: str  # what was attempted, in a few words
+    action: str  # what was attempted, in a few words (English: the audit log's)
     target: str
     decision: Decision
     undoable: bool = True
+    act: Act | None = None  # which `action`, for `commands/` to word (its fact is `target`)
+
+
+class Act(StrEnum):
+    """What a breach's sender did, as `commands/corrections.py` words it (`Breach.target` is the
+    fact: the person, the event type or the message's author)."""
+
+    INVITED = "invited"
+    JOINED = "joined"
+    REMOVED = "removed"
+    LEFT = "left"
+    BANNED = "banned"
+    KNOCKED = "knocked"
+    CHANGED = "changed"
+    REDACTED_UNREADABLE = "redacted_unreadable"
+    REDACTED_SETTING = "redacted_setting"
+    REDACTED_OWN = "redacted_own"
+    REDACTED_OTHERS = "redacted_others"
 
 
 def report_room(ref: RoomRef) -> RoomRef:
@@ -114,12 +135,14 @@ def judge_event(
             f"the room's {etype} was changed to something the rules do not give "
             "(through the platform's own account, e.g. a server administrator's tool)",
             "R22" if etype == "m.room.power_levels" else "R17",
+            Why.GOVERNOR_STATE,
+            facts(event_type=etype),
         )
-        return Breach(event_id, sender, f"changed {etype}", etype, decision)
+        return Breach(event_id, sender, f"changed {etype}", etype, decision, act=Act.CHANGED)
     decision = may_send_state(roster, platform, sender, ref, etype, key)
     if decision.allowed:
         return None
-    return Breach(event_id, sender, f"changed {etype}", etype, decision)
+    return Breach(event_id, sender, f"changed {etype}", etype, decision, act=Act.CHANGED)
 
 
 def _judge_membership(
@@ -136,23 +159,25 @@ def _judge_membership(
         # The governing account invites only whom the roster wants; anyone else not at all.
         joining = may_join(roster, platform, target, ref)
         decision = conduct.may_invite(room, sender, target, joining)
-        action = f"invited {target}"
+        action, act = f"invited {target}", Act.INVITED
     elif membership == "join":
-        decision, action = may_join(roster, platform, target, ref), "joined"
+        decision, action, act = may_join(roster, platform, target, ref), "joined", Act.JOINED
     elif membership == "leave" and sender != target:
-        decision, action = conduct.may_remove(room, sender, target), f"removed {target}"
+        decision = conduct.may_remove(room, sender, target)
+        action, act = f"removed {target}", Act.REMOVED
     elif membership == "leave":
         decision = conduct.may_remove(room, sender, target)
-        action = "left (the platform's own account)"
+        action, act = "left (the platform's own account)", Act.LEFT
     elif membership == "ban":
-        decision, action = conduct.may_ban(room, sender, target), f"banned {target}"
+        decision = conduct.may_ban(room, sender, target)
+        action, act = f"banned {target}", Act.BANNED
     elif membership == "knock":
-        decision, action = conduct.may_knock(room), "asked to join"
+        decision, action, act = conduct.may_knock(room), "asked to join", Act.KNOCKED
     else:
         return None
     if decision.allowed:
         return None
-    return Breach(str(event.get("event_id", "")), sender, action, target, decision)
+    return Breach(str(event.get("event_id", "")), sender, action, target, decision, act=act)
 
 
 def _judge_redaction(
@@ -168,17 +193,26 @@ def _judge_redaction(
         return None
     if target is None:
         return Breach(
-            event_id, sender, "removed an event the platform could not read", "", decision, False
+            event_id,
+            sender,
+            "removed an event the platform could not read",
+            "",
+            decision,
+            False,
+            Act.REDACTED_UNREADABLE,
         )
     if target.is_state:
         # The reconciler writes a setting the rules need again; others stay removed.
         restorable = (target.type, target.state_key) in desired_state
         action = f"removed the room's {target.type}"
-        return Breach(event_id, sender, action, target.type, decision, undoable=restorable)
-    action = (
-        "removed a message" if target.sender == sender else f"removed a message by {target.sender}"
-    )
-    return Breach(event_id, sender, action, target.sender, decision, undoable=False)
+        return Breach(
+            event_id, sender, action, target.type, decision, restorable, Act.REDACTED_SETTING
+        )
+    if target.sender == sender:
+        action, act = "removed a message", Act.REDACTED_OWN
+    else:
+        action, act = f"removed a message by {target.sender}", Act.REDACTED_OTHERS
+    return Breach(event_id, sender, action, target.sender, decision, False, act)
 
 
 def _redacted(event: Mapping[str, Any] | None) -> Redacted | None:

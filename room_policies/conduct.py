@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from room_policies.access_table import ACCESS, NO_ACCESS, Access, Standing
+from room_policies.reasons import THIS_ROOM, Place, Why, facts
 from room_policies.roles import DELEGATES, Decision, Role, RoomKind, UserId
 
 __all__ = [
@@ -62,6 +63,7 @@ class GovernedRoom:
     governor: UserId
     label: str
     roles: Mapping[UserId, Role]
+    place: Place = THIS_ROOM  # the room as a refusal's facts name it (`label`'s code)
 
     def access(self, user: str) -> Access:
         """The user's access here: the table's cell for their listed role, none if unlisted."""
@@ -97,6 +99,8 @@ def may_invite(room: GovernedRoom, inviter: str, invitee: str, joining: Decision
             f"Only the platform invites people into {room.label}, following the working "
             "group's roster; ask the Secretariat to change the roster instead.",
             "R16",
+            Why.INVITE_ONLY_PLATFORM,
+            room.place.facts(),
         )
     if not joining.allowed:
         return joining
@@ -110,10 +114,14 @@ def may_knock(room: GovernedRoom) -> Decision:
         f"{capital(room.label)} is invite-only: the platform invites the people the roster "
         "places in it, and nobody knocks.",
         "R27",
+        Why.KNOCK,
+        room.place.facts(),
     )
 
 
-def may_change_state(sender: str, event_type: str, *, governor: str, where: str) -> Decision:
+def may_change_state(
+    sender: str, event_type: str, *, governor: str, where: str, place: Place = THIS_ROOM
+) -> Decision:
     """May `sender` set a state event of this type in the room `governor` governs (`where`
     names it)? Only the governing account may (R17); what it may write is the caller's to check
     (the roster's desired state, or R30 and R31). It needs no members list, so a room whose
@@ -124,6 +132,8 @@ def may_change_state(sender: str, event_type: str, *, governor: str, where: str)
             f"Only the platform changes the settings of {where} ({event_type}); a room's "
             "settings are the platform's alone.",
             "R17",
+            Why.STATE_PLATFORM_ONLY,
+            place.facts() + facts(event_type=event_type),
         )
     return Decision(True, f"The platform keeps the settings of {where} ({event_type}).", "R17")
 
@@ -137,6 +147,7 @@ def may_redact(room: GovernedRoom, sender: str, target: Redacted | None) -> Deci
             "Nobody but the platform may remove a message in the plenary: coordination "
             "gives no right to alter what delegations wrote.",
             "R18",
+            Why.REDACT_IN_PLENARY,
         )
     if target is None:
         # R34: what cannot be read may be state; fail closed (R29).
@@ -144,6 +155,8 @@ def may_redact(room: GovernedRoom, sender: str, target: Redacted | None) -> Deci
             False,
             f"The event to remove cannot be read in {where}, so it may not be removed.",
             "R34",
+            Why.REDACT_UNREADABLE,
+            room.place.facts(),
         )
     if target.is_state:
         what = f" ({target.type})" if target.type else ""
@@ -152,6 +165,8 @@ def may_redact(room: GovernedRoom, sender: str, target: Redacted | None) -> Deci
             f"Nobody removes a setting of {where}{what}: the room's settings stay as the rules "
             "say.",
             "R34",
+            Why.REDACT_SETTING_TYPED if target.type else Why.REDACT_SETTING,
+            room.place.facts() + facts(event_type=target.type),
         )
     if target.sender != sender:
         if sender == room.governor and (
@@ -162,20 +177,36 @@ def may_redact(room: GovernedRoom, sender: str, target: Redacted | None) -> Deci
                 "The platform removes only its own messages; it never alters what a delegation "
                 f"wrote ({target.sender}).",
                 "R19",
+                Why.REDACT_DELEGATION,
+                facts(author=target.sender),
             )
         return Decision(
             False,
             f"Nobody removes another person's message in {where}, not even a moderator or the "
             "platform: coordination gives no right to alter what others wrote.",
             "R33",
+            Why.REDACT_OTHERS,
+            room.place.facts(),
         )
     if sender == room.governor:
         return Decision(True, "The platform may remove its own message.", "R20")
     mine = room.access(sender)
     if not mine.is_member:
-        return Decision(False, f"{sender} is not a member of {where}.", "R20")
+        return Decision(
+            False,
+            f"{sender} is not a member of {where}.",
+            "R20",
+            Why.REDACT_NOT_MEMBER,
+            facts(user=sender) + room.place.facts(),
+        )
     if not mine.posts:
-        return Decision(False, f"{sender} reads {where} and writes nothing there.", "R20")
+        return Decision(
+            False,
+            f"{sender} reads {where} and writes nothing there.",
+            "R20",
+            Why.REDACT_READ_ONLY,
+            facts(user=sender) + room.place.facts(),
+        )
     return Decision(True, f"Anyone may remove their own message in {where}.", "R20")
 
 
@@ -189,6 +220,8 @@ def may_remove(room: GovernedRoom, remover: str, target: str) -> Decision:
             f"The platform's account stays in {where}: without it the room could not be kept "
             "as the rules want.",
             "R21",
+            Why.REMOVE_GOVERNOR,
+            room.place.facts(),
         )
     if remover == target:
         return Decision(True, f"Anyone may leave {where}.", "R21")
@@ -200,6 +233,7 @@ def may_remove(room: GovernedRoom, remover: str, target: str) -> Decision:
             "Only the platform removes people from the plenary, following the roster: "
             "coordination gives no right to remove a delegation.",
             "R21",
+            Why.REMOVE_FROM_PLENARY,
         )
     if room.access(remover).standing is Standing.MODERATOR and room.access(target).standing in (
         Standing.NONE,
@@ -212,6 +246,8 @@ def may_remove(room: GovernedRoom, remover: str, target: str) -> Decision:
         False,
         f"Only the platform, following the roster, removes people from {where}.",
         "R21",
+        Why.REMOVE_PLATFORM_ONLY,
+        room.place.facts(),
     )
 
 
@@ -223,4 +259,6 @@ def may_ban(room: GovernedRoom, banner: str, target: str) -> Decision:
         False,
         f"Only the platform, following the roster, bans people from {room.label}.",
         "R21",
+        Why.BAN_PLATFORM_ONLY,
+        room.place.facts(),
     )

@@ -46,6 +46,7 @@ from room_policies import conduct
 from room_policies.access_table import ACCESS, governing_role
 from room_policies.conduct import GovernedRoom, Redacted, capital
 from room_policies.power_levels import power_levels_for
+from room_policies.reasons import THIS_ROOM, Place
 from room_policies.roles import PER_DELEGATION, Decision, Role, RoomKind, UserId
 from room_policies.room_state import (
     ENCRYPTION_ALGORITHM,
@@ -100,7 +101,7 @@ class _Room:
         """The room as `conduct` sees it, None while its rules cannot be read (R29)."""
         if self.ref is None or self.roles is None:
             return None
-        return GovernedRoom(self.ref.kind, self.governor, self.label, self.roles)
+        return GovernedRoom(self.ref.kind, self.governor, self.label, self.roles, _place(self.ref))
 
 
 def judge(
@@ -226,7 +227,11 @@ def _judge_state(event: EventView, room: _Room) -> Decision:
     # R17 (`conduct`): state changes are the platform's alone; R30 and R31 hold the platform
     # itself to the rules the room publishes.
     changing = conduct.may_change_state(
-        event.sender, event.type, governor=room.governor, where=room.label
+        event.sender,
+        event.type,
+        governor=room.governor,
+        where=room.label,
+        place=THIS_ROOM if room.ref is None else _place(room.ref),
     )
     if not changing.allowed:
         return changing
@@ -338,6 +343,15 @@ def _label(ref: RoomRef) -> str:
         RoomKind.MODERATION: "the moderation room",
         RoomKind.SUPPORT: "the Support room",
     }[ref.kind]
+
+
+def _place(ref: RoomRef) -> Place:
+    if ref.kind is RoomKind.FOLDER:
+        assert ref.folder is not None
+        return Place("folder_key", ref.folder.value)
+    if ref.delegation is not None:
+        return Place(ref.kind.value, country_name(ref.delegation) or ref.delegation)
+    return Place(ref.kind.value)
 
 
 def _role_words(role: Role) -> str:

@@ -36,6 +36,7 @@ from types import MappingProxyType
 from room_policies import conduct
 from room_policies.access_table import ACCESS, NO_ACCESS, Access, Standing, governing_account
 from room_policies.conduct import GovernedRoom, Redacted
+from room_policies.reasons import Facts, Place, Why, facts
 from room_policies.roles import (
     DELEGATES,
     PER_DELEGATION,
@@ -120,6 +121,15 @@ def _country(roster: Roster, code: str | None) -> str:
     return country_name(code or "") or str(code)
 
 
+def _place(roster: Roster, room: RoomRef) -> Place:
+    if room.kind is RoomKind.FOLDER:
+        assert room.folder is not None
+        return Place("folder", str(getattr(roster.folders, room.folder.value)))
+    if room.kind in PER_DELEGATION:
+        return Place(room.kind.value, _country(roster, room.delegation))
+    return Place(room.kind.value)
+
+
 def _room_label(roster: Roster, room: RoomRef) -> str:
     if room.kind is RoomKind.FOLDER:
         assert room.folder is not None
@@ -152,13 +162,21 @@ def _who(roster: Roster, platform: Platform, user: UserId) -> str:
     return f"{user} ({what})"
 
 
-# Why a cell of the table is "–": (rule, sentence). Cells closed by R12/R13 are worded below.
-_WHY_NOT: Mapping[tuple[RoomKind, Role], tuple[str, str]] = MappingProxyType(
+def _who_facts(roster: Roster, platform: Platform, user: UserId) -> Facts:
+    role = role_in(roster, platform, user)
+    return facts(
+        user=user, who_role=role.value, who_country=_country(roster, roster.delegation_of(user))
+    )
+
+
+# Why a cell of the table is "–": (rule, sentence, code). Cells closed by R12/R13 are worded below.
+_WHY_NOT: Mapping[tuple[RoomKind, Role], tuple[str, str, Why]] = MappingProxyType(
     {
         **{
             (kind, Role.OUTSIDER): (
                 "R10",
                 "only the people on the working group's roster and the platform are in its rooms",
+                Why.NOT_ON_ROSTER,
             )
             for kind in RoomKind
         },
@@ -167,6 +185,7 @@ _WHY_NOT: Mapping[tuple[RoomKind, Role], tuple[str, str]] = MappingProxyType(
                 "R11",
                 "only a delegation's focal point takes part at the delegation level for it; "
                 "experts talk with their own focal point in their experts room",
+                Why.EXPERT_AT_DELEGATION_LEVEL,
             )
             for kind in (RoomKind.SPACE, RoomKind.PLENARY)
         },
@@ -175,6 +194,7 @@ _WHY_NOT: Mapping[tuple[RoomKind, Role], tuple[str, str]] = MappingProxyType(
                 "R9",
                 "the moderation room is the Chair's office: only the Chair, the Secretariat and "
                 "the platform are in it",
+                Why.MODERATION_ROOM,
             )
             for role in (Role.FOCAL_POINT, Role.EXPERT)
         },
@@ -183,6 +203,7 @@ _WHY_NOT: Mapping[tuple[RoomKind, Role], tuple[str, str]] = MappingProxyType(
                 "R42",
                 "the Support room is the Technical Secretariat's: requests reach it through the "
                 "bot, from a direct room with the bot (!support), and answers go back the same way",
+                Why.SUPPORT_ROOM,
             )
             for role in (Role.CHAIR, Role.FOCAL_POINT, Role.EXPERT)
         },
@@ -190,6 +211,7 @@ _WHY_NOT: Mapping[tuple[RoomKind, Role], tuple[str, str]] = MappingProxyType(
             (RoomKind.DESK, role): (
                 "R9",
                 "a desk is between a delegation's focal point and the platform only",
+                Why.DESK,
             )
             for role in (Role.CHAIR, Role.SECRETARIAT, Role.EXPERT)
         },
@@ -198,17 +220,20 @@ _WHY_NOT: Mapping[tuple[RoomKind, Role], tuple[str, str]] = MappingProxyType(
                 "R14",
                 "the Chair and the Secretariat never see an experts room: experts talk only "
                 "with their own focal point",
+                Why.EXPERTS_ROOM,
             )
             for role in (Role.CHAIR, Role.SECRETARIAT)
         },
         (RoomKind.EXPERTS, Role.BOT): (
             "R15",
             "the bot never holds the keys of an experts room; the warden governs it",
+            Why.BOT_IN_EXPERTS_ROOM,
         ),
         **{
             (kind, Role.WARDEN): (
                 "R15",
                 "the warden account is used only in experts rooms, where the bot must not read",
+                Why.WARDEN,
             )
             for kind in RoomKind
             if kind is not RoomKind.EXPERTS
@@ -236,12 +261,15 @@ def may_join(roster: Roster, platform: Platform, user: UserId, room: RoomRef) ->
     role = role_in(roster, platform, user)
     who, where = _who(roster, platform, user), _room_label(roster, room)
     closing = _closing_rule(roster, role, user, room)
+    about = _who_facts(roster, platform, user) + _place(roster, room).facts()
     if closing == "R13":
         return Decision(
             False,
             f"{who} may not be in {where}: experts talk only with their own focal point, and no "
             "other delegation sees or joins a delegation's rooms.",
             "R13",
+            Why.OTHER_DELEGATION,
+            about,
         )
     if closing == "R12":
         return Decision(
@@ -249,11 +277,13 @@ def may_join(roster: Roster, platform: Platform, user: UserId, room: RoomRef) ->
             f"{who} may not be in {where}: experts read the folder rooms only when the roster "
             "allows it (experts_read_folders).",
             "R12",
+            Why.FOLDERS_CLOSED,
+            about,
         )
     cell = ACCESS[room.kind][role]
     if not cell.is_member:
-        rule, why = _WHY_NOT[(room.kind, role)]
-        return Decision(False, f"{who} may not be in {where}: {why}.", rule)
+        rule, why, code = _WHY_NOT[(room.kind, role)]
+        return Decision(False, f"{who} may not be in {where}: {why}.", rule, code, about)
     posting = "" if cell.posts else ", reading only"
     return Decision(
         True, f"{who} belongs in {where} as {_STANDING_WORDS[cell.standing]}{posting}.", "R9"
@@ -289,6 +319,7 @@ def may_send_state(
         event_type,
         governor=governing_account(platform, room),
         where=_room_label(roster, room),
+        place=_place(roster, room),
     )
 
 
@@ -323,6 +354,7 @@ def governed_room(roster: Roster, platform: Platform, room: RoomRef) -> Governed
         governor=governing_account(platform, room),
         label=_room_label(roster, room),
         roles=_RosterMembers(roster, platform, room),
+        place=_place(roster, room),
     )
 
 

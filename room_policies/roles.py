@@ -14,6 +14,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NewType, TypeVar
 
+from room_policies.reasons import Facts, Why
+
 UserId = NewType("UserId", str)
 RoomId = NewType("RoomId", str)
 DelegationCode = NewType("DelegationCode", str)
@@ -85,6 +87,14 @@ class Decision:
     allowed: bool
     reason: str
     rule: str
+    # Which sentence `reason` is, and its facts (`reasons`): how `commands/` words a refusal in
+    # the reader's language. None for an answer nobody reads (an allowance, the module's own).
+    why: Why | None = None
+    facts: Facts = ()
+
+    @property
+    def params(self) -> dict[str, str]:
+        return dict(self.facts)
 
 
 _T = TypeVar("_T")

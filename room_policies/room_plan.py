@@ -29,7 +29,7 @@ from typing import Any
 
 from room_policies.access_table import governing_account
 from room_policies.membership import may_join, members_of
-from room_policies.roles import Platform, RoomId, RoomKind, UserId
+from room_policies.roles import Decision, Platform, RoomId, RoomKind, UserId
 from room_policies.room_state import ROOM_VERSION, StateKey, creation_content, desired_state
 from room_policies.rooms import MARKER_EVENT_TYPE, RoomRef
 from room_policies.roster import Roster
@@ -84,6 +84,8 @@ class Correction:
     content: Mapping[str, Any] = field(default_factory=dict, hash=False)
     reason: str = ""
     failed: str = ""  # the homeserver's error code, when the correction could not be made
+    # A removal's reason as a decision, for `commands/` to word in the room's languages.
+    why: Decision | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class DesiredRoom:
     governor: UserId
     state: Mapping[StateKey, Mapping[str, Any]]
     members: Sequence[UserId]
-    why_not_here: Callable[[UserId], str]
+    why_not_here: Callable[[UserId], Decision]
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,8 @@ def desired_room(
 ) -> DesiredRoom:
     """What the roster wants of the room; `children` are the space's child rooms already made."""
 
-    def why_not_here(user: UserId) -> str:
-        return may_join(roster, platform, user, ref).reason
+    def why_not_here(user: UserId) -> Decision:
+        return may_join(roster, platform, user, ref)
 
     return DesiredRoom(
         ref=ref,
@@ -175,9 +177,10 @@ def plan(desired: DesiredRoom, actual: ActualRoom | None) -> list[Correction]:
     ]
     wanted = set(desired.members)
     corrections += [
-        Correction(ref, Fix.REMOVE, user, reason=desired.why_not_here(user))
+        Correction(ref, Fix.REMOVE, user, reason=why.reason, why=why)
         for user, membership in actual.membership.items()
         if membership in _PRESENT and user not in wanted
+        for why in [desired.why_not_here(user)]
     ]
     corrections += [
         Correction(ref, Fix.INVITE, user)

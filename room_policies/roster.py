@@ -3,7 +3,8 @@
 The model is `roster.yaml` of SPEC §7 as frozen pydantic models (unknown keys are errors), plus
 an optional `names:` map (user id → the person's name, used in display names). `load_roster`
 parses and checks it; `validate` checks a roster built in code (e.g. after `!delegation add`).
-A refused roster raises `RosterError` with one plain line per reason, as the CLI prints them.
+A refused roster raises `RosterError` (`roster_problems`) with one plain line per reason, as the
+CLI prints them, each with a code and facts that `commands/` words for a chat reader.
 
 Roster changes (`with_delegation`, `with_focal_point`, …) return a new roster; call `validate`
 on it before storing it.
@@ -29,7 +30,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
 
+from room_policies.reasons import Problem, facts
 from room_policies.roles import DelegationCode, Role, UserId
+from room_policies.roster_problems import (
+    RosterError,
+    RosterProblem,
+    schema_problem,
+    two_seats,
+    user_id_problem,
+)
 
 __all__ = [
     "Delegation",
@@ -41,14 +50,6 @@ __all__ = [
     "load_roster",
     "validate",
 ]
-
-
-class RosterError(ValueError):
-    """A roster was refused; `reasons` holds one plain sentence per problem."""
-
-    def __init__(self, reasons: list[str] | tuple[str, ...]) -> None:
-        self.reasons: tuple[str, ...] = tuple(reasons)
-        super().__init__("\n".join(self.reasons))
 
 
 def country_name(code: str) -> str | None:
@@ -245,10 +246,6 @@ class Roster(_Frozen):
 
 # -- checks ------------------------------------------------------------------------------------
 
-# SPEC's Matrix user id grammar (lowercase localpart); the server part is compared as a string.
-_LOCALPART = re.compile(r"[a-z0-9._=\-/+]+")
-_MAX_USER_ID_LENGTH = 255
-
 
 def validate(
     roster: Roster,
@@ -258,55 +255,99 @@ def validate(
     warden_id: str | None = None,
 ) -> None:
     """Raise `RosterError` listing every reason the roster cannot govern the platform."""
-    reasons: list[str] = []
+    reasons: list[RosterProblem] = []
     if not roster.working_group.strip():
-        reasons.append("working_group is empty: give the working group's name")
+        reasons.append(
+            RosterProblem(
+                "working_group is empty: give the working group's name",
+                Problem.EMPTY_WORKING_GROUP,
+            )
+        )
     # R6: the Chair steers and the Secretariat administers; neither may be missing (SPEC §1, 1+).
     if not roster.chairs:
-        reasons.append("the roster names no chair; the working group needs at least one")
+        reasons.append(
+            RosterProblem(
+                "the roster names no chair; the working group needs at least one", Problem.NO_CHAIR
+            )
+        )
     if not roster.secretariat:
-        reasons.append("the roster names no secretariat member; at least one is needed")
+        reasons.append(
+            RosterProblem(
+                "the roster names no secretariat member; at least one is needed",
+                Problem.NO_SECRETARIAT,
+            )
+        )
 
     codes_seen: set[str] = set()
     for delegation in roster.delegations:
         code = delegation.code
         # R1: "A delegation is a member state, identified by its ISO 3166-1 alpha-2 code" (§1).
         if country_name(code) is None:
-            reasons.append(f"delegation code {code!r} is not an ISO 3166-1 alpha-2 country code")
+            reasons.append(
+                RosterProblem(
+                    f"delegation code {code!r} is not an ISO 3166-1 alpha-2 country code",
+                    Problem.NOT_A_COUNTRY,
+                    facts(code=repr(code)),
+                )
+            )
         elif not delegation.name.strip():
-            reasons.append(f"delegation {code} has an empty name")
+            reasons.append(
+                RosterProblem(
+                    f"delegation {code} has an empty name", Problem.EMPTY_NAME, facts(code=code)
+                )
+            )
         # R2: "exactly 1 [focal point] per delegation" (§1): a code listed twice would give a
         # delegation two focal points and two experts rooms.
         if code in codes_seen:
             reasons.append(
-                f"delegation {code} is listed twice; a delegation is listed once, with exactly "
-                "one focal point"
+                RosterProblem(
+                    f"delegation {code} is listed twice; a delegation is listed once, with "
+                    "exactly one focal point",
+                    Problem.DELEGATION_TWICE,
+                    facts(code=code),
+                )
             )
         codes_seen.add(code)
 
-    platform_accounts = {bot_id: "bot", warden_id: "warden"}
+    platform_accounts = {bot_id: ("bot", Problem.IS_BOT), warden_id: ("warden", Problem.IS_WARDEN)}
     for user, seats in roster._seats.items():
         # R4: every participant has their own account on the organisation's own homeserver
         # (SPEC intro, §1, §6: no federation).
-        reason = _user_id_problem(user, server_name)
+        reason = user_id_problem(user, server_name)
         if reason is not None:
             reasons.append(reason)
         # R5: the bot and the warden are the platform's accounts, not participants (§1 table).
         if user in platform_accounts:
+            account, why = platform_accounts[user]
             reasons.append(
-                f"{user} is the platform's {platform_accounts[user]} account and cannot also be "
-                "a participant"
+                RosterProblem(
+                    f"{user} is the platform's {account} account and cannot also be a participant",
+                    why,
+                    facts(user=user),
+                )
             )
         # R3: one person, one role, in at most one delegation (§1: "Every participant has their
         # own Matrix account"; an expert is "attached to one delegation").
         if len(seats) > 1:
-            reasons.append(_two_seats_reason(user, seats))
+            reasons.append(two_seats(user, [(r, d.code if d else None) for r, d in seats]))
 
     for user, name in roster.names.items():
         if user not in roster._seats:
-            reasons.append(f"names: {user} is not on the roster (check the user id)")
+            reasons.append(
+                RosterProblem(
+                    f"names: {user} is not on the roster (check the user id)",
+                    Problem.NAME_OFF_ROSTER,
+                    facts(user=user),
+                )
+            )
         elif not name.strip() or "\n" in name:
-            reasons.append(f"names: the name of {user} must be one non-empty line")
+            reasons.append(
+                RosterProblem(
+                    f"names: the name of {user} must be one non-empty line",
+                    Problem.NAME_NOT_ONE_LINE,
+                    facts(user=user),
+                )
+            )
 
     if reasons:
         raise RosterError(reasons)
@@ -333,41 +374,6 @@ def former_names(history: Iterable[Roster], current: Roster) -> dict[UserId, str
             names[user] = roster.person_name(user)
     seated = set(current.participants())
     return {user: name for user, name in names.items() if user not in seated}
-
-
-def _user_id_problem(user: str, server_name: str) -> str | None:
-    localpart, colon, server = user.removeprefix("@").partition(":")
-    if (
-        not user.startswith("@")
-        or not colon
-        or not server
-        or len(user) > _MAX_USER_ID_LENGTH
-        or not _LOCALPART.fullmatch(localpart)
-    ):
-        return (
-            f"{user!r} is not a Matrix user id like @name:{server_name} (lowercase letters, "
-            "digits and . _ = - / + before the colon)"
-        )
-    if server != server_name:
-        return (
-            f"{user} is an account of {server}, not of {server_name}: every participant has an "
-            "account on the platform's own homeserver"
-        )
-    return None
-
-
-def _two_seats_reason(user: UserId, seats: list[tuple[Role, Delegation | None]]) -> str:
-    def seat(role: Role, delegation: Delegation | None) -> str:
-        words = role.value.replace("_", " ")
-        return f"{words} of {delegation.code}" if delegation is not None else words
-
-    codes = list(dict.fromkeys(d.code for _, d in seats if d is not None))
-    roles = list(dict.fromkeys(seat(r, d) for r, d in seats))
-    if len(codes) > 1:
-        return f"{user} is in two delegations ({', '.join(codes)}); a person is in at most one"
-    if len(roles) > 1:
-        return f"{user} holds two roles ({', '.join(roles)}); a person holds one role"
-    return f"{user} is listed twice as {roles[0]}"
 
 
 # -- YAML --------------------------------------------------------------------------------------
@@ -397,34 +403,29 @@ def load_roster(
     try:
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader: builds plain data only
     except yaml.YAMLError as error:
-        raise RosterError([f"the roster is not valid YAML: {error}".replace("\n", " ")]) from None
+        detail = str(error).replace("\n", " ")
+        raise RosterError(
+            [
+                RosterProblem(
+                    f"the roster is not valid YAML: {detail}", Problem.NOT_YAML, facts(error=detail)
+                )
+            ]
+        ) from None
     if not isinstance(data, dict):
-        raise RosterError(["the roster must be a YAML mapping (working_group:, chairs:, …)"])
+        raise RosterError(
+            [
+                RosterProblem(
+                    "the roster must be a YAML mapping (working_group:, chairs:, …)",
+                    Problem.NOT_A_MAPPING,
+                )
+            ]
+        )
     try:
         roster = Roster.model_validate(data)
     except ValidationError as error:
-        raise RosterError([_describe(e, data) for e in error.errors()]) from None
+        raise RosterError([schema_problem(e, data) for e in error.errors()]) from None
     validate(roster, server_name, bot_id=bot_id, warden_id=warden_id)
     return roster
-
-
-def _describe(error: Any, data: dict[str, Any]) -> str:
-    where = ""
-    node: Any = data
-    for part in error["loc"]:
-        if isinstance(part, int):
-            where += f"[{part}]"
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-            if isinstance(node, dict) and isinstance(node.get("code"), str):
-                where += f" ({node['code']})"
-        else:
-            where += f".{part}" if where else str(part)
-            node = node.get(part) if isinstance(node, dict) else None
-    message = {
-        "extra_forbidden": "unknown key (check its spelling)",
-        "missing": "required, but missing",
-    }.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
-    return f"{where}: {message}" if where else message
 
 
 def dump_roster(roster: Roster) -> str:

@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.governance.directory import RoomDirectory
 from bot.matrix.errors import MatrixError
 from bot.matrix.gateway import Gateway
+from commands.policy_reasons import in_languages_line
 from room_policies.access_table import governing_account
 from room_policies.roles import Platform, RoomId, RoomKind
 from room_policies.room_plan import (
@@ -76,12 +77,15 @@ class Reconciler:
         platform: Platform,
         server_name: str,
         concurrency: int = 4,
+        languages: Sequence[str] = ("en",),
     ) -> None:
         self.bot = bot
         self.warden = warden
         self.directory = directory
         self.platform = platform
         self.server_name = server_name
+        # The working languages: a removal's reason, which the room's members read, is in each.
+        self.languages = tuple(languages)
         self._lock = asyncio.Lock()
         self._concurrency = concurrency
         # State events the platform wrote itself: the enforcer does not mistake them for breaches.
@@ -253,7 +257,12 @@ class Reconciler:
                         )
                     )
                 elif correction.fix is Fix.REMOVE:
-                    await gateway.kick(room_id, correction.target, correction.reason)
+                    reason = (
+                        in_languages_line(correction.why, self.languages)
+                        if correction.why is not None
+                        else correction.reason
+                    )
+                    await gateway.kick(room_id, correction.target, reason)
                 elif correction.fix is Fix.INVITE:
                     await gateway.invite(room_id, correction.target)
             except MatrixError as exc:

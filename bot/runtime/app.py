@@ -226,6 +226,7 @@ def build_app(
         directory=rooms,
         platform=platform,
         server_name=settings.server_name,
+        languages=settings.working_languages,
     )
     languages = Languages(LanguageRepository(db), settings.language)
     governance = Governance(

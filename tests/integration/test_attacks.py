@@ -1,6 +1,7 @@
 """Each attack of issue #3, with the Synapse module on (refused inside the homeserver) and off
 (refused by the power levels, or undone by the platform within seconds and reported where SPEC
-§2 says)."""
+§2 says). The working group works in English and Spanish: a report in the moderation room is
+one block in each, each wholly in its language (issue #11)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from bot.demo.synapse_server import LocalSynapse, free_port
+from commands.multilingual import SEPARATOR
 from room_policies.roles import RoomKind
 from room_policies.rooms import RoomRef
 from tests.integration.conftest import SERVER_NAME
@@ -44,7 +46,12 @@ async def group(
         if request.param == "module on"
         else request.getfixturevalue("synapse_without_module")
     )
-    wg = WorkingGroup(server, tmp_path_factory.mktemp("attacks"), ("AG", "BR"))
+    wg = WorkingGroup(
+        server,
+        tmp_path_factory.mktemp("attacks"),
+        ("AG", "BR"),
+        extra_config="working_languages: [en, es]\n",
+    )
     wg.module_on = request.param == "module on"  # type: ignore[attr-defined]
     await wg.create_accounts(admins=("sec",))
     await wg.start()
@@ -67,11 +74,11 @@ async def members(group: WorkingGroup, ref: RoomRef) -> dict[str, str]:
     }
 
 
-async def reported(group: WorkingGroup, seat: str, ref: RoomRef, needle: str) -> None:
-    """The breach is reported, readable (decrypted) by `seat`, in `ref`."""
+async def reported(group: WorkingGroup, seat: str, ref: RoomRef, needle: str) -> str:
+    """The breach is reported, readable (decrypted) by `seat`, in `ref`; its text."""
     user = group.readers[seat]  # type: ignore[attr-defined]
     room_id = group.room_id(ref)
-    await user.wait_for(
+    _, event = await user.wait_for(
         lambda rid, ev: (
             rid == room_id
             and getattr(ev, "body", "").startswith("⚠")
@@ -79,6 +86,7 @@ async def reported(group: WorkingGroup, seat: str, ref: RoomRef, needle: str) ->
         ),
         timeout=30,
     )
+    return str(getattr(event, "body", ""))
 
 
 def refused(status: int, data: object) -> bool:
@@ -164,6 +172,12 @@ async def test_a_server_admin_acting_as_the_warden_cannot_let_themselves_in(
 
     await wait_for(gone, 15, "the warden to revoke the invitation or remove the admin")
     await reported(group, "br.fp", BR_DESK, sec)
+    # The removal's reason, which the room's members read beside it: in each working language.
+    state = await (await group.as_http("warden")).state(room_id)
+    (removal,) = [e for e in state if e["type"] == "m.room.member" and e["state_key"] == sec]
+    english, spanish = removal["content"]["reason"].split(" / ")
+    assert english.startswith(f"{sec} (of the Technical Secretariat) may not be in the experts")
+    assert spanish.startswith(f"{sec} (de la Secretaría Técnica) no puede estar en la sala de")
 
 
 @pytest.mark.parametrize(
@@ -246,7 +260,12 @@ async def test_the_bots_account_redacting_a_delegations_plenary_message(
         assert refused(status, data), data
         return
     assert status == 200, data
-    await reported(group, "chair", MODERATION, f"removed a message by {group.id('br.fp')}")
+    fp_id = group.id("br.fp")
+    report = await reported(group, "chair", MODERATION, f"removed a message by {fp_id}")
+    english, spanish = report.split(SEPARATOR)
+    assert f"removed a message by {fp_id}. The platform removes only its own messages" in english
+    assert f"eliminó un mensaje de {fp_id}. La plataforma solo elimina sus propios" in spanish
+    assert spanish.startswith("⚠ En Plenary, ") and "Esto no puede deshacerse." in spanish
 
 
 async def test_the_wardens_account_redacting_the_encryption_of_an_experts_room(

@@ -208,3 +208,14 @@ async def test_the_whole_platform_dry_run_is_every_rooms_plan_the_space_last() -
     again_bot.rooms.update(bot.rooms)
     assert await again.reconcile(ROSTER, dry_run=True) == []
     assert again.directory.known() == reconciler.directory.known()
+
+
+async def test_a_removals_reason_is_worded_in_the_working_languages() -> None:
+    reconciler, bot, _ = platform()
+    reconciler.languages = ("es", "en")
+    room_id = await drifted_plenary(reconciler, bot)
+    await reconciler.reconcile_room(ROSTER, PLENARY)
+    (reason,) = [call[3] for call in bot.calls if call[0] == "kick" and call[1] == room_id]
+    spanish, english = reason.split(" / ")
+    assert spanish.startswith(f"{STRANGER} (no figura en la lista de participantes")
+    assert english.startswith(f"{STRANGER} (not on the working group's roster) may not be in")
