@@ -1,7 +1,9 @@
 """Rounds on a real Synapse with real E2EE clients (issue #12): the opening announced with its
 calendar file, reminders only to the delegations that have not submitted, the window enforced,
-the compilation at the close, the next round on the distributed version; a bot stopped across a
-reminder and across a close posts each once; and one round on the real clock.
+the compilation at the close, the next round on the distributed version, and the history of the
+paragraph both rounds changed; a bot stopped across a reminder and across a close posts each
+once; and one round on the real clock. (A real SIGKILL of the bot's process across a reminder
+and a close: test_rounds_crash.py.)
 
 The platform runs in this process with a `ManualClock` (bot/runtime/clock.py): the test moves
 time, nothing sleeps for the schedule — except the last test, on the system clock.
@@ -181,15 +183,43 @@ async def test_a_round_from_its_opening_to_the_next_round(
         await seen(br, plenary, "Round 2 is open: proposals on Matriz.docx version 2")
         await wait_for(lambda: len(files(br, plan, "Matriz.docx")) >= 2, 90, "version 2")
         texts = read_document(await br.download(files(br, plan, "Matriz.docx")[-1])).accept_view()
+        # BR proposes on version 2 to the paragraph AG changed in round 1.
         v2 = build(
-            *(p(r(text)) for text in texts[:-1]),
-            p(r(texts[-1]), ins(r(" Every year."), author="BR")),
+            p(r(texts[0]), ins(r(" Every year."), author="BR")),
+            *(p(r(text)) for text in texts[1:]),
         )
         receipt2 = await upload(br, plenary, v2, "BR_Matriz.docx")
         assert "(versión 2)" in receipt2, receipt2
         status = await ask(chair, moderation, "!round status")
         assert "Round 2: Matriz.docx version 2, open" in status
         assert "Round 1: Matriz.docx version 1, closed" in status
+
+        # The paragraph's history, read by AG's focal point: both rounds, each delegation's
+        # change in its own round (BR's late proposal in round 1 was never filed).
+        story = await ask(ag, plenary, "!history Matriz 1")
+        lines = story.splitlines()
+        assert lines[0] == "History of paragraph 1 of Matriz.docx", story
+        assert "Version 1, paragraph 1: “The parties shall cooperate in disaster prevention.”" in (
+            lines
+        ), story
+        assert f"Version 2, paragraph 1: “{texts[0]}”" in lines, story
+        round1 = next(line for line in lines if line.startswith("• Round 1: open from "))
+        assert "for the formal meeting of Dec 12, 2026" in round1, story
+        assert any(line.startswith("• Round 2: open from ") for line in lines), story
+        ag_change = "• AG: The parties [-shall-]{+should+} cooperate in disaster prevention."
+        br_change = f"• BR: {texts[0]}{{+ Every year.+}}"
+        assert [line for line in lines if line.startswith(("• AG: ", "• BR: "))] == [
+            ag_change,
+            br_change,
+        ], story
+        assert (
+            story.index("Version 1,")
+            < story.index("• Round 1:")
+            < story.index(ag_change)
+            < story.index("Version 2,")
+            < story.index("• Round 2:")
+            < story.index(br_change)
+        ), story
     finally:
         await group.stop()
 
