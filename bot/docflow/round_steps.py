@@ -33,8 +33,11 @@ from bot.governance.service import Governance
 from bot.storage.registry import Registry
 from bot.storage.rounds import StoredRound
 from commands import round_words
-from commands.i18n import translator
+from commands.documents_deps import PendingApprovals
+from commands.history import pending_reply
+from commands.i18n import Translate, language_of, translator
 from commands.multilingual import Worded
+from commands.reply import Reply
 from commands.round_calendar import calendar
 from commands.rounds_deps import RoundClosed, RoundInfo
 from commands.table import Refusal
@@ -61,7 +64,10 @@ class RoundSteps:
         transfer: FileTransfer,
         domain: str,
         max_backoff_s: float = 60.0,
+        pending: Callable[[str], Awaitable[PendingApprovals]] | None = None,
     ) -> None:
+        # What the formal meeting must approve (`!pending`): told with the close's summary.
+        self.pending = pending
         self.rounds = rounds
         self.clock = rounds.clock
         self.zone = rounds.zone
@@ -179,6 +185,19 @@ class RoundSteps:
             closed = RoundClosed(info, (), (), (), None, None, refused=refusal)
         notice = functools.partial(round_words.closed_summary, closed, self.zone)
         await self._tell(MODERATION, notice, f"{seed}:{MODERATION.key}")
+        # SPEC §3, seed III.G: paragraphs agreed ad referendum and not yet approved are listed in
+        # the summary sent before the formal meeting.
+        try:
+            awaiting = await self.pending(info.document) if self.pending is not None else None
+        except Refusal:  # the document left the plan folder: nothing awaits approval on it
+            awaiting = None
+        if awaiting is not None and awaiting.paragraphs:
+            zone = self.zone
+
+            def to_approve(_: Translate) -> Reply:
+                return pending_reply(awaiting, language_of(_), zone)
+
+            await self._tell(MODERATION, to_approve, f"{seed}:{MODERATION.key}:pending")
 
     async def _tell(self, ref: RoomRef, notice: Worded, seed: str) -> str | None:
         """Post `notice` in `ref` as its readers read it, once: the room, if it exists."""

@@ -290,6 +290,7 @@ def build_app(
         transfer=tools.transfer,
         domain=settings.server_name,
         max_backoff_s=settings.sync.max_backoff_s,
+        pending=histories.pending,
     )
     rounds.changed = round_steps.wake
     suggestions = Suggestions(gateway=gateway, rooms=rooms, tools=tools, publisher=publisher)

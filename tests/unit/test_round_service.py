@@ -17,7 +17,10 @@ from bot.storage.database import Database
 from bot.storage.registry import Published, Registry
 from bot.storage.rounds import RoundRepository, StoredRound
 from commands.document_refusals import BaseNotChosen
+from commands.documents_deps import AwaitingApproval, PendingApprovals
 from commands.i18n import translator
+from commands.multilingual import Worded, in_languages
+from commands.reply import Reply
 from commands.round_refusals import (
     BadMeeting,
     BadReminders,
@@ -28,9 +31,11 @@ from commands.round_refusals import (
     OutsideRound,
     RoundUnderWay,
 )
-from commands.rounds_deps import RoundRequest, RoundState
+from commands.rounds_deps import RoundClosed, RoundInfo, RoundRequest, RoundState
 from commands.table import Invocation
-from documents.rounds import Step
+from documents.rounds import Step, StepKind, due
+from room_policies.roles import Platform, UserId
+from room_policies.rooms import RoomRef
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -265,3 +270,73 @@ async def test_the_scheduler_wakes_when_the_clock_moves_or_a_round_changes(
         assert steps.effects == ["open", "remind:3600"]
     finally:
         task.cancel()
+
+
+class Told:
+    """The governance a round's close talks through: the moderation room and its readers."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []
+        self.rooms = self
+        self.bot = self
+        self.platform = Platform(UserId("@plenaria:x"), UserId("@warden:x"))
+
+    def room_id(self, ref: RoomRef) -> str | None:
+        return f"!{ref.key}:x"
+
+    async def worded(self, ref: RoomRef, notice: Worded) -> Reply:
+        return in_languages(notice, ("en", "es"))
+
+    async def send_notice(self, room_id: str, reply: Reply, *, txn_id: str) -> str:
+        self.sent.append((room_id, reply.text, txn_id))
+        return "$sent"
+
+
+class Closing:
+    async def compile_round(
+        self, info: RoundInfo, room_id: str, seed: str, compiled_by: str
+    ) -> RoundClosed:
+        return RoundClosed(info, ("AG",), ("BR",), (), "Matriz_rev1.docx", "Matriz_m.docx")
+
+
+async def test_the_close_lists_what_the_formal_meeting_must_approve(
+    service: tuple[Rounds, ManualClock, Woken],
+) -> None:
+    """Seed III.G: the summary before the meeting names the paragraphs agreed ad referendum."""
+    rounds, clock, _ = service
+    told = Told()
+    asked_for: list[str] = []
+
+    async def pending(document: str) -> PendingApprovals:
+        asked_for.append(document)
+        return PendingApprovals(
+            document, 1, "2026-12-12", [AwaitingApproval(3, 1, datetime(2026, 12, 2, tzinfo=UTC))]
+        )
+
+    nothing = cast(Any, None)
+    steps = RoundSteps(
+        rounds=rounds,
+        governance=cast(Any, told),
+        registry=nothing,
+        compiler=cast(Any, Closing()),
+        transfer=nothing,
+        domain="x",
+        pending=pending,
+    )
+    await rounds.open_round(
+        asked("$open"), RoundRequest("Matriz.docx", "2026-12-04T12:00Z", reminders="")
+    )
+    clock.set(datetime(2026, 12, 5, tzinfo=UTC))
+    (stored,) = await rounds.repository.all()
+    await steps.take(
+        stored, next(s for s in due(stored.round, clock.now()) if s.kind is StepKind.CLOSE)
+    )
+    assert asked_for == ["Matriz.docx"]
+    summary, to_approve = (text for room, text, _ in told.sent if room == "!moderation:x")
+    assert "not submitted: BR" in summary
+    assert to_approve.startswith(
+        "Matriz.docx: paragraphs agreed ad referendum, to be approved at the formal meeting of "
+        "Dec 12, 2026:"
+    )
+    assert "• paragraph 3: agreed ad referendum in round 1" in to_approve
+    assert "párrafo 3" in to_approve  # the working languages: English, then Spanish
