@@ -2,18 +2,17 @@
 calendar file, reminders only to the delegations that have not submitted, the window enforced,
 the compilation at the close, the next round on the distributed version, and the history of the
 paragraph both rounds changed; a bot stopped across a reminder and across a close posts each
-once; and one round on the real clock. (A real SIGKILL of the bot's process across a reminder
-and a close: test_rounds_crash.py.)
+once. (A one-minute round on the real clock, reminding 30 s before its close, with a real SIGKILL
+of the bot's process across the reminder and the close: test_rounds_crash.py.)
 
 The platform runs in this process with a `ManualClock` (bot/runtime/clock.py): the test moves
-time, nothing sleeps for the schedule — except the last test, on the system clock.
+time, nothing sleeps for the schedule.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -301,34 +300,5 @@ async def test_a_bot_stopped_across_a_reminder_and_a_close_posts_each_once(
         assert len(files(chair, moderation, "Matriz_rev1.docx")) == 1
         assert len(files(chair, moderation, "Matriz_compilation.docx")) == 1
         assert len(said(br, br_desk, "Reminder")) == 1
-    finally:
-        await group.stop()
-
-
-async def test_on_the_real_clock_a_one_minute_round_reminds_closes_and_compiles_on_time(
-    synapse: LocalSynapse, tmp_path: Path
-) -> None:
-    group, people = await set_up(synapse, tmp_path, ("AG", "BR"), None)
-    chair, ag, br = people["chair"], people["ag.fp"], people["br.fp"]
-    moderation, plenary = group.room_id(MODERATION), group.room_id(PLENARY)
-    ag_desk = group.room_id(desk("AG"))
-    try:
-        opened_at = time.monotonic()
-        closes = datetime.now(UTC) + timedelta(seconds=60)
-        opened = await ask(
-            chair, moderation, f"!round open Matriz.docx --closes {iso(closes)} --reminders 30s"
-        )
-        assert opened.startswith("Round 1 is scheduled"), opened
-        await seen(br, plenary, "Round 1 is open", timeout=30)
-        assert (await upload(br, plenary, BR, "BR_Matriz.docx")).startswith("Receipt")
-
-        await seen(ag, ag_desk, "Reminder: your delegation has not submitted", timeout=60)
-        reminded = time.monotonic() - opened_at
-        assert 25 <= reminded <= 45, reminded
-        summary = body(await seen(chair, moderation, "Round 1 on Matriz.docx", timeout=90))
-        closed = time.monotonic() - opened_at
-        assert 55 <= closed <= 85, closed
-        assert "submitted: BR" in summary and "not submitted: AG" in summary
-        await a_file(chair, moderation, "Matriz_rev1.docx")
     finally:
         await group.stop()

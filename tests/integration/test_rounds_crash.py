@@ -1,7 +1,8 @@
 """SIGKILL of the bot across a round's reminder and across its close, on the real clock (issue
-#12): the bot runs as `plenaria run` in a process of its own, killed and started again; after
-each restart, exactly one reminder to the delegation that has not submitted, and exactly one
-compilation — one summary, one copy of each compiled file, the close recorded once.
+#12): a round closing one minute after it opens, reminding 30 s before. The bot runs as
+`plenaria run` in a process of its own, killed and started again; after each restart, exactly
+one reminder to the delegation that has not submitted, and exactly one compilation — one
+summary, one copy of each compiled file, the close recorded once.
 
 Nothing is injected across processes, so this test waits for the schedule on the system clock;
 it asserts what was posted and recorded, never when.
@@ -26,8 +27,8 @@ from tests.integration.matrix_user import MatrixUser
 from tests.integration.test_documents_flow import AG, BASE
 from tests.integration.working_group import WorkingGroup, wait_for
 
-CLOSES_IN = timedelta(seconds=70)
-REMINDER = timedelta(seconds=35)  # before the close
+CLOSES_IN = timedelta(seconds=60)  # on the real clock: a one-minute round …
+REMINDER = timedelta(seconds=30)  # … reminding 30 s before its close (issue #12's Must show)
 SUMMARY = "Round 1 on Matriz.docx version 1 closed"
 REMINDER_TEXT = "Reminder: your delegation has not submitted"
 
