@@ -21,7 +21,6 @@ from bot.storage.paragraph_history import ParagraphHistory
 from bot.storage.registry import Draft, Published
 from commands import announcements
 from commands.document_refusals import (
-    BaseNotChosen,
     CompiledOnAnotherVersion,
     EngineRefusal,
     NotCompiledYet,
@@ -41,7 +40,6 @@ from commands.table import Attachment, Invocation
 from documents.errors import DocumentRefused
 from documents.jobs import CompileResult, output_names
 from documents.lifecycles import ParagraphStatus
-from documents.proposals import select_base
 from room_policies.roles import FolderKey
 
 PLAN = FolderKey.PLAN.value
@@ -62,7 +60,7 @@ class Compiler:
         self.history = history
 
     async def compile(self, invocation: Invocation, document: str | None) -> CompileOutcome:
-        base = await self._base(document)
+        base = await self.tools.document_in_plan(document)
         outcome, _ = await self._compile(
             base, invocation.sender, invocation.room_id, invocation.event_id, invocation.event_id
         )
@@ -148,7 +146,7 @@ class Compiler:
         """Publish the last compiled draft in the plan folder: the revised text (every change
         accepted, conflicts in brackets) as the next version of the document, on which the
         next proposals are made, and the revision with its tracked changes beside it."""
-        base = await self._base(document)
+        base = await self.tools.document_in_plan(document)
         draft = await self.tools.registry.draft(base.file_name)
         if draft is None:
             raise NotCompiledYet(base.file_name)
@@ -173,7 +171,7 @@ class Compiler:
 
     async def mark_paragraphs(self, invocation: Invocation, marking: ParagraphMarking) -> str:
         """Mark the paragraphs (their lifecycle allowing it); the document's file name."""
-        base = await self._base(marking.document)
+        base = await self.tools.document_in_plan(marking.document)
         marked = await self.tools.registry.statuses(base.file_name)
         refused = [
             n
@@ -193,12 +191,3 @@ class Compiler:
             round_id=held.id if held is not None else None,
         )
         return base.file_name
-
-    async def _base(self, document: str | None) -> Published:
-        registry = self.tools.registry
-        plan = await registry.current(PLAN)
-        with_proposals = {d.file_name for d in plan if await registry.latest_proposals(d.file_name)}
-        choice = select_base([d.file_name for d in plan], document, with_proposals)
-        if not isinstance(choice, str):
-            raise BaseNotChosen(choice)
-        return next(d for d in plan if d.file_name == choice)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from bot.docflow.tools import DocumentTools
 from bot.storage.paragraph_history import ParagraphHistory, StatusChange
-from bot.storage.registry import Proposal, Published
-from commands.document_refusals import BaseNotChosen, NoSuchParagraph
+from bot.storage.registry import Proposal
+from commands.document_refusals import NoSuchParagraph
 from commands.documents_deps import (
     AwaitingApproval,
     ParagraphStory,
@@ -25,7 +25,6 @@ from commands.documents_deps import (
     VersionText,
 )
 from documents.lifecycles import ParagraphStatus
-from documents.proposals import select_base
 from documents.wire import Json, WireError, field, objects, optional
 from room_policies.roles import FolderKey
 
@@ -38,7 +37,7 @@ class Histories:
         self.history = history
 
     async def story(self, document: str, paragraph: str) -> ParagraphStory:
-        base = await self._document(document)
+        base = await self.tools.document_in_plan(document)
         versions = await self.history.versions(PLAN, base.file_name)
         files = self.tools.files
         result = await self.tools.engine.history(
@@ -83,7 +82,7 @@ class Histories:
         return ParagraphStory(base.file_name, paragraph.strip(), texts, proposals, statuses)
 
     async def pending(self, document: str | None) -> PendingApprovals:
-        base = await self._document(document)
+        base = await self.tools.document_in_plan(document)
         last: dict[int, StatusChange] = {}
         for change in await self.history.changes(base.file_name):
             last[change.paragraph] = change
@@ -95,15 +94,6 @@ class Histories:
         held = (await self.history.rounds(base.file_name)).get(base.version)
         meeting = held.meeting if held is not None else None
         return PendingApprovals(base.file_name, base.version, meeting, awaiting)
-
-    async def _document(self, document: str | None) -> Published:
-        registry = self.tools.registry
-        plan = await registry.current(PLAN)
-        with_proposals = {d.file_name for d in plan if await registry.latest_proposals(d.file_name)}
-        choice = select_base([d.file_name for d in plan], document, with_proposals)
-        if not isinstance(choice, str):
-            raise BaseNotChosen(choice)
-        return next(d for d in plan if d.file_name == choice)
 
 
 def _last_per_round(proposals: list[Proposal]) -> list[Proposal]:
