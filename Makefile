@@ -4,7 +4,7 @@ PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint types unit integration install office element catalogs messages clean
+.PHONY: demo test lint types unit integration install office element servers catalogs messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ types: $(STAMP)
 unit: $(STAMP) catalogs
 	$(PY) -m pytest tests/unit -q
 
-integration: $(STAMP) catalogs office element
+integration: $(STAMP) catalogs office element servers
 	$(PY) -m pytest tests/integration -q
 
 # LibreOffice (headless, Debian's writer without a GUI) opens the compiled documents in the
@@ -56,6 +56,20 @@ office:
 	    libreoffice-writer-nogui >/dev/null 2>&1 || { apt-get update -q >/dev/null && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    libreoffice-writer-nogui >/dev/null; }; }
+
+# The servers of production that the integration tests start themselves, from Debian's packages:
+# PostgreSQL (plenaria's and Synapse's database), Redis (Synapse's workers), nginx (the front
+# door of deploy/nginx) and promtool (deploy/prometheus' alert rules). Installed once when
+# missing (needs root and apt); never started as services here.
+SERVER_PACKAGES := postgresql redis-server nginx prometheus
+servers:
+	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server && command -v nginx \
+	  && command -v promtool; } >/dev/null 2>&1 || { \
+	  echo "installing PostgreSQL, Redis, nginx and promtool for the integration tests …"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    $(SERVER_PACKAGES) >/dev/null 2>&1 || { apt-get update -q >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    $(SERVER_PACKAGES) >/dev/null; }; }
 
 # Element's own crypto (matrix-js-sdk with its Rust crypto, WebAssembly) for the integration tests:
 # the exact versions of tests/element/package-lock.json, installed from the npm registry when
@@ -70,7 +84,7 @@ $(ELEMENT)/node_modules/.installed: $(ELEMENT)/package-lock.json $(ELEMENT)/pack
 
 element: $(ELEMENT)/node_modules/.installed
 
-test: $(STAMP) catalogs office element
+test: $(STAMP) catalogs office element servers
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
