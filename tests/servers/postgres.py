@@ -157,9 +157,7 @@ class Database:
 
     def url(self, driver: str = "postgresql+asyncpg") -> str:
         """A SQLAlchemy URL (plenaria's `database_url`)."""
-        return (
-            f"{driver}://{self.user}:{self.password}@127.0.0.1:{self.server.port}/{self.name}"
-        )
+        return f"{driver}://{self.user}:{self.password}@127.0.0.1:{self.server.port}/{self.name}"
 
     def synapse_args(self) -> dict[str, object]:
         """`database.args` of a homeserver.yaml (psycopg2)."""
