@@ -24,14 +24,85 @@ from bot.runtime.settings import Settings, load_settings
 from commands.table import CommandTable
 from tests.integration.element_client import ElementClient, open_element
 from tests.integration.matrix_user import MatrixUser
+from tests.servers.postgres import LocalPostgres
 
 SERVER_NAME = "test.plenaria"
 _counter = itertools.count()
 
 
+# The stacks the integration tests run on, a session fixture parameter of every test that uses
+# the `synapse` fixture:
+#   sqlite      Synapse and plenaria on SQLite, Synapse in one process: the demo's stack;
+#   postgresql  as production runs it: Synapse on PostgreSQL, and plenaria on PostgreSQL.
+# A module runs on the stacks its `pytestmark = pytest.mark.stacks(...)` names, else on
+# DEFAULT_STACKS. Each stack's servers start once per test session (per xdist worker).
+STACKS = ("sqlite", "postgresql")
+DEFAULT_STACKS = ("sqlite",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "stacks(*names): the stacks (sqlite, postgresql) a module's tests run on"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "synapse" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("stacks")
+    names = tuple(marker.args) if marker is not None else DEFAULT_STACKS
+    unknown = set(names) - set(STACKS)
+    assert not unknown, f"unknown stacks {sorted(unknown)}: the stacks are {STACKS}"
+    metafunc.parametrize("stack", names, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSynapse]:
-    server = LocalSynapse(tmp_path_factory.mktemp("synapse"), SERVER_NAME, free_port())
+def stack(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """One PostgreSQL server for the session (Debian's, as `make servers` installs it)."""
+    server = LocalPostgres(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+class StackHomeserver(LocalSynapse):
+    """The session's Synapse, and the databases of the bots that run beside it on its stack."""
+
+    def __init__(self, directory: Path, stack: str, postgres: LocalPostgres | None) -> None:
+        extra: dict[str, Any] = {}
+        if postgres is not None:
+            extra["database"] = {
+                "name": "psycopg2",
+                "args": postgres.create_database().synapse_args(),
+            }
+        super().__init__(directory, SERVER_NAME, free_port(), extra_config=extra)
+        self.stack = stack
+        self._postgres = postgres
+        self._databases: dict[Path, str] = {}
+
+    def plenaria_database(self, directory: Path) -> str:
+        """The `database_url` of the bot whose folder is `directory`, the same at every start
+        ("": SQLite in its data_dir, the default)."""
+        if self._postgres is None:
+            return ""
+        key = directory.resolve()
+        if key not in self._databases:
+            self._databases[key] = self._postgres.create_database().url()
+        return self._databases[key]
+
+
+@pytest.fixture(scope="session")
+def synapse(
+    stack: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalSynapse]:
+    postgres = request.getfixturevalue("postgres") if stack == "postgresql" else None
+    server = StackHomeserver(tmp_path_factory.mktemp(f"synapse-{stack}"), stack, postgres)
     server.start()
     yield server
     server.stop()
@@ -128,6 +199,9 @@ def write_bot_config(
             ]
         )
     )
+    if isinstance(synapse, StackHomeserver) and (url := synapse.plenaria_database(directory)):
+        with config.open("a") as fh:
+            fh.write(f"database_url: {url}\n")
     if warden is not None:
         (directory / "warden-password").write_text(warden[1])
         with config.open("a") as fh:

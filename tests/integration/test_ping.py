@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import pytest
 from nio import RoomMessageNotice
 
 from commands.builtin import builtin_commands
@@ -11,6 +12,8 @@ from commands.reply import Reply
 from commands.table import CommandTable, Invocation, NoArgs, command
 from tests.integration.conftest import RunningBot
 from tests.integration.matrix_user import MatrixUser
+
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 
 async def room_with_bot(user: MatrixUser, bot: RunningBot) -> str:
