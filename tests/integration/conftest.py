@@ -30,12 +30,13 @@ SERVER_NAME = "test.plenaria"
 _counter = itertools.count()
 
 
-# The stacks the integration tests run on, a session fixture parameter of every test that uses
-# the `synapse` fixture:
+# The stacks the integration tests run on, a parameter of every test that uses the `synapse`
+# fixture:
 #   sqlite      Synapse and plenaria on SQLite, Synapse in one process: the demo's stack;
 #   postgresql  as production runs it: Synapse on PostgreSQL, and plenaria on PostgreSQL.
 # A module runs on the stacks its `pytestmark = pytest.mark.stacks(...)` names, else on
-# DEFAULT_STACKS. Each stack's servers start once per test session (per xdist worker).
+# DEFAULT_STACKS. Each stack's servers start once per test session (per xdist worker) and live
+# to its end, so modules on different stacks may follow each other in any order.
 STACKS = ("sqlite", "postgresql")
 DEFAULT_STACKS = ("sqlite",)
 
@@ -53,10 +54,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = tuple(marker.args) if marker is not None else DEFAULT_STACKS
     unknown = set(names) - set(STACKS)
     assert not unknown, f"unknown stacks {sorted(unknown)}: the stacks are {STACKS}"
-    metafunc.parametrize("stack", names, indirect=True, scope="session")
+    metafunc.parametrize("stack", names, indirect=True, scope="module")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(request: pytest.FixtureRequest) -> str:
     name: str = request.param
     return name
@@ -97,15 +98,32 @@ class StackHomeserver(LocalSynapse):
         return self._databases[key]
 
 
-@pytest.fixture(scope="session")
-def synapse(
-    stack: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalSynapse]:
-    postgres = request.getfixturevalue("postgres") if stack == "postgresql" else None
+def _homeserver(
+    stack: str, postgres: LocalPostgres | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StackHomeserver]:
     server = StackHomeserver(tmp_path_factory.mktemp(f"synapse-{stack}"), stack, postgres)
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackHomeserver]:
+    yield from _homeserver("sqlite", None, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def postgresql_homeserver(
+    postgres: LocalPostgres, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StackHomeserver]:
+    yield from _homeserver("postgresql", postgres, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def synapse(stack: str, request: pytest.FixtureRequest) -> LocalSynapse:
+    """The homeserver of the module's stack (started once per session)."""
+    server: LocalSynapse = request.getfixturevalue(f"{stack}_homeserver")
+    return server
 
 
 def unique(prefix: str) -> str:
@@ -116,7 +134,7 @@ Account = tuple[str, str]  # user id, password
 MakeAccount = Callable[..., Awaitable[Account]]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def make_account(synapse: LocalSynapse) -> MakeAccount:
     async def make(prefix: str = "user", admin: bool = False) -> Account:
         localpart = unique(prefix)
