@@ -128,7 +128,10 @@ class LocalSynapse:
                     "bind_addresses": ["127.0.0.1"],
                     "type": "http",
                     "tls": False,
-                    "x_forwarded": False,
+                    # As deploy/homeserver.yaml's proxy listener: the client's address is
+                    # the X-Forwarded-For of nginx in front (tests/integration/
+                    # test_front_door.py); a request without the header keeps its own.
+                    "x_forwarded": True,
                     "resources": [{"names": ["client"], "compress": False}],
                 }
             ],
