@@ -45,7 +45,7 @@ unit: $(STAMP) catalogs
 	$(PY) -m pytest tests/unit -q
 
 integration: $(STAMP) catalogs office element servers
-	$(PY) -m pytest tests/integration -q
+	$(PY) -m pytest tests/integration -q -n 2 --dist loadfile
 
 # LibreOffice (headless, Debian's writer without a GUI) opens the compiled documents in the
 # tests, as a real office suite would. Installed once when missing (needs root and apt).
@@ -88,7 +88,7 @@ test: $(STAMP) catalogs office element servers
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) .demo .mypy_cache .ruff_cache .pytest_cache $(ELEMENT)/node_modules
