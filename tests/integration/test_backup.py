@@ -118,14 +118,11 @@ async def test_a_backup_taken_while_running_restores_the_same_bot(
         assert refused.stderr.strip() == (
             f"plenaria: refusing to restore: the data folder {settings.data_dir} is not empty"
         )
-        shutil.rmtree(settings.data_dir)  # SQLite's database lives there, and goes with it
+        # Wiped: the data folder (SQLite's database lives there, and goes with it) and the
+        # PostgreSQL database (a restore into a non-empty one: the cheaper test below).
+        shutil.rmtree(settings.data_dir)
         if database is not None:
-            refused = plenaria(*restore)
-            assert refused.returncode == 1 and len(refused.stderr.splitlines()) == 1
-            assert "refusing to restore: the database" in refused.stderr
-            assert not settings.data_dir.exists()
             wipe(database)
-
         restored = plenaria(*restore)
         assert restored.returncode == 0, restored.stderr
         bot.start()
@@ -186,7 +183,7 @@ async def _fill(url: str, data_dir: Path) -> None:
     (data_dir / "files" / "ab" / "abcdef").write_bytes(b"a document")
 
 
-def test_sqlite_to_postgresql_and_back_and_every_damage_refused(
+def test_sqlite_into_postgresql_and_every_damage_refused(
     postgres: LocalPostgres, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     passphrase = tmp_path / "passphrase"
@@ -217,19 +214,18 @@ def test_sqlite_to_postgresql_and_back_and_every_damage_refused(
     blob = archive_file.read_bytes()
     flipped = tmp_path / "flipped.age"
     flipped.write_bytes(blob[:-40] + bytes([blob[-40] ^ 1]) + blob[-39:])
-    truncated = tmp_path / "truncated.age"
-    truncated.write_bytes(blob[: len(blob) // 2])
     plain = tmp_path / "plain.tar"
     plain.write_bytes(b"just some bytes")
-    contents = archive.unseal(blob, PASSPHRASE)
     # A manifest that does not match its members, sealed with the right passphrase.
-    forged = archive.build(contents.database, contents.data)
+    forged = archive.build(
+        asyncio.run(snapshot.dump(settings.database_url)),
+        archive.collect(settings.data_dir, snapshot.sqlite_file(settings.database_url)),
+    )
     forged_file = tmp_path / "forged.age"
     forged_file.write_bytes(archive.seal(_swap_member(forged, "data/files/ab/abcdef"), PASSPHRASE))
     for file, secret, said in [
         (archive_file, wrong, "wrong passphrase, or the archive is damaged"),
         (flipped, passphrase, "wrong passphrase, or the archive is damaged"),
-        (truncated, passphrase, "wrong passphrase, or the archive is damaged"),
         (plain, passphrase, "not a plenaria backup"),
         (forged_file, passphrase, "data/files/ab/abcdef does not match its checksum"),
     ]:
@@ -264,16 +260,7 @@ def test_sqlite_to_postgresql_and_back_and_every_damage_refused(
     code, err = restore(archive_file)
     assert code == 1 and "is not empty" in err
 
-    # And back: PostgreSQL's backup into an empty SQLite.
-    back_file = tmp_path / "two.age"
-    assert main(["backup", "--config", str(into_pg), "-o", str(back_file),
-                 "--passphrase-file", str(passphrase)]) == 0  # fmt: skip
-    back = _config(tmp_path / "back", "")
-    assert main(["restore", str(back_file), "--config", str(back),
-                 "--passphrase-file", str(passphrase)]) == 0  # fmt: skip
-    again = asyncio.run(snapshot.dump(load_settings(back).database_url))
-    assert again.tables == asyncio.run(snapshot.dump(target.url())).tables
-    handled_at = datetime.fromisoformat(again.tables["handled_events"].rows[0][3])
+    handled_at = datetime.fromisoformat(moved.tables["handled_events"].rows[0][3])
     assert abs(handled_at - datetime.now(UTC)) < timedelta(hours=1)
 
 
