@@ -1,5 +1,5 @@
-"""`plenaria`, the one command line: `run`, `demo`, `roster`, `accounts`, `compile`,
-`check-proposal` (more verbs arrive with their issues).
+"""`plenaria`, the one command line: `run`, `demo`, `roster`, `accounts`, `backup`, `restore`,
+`compile`, `check-proposal` (more verbs arrive with their issues).
 
 Exit codes (SPEC §7, bot/cli/exit_codes.py): 0 success, 1 refused (the reason on standard
 error), 2 usage or configuration error, 3 a fault of the documents engine. Every failure the
@@ -124,6 +124,39 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="passwords file (default: <data_dir>/secrets/initial-passwords.json)",
     )
+    backup = sub.add_parser(
+        "backup",
+        help="write the platform's state into one encrypted archive (while the bot runs)",
+        description=(
+            "Write one archive, encrypted with a passphrase (age format): a consistent snapshot "
+            "of the database, the data folder (the E2EE stores of the bot and the warden, their "
+            "saved logins and cross-signing keys, the file store) and a manifest of checksums. "
+            "The bot may keep running. The passphrase is read from --passphrase-file or asked "
+            "on the terminal, never given as an argument."
+        ),
+    )
+    backup.add_argument("--config", type=Path, required=True, help="path to config.yaml")
+    backup.add_argument(
+        "-o", "--output", type=Path, required=True, help="the archive to write (a new file)"
+    )
+    backup.add_argument(
+        "--passphrase-file", type=Path, help="a file holding the passphrase (one line)"
+    )
+    restore = sub.add_parser(
+        "restore",
+        help="fill an empty data folder and an empty database from a backup archive",
+        description=(
+            "Restore an archive of `plenaria backup` into the configuration's data folder and "
+            "database, which must both be empty (SQLite or PostgreSQL, whichever made the "
+            "backup); anything else is refused. Start the bot afterwards: it comes back as the "
+            "same device and answers what arrived while it was down."
+        ),
+    )
+    restore.add_argument("file", type=Path, help="the archive")
+    restore.add_argument("--config", type=Path, required=True, help="path to config.yaml")
+    restore.add_argument(
+        "--passphrase-file", type=Path, help="a file holding the passphrase (one line)"
+    )
     comp = sub.add_parser(
         "compile", help="compile proposals on a base document into a revision and a matrix"
     )
@@ -217,6 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.cli.accounts import run_accounts
 
             return run_accounts(args)
+        elif args.verb in ("backup", "restore"):
+            from bot.cli.backup import run_backup_or_restore
+
+            return run_backup_or_restore(args)
         elif args.verb == "compile":
             from bot.cli.documents import compile_files
 
