@@ -14,6 +14,7 @@ LONGEST_FIRST = (
     "integration/test_demo.py",
     "integration/test_rounds_crash.py",
     "integration/test_provisioning_crash.py",
+    "integration/test_backup.py",
     "integration/test_rounds.py",
     "integration/test_resilience.py",
     "integration/test_intake_crash.py",

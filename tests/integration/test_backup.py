@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,14 +27,6 @@ from tests.servers.postgres import Database as PostgresDatabase
 from tests.servers.postgres import LocalPostgres
 
 PASSPHRASE = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[LocalPostgres]:
-    server = LocalPostgres(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 def plenaria(*args: str | Path) -> subprocess.CompletedProcess[str]:
