@@ -25,6 +25,7 @@ from commands.table import CommandTable
 from tests.integration.element_client import ElementClient, open_element
 from tests.integration.matrix_user import MatrixUser
 from tests.servers.postgres import LocalPostgres
+from tests.servers.synapse_workers import ScaledSynapse
 
 SERVER_NAME = "test.plenaria"
 _counter = itertools.count()
@@ -71,8 +72,10 @@ def postgres() -> Iterator[LocalPostgres]:
     server.stop()
 
 
-class StackHomeserver(LocalSynapse):
-    """The session's Synapse, and the databases of the bots that run beside it on its stack."""
+class StackHomeserver(ScaledSynapse):
+    """The session's Synapse, and the databases of the bots that run beside it on its stack.
+    On the postgresql stack Synapse runs as production scales it: on PostgreSQL, with a worker
+    and Redis, behind the deployed routing (tests/servers/synapse_workers.py)."""
 
     def __init__(self, directory: Path, stack: str, postgres: LocalPostgres | None) -> None:
         extra: dict[str, Any] = {}
@@ -81,7 +84,9 @@ class StackHomeserver(LocalSynapse):
                 "name": "psycopg2",
                 "args": postgres.create_database().synapse_args(),
             }
-        super().__init__(directory, SERVER_NAME, free_port(), extra_config=extra)
+        super().__init__(
+            directory, SERVER_NAME, free_port(), workers=postgres is not None, extra_config=extra
+        )
         self.stack = stack
         self._postgres = postgres
         self._databases: dict[Path, str] = {}
@@ -105,7 +110,7 @@ def synapse(
     server = StackHomeserver(tmp_path_factory.mktemp(f"synapse-{stack}"), stack, postgres)
     server.start()
     yield server
-    server.stop()
+    server.remove()
 
 
 def unique(prefix: str) -> str:
