@@ -113,6 +113,18 @@ def synapse(
     server.remove()
 
 
+@pytest.fixture
+def own_homeserver(
+    stack: str, synapse: LocalSynapse, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[StackHomeserver]:
+    """A homeserver of the test's own on the session's stack, not yet started: for a test that
+    stops and starts it (all its processes) under a running bot."""
+    postgres = request.getfixturevalue("postgres") if stack == "postgresql" else None
+    server = StackHomeserver(tmp_path / "synapse", stack, postgres)
+    yield server
+    server.remove()
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}{next(_counter)}x{secrets.token_hex(2)}"
 
