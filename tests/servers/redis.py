@@ -1,7 +1,8 @@
 """A Redis of the tests' own, from Debian's `redis-server` package: Synapse's replication bus.
 
 Loopback only, on the port given, no persistence (no RDB snapshots, no append-only file): what
-Synapse keeps in Redis is pub/sub traffic and a cache, both rebuilt after a restart.
+Synapse keeps in Redis is pub/sub traffic and a cache, both rebuilt after a restart. With a
+password, as production's (compose.workers.yaml), clients must AUTH first.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ class RedisError(RuntimeError):
 
 
 class LocalRedis:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, password: str | None = None) -> None:
         self.port = port
+        self.password = password
         self.directory = Path(tempfile.mkdtemp(prefix="plenaria-redis-"))
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -31,8 +33,9 @@ class LocalRedis:
     def _ping(self) -> bool:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
+                auth = f"AUTH {self.password}\r\n".encode() if self.password else b""
+                sock.sendall(auth + b"PING\r\n")
+                return b"+PONG" in sock.recv(64)
         except OSError:
             return False
 
@@ -48,6 +51,8 @@ class LocalRedis:
             "logfile": str(self.log),
             "daemonize": "no",
         }
+        if self.password is not None:
+            options["requirepass"] = self.password
         args = [arg for key, value in options.items() for arg in (f"--{key}", value)]
         self._process = subprocess.Popen(
             [server, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

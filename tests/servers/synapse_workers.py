@@ -13,6 +13,7 @@ Without workers it is the plain LocalSynapse.
 from __future__ import annotations
 
 import copy
+import secrets
 import signal
 import subprocess
 from pathlib import Path
@@ -51,7 +52,7 @@ class ScaledSynapse(LocalSynapse):
         self.router_port = free_port()
         self.replication_ports = {name: free_port() for name in self.shared["instance_map"]}
         self.worker_port = free_port()
-        self.redis = LocalRedis(free_port()) if workers else None
+        self.redis = LocalRedis(free_port(), secrets.token_urlsafe(16)) if workers else None
         self.nginx: LocalNginx | None = None
         self._worker: subprocess.Popen[bytes] | None = None
 
@@ -73,7 +74,16 @@ class ScaledSynapse(LocalSynapse):
         config["worker_replication_secret_path"] = str(self.directory / "worker_replication_secret")
         self._secret("worker_replication_secret")
         assert self.redis is not None
-        config["redis"] = {"enabled": self.shared["redis"]["enabled"], "port": self.redis.port}
+        assert self.redis.password is not None
+        password = self.directory / "redis_password"
+        password.write_text(self.redis.password)
+        password.chmod(0o600)
+        config["redis"] = {
+            "enabled": self.shared["redis"]["enabled"],
+            "host": "127.0.0.1",
+            "port": self.redis.port,
+            "password_path": str(password),
+        }
         config["instance_map"] = {
             name: {"host": "127.0.0.1", "port": port}
             for name, port in self.replication_ports.items()
