@@ -13,6 +13,7 @@ Without workers it is the plain LocalSynapse.
 from __future__ import annotations
 
 import copy
+import os
 import secrets
 import signal
 import subprocess
@@ -76,8 +77,9 @@ class ScaledSynapse(LocalSynapse):
         assert self.redis is not None
         assert self.redis.password is not None
         password = self.directory / "redis_password"
-        password.write_text(self.redis.password)
-        password.chmod(0o600)
+        fd = os.open(password, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(self.redis.password)
         config["redis"] = {
             "enabled": self.shared["redis"]["enabled"],
             "host": "127.0.0.1",
