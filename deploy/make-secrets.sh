@@ -12,6 +12,7 @@ cd "$(dirname "$0")"
 readonly DIR=secrets
 readonly PG_UID=999          # postgres in the postgres:16 image
 readonly SYNAPSE_UID=991     # Dockerfile.synapse
+readonly REDIS_UID=999       # redis in the redis:7 image (compose.workers.yaml)
 readonly PLENARIA_UID=10001  # Dockerfile
 readonly SHARED_GID=10990    # group_add of synapse and plenaria in compose.yaml
 SIGNING_KEY_CMD=${SIGNING_KEY_CMD:-docker run --rm --entrypoint generate_signing_key \
@@ -70,6 +71,17 @@ else
     install -d -o "$PLENARIA_UID" -g "$PLENARIA_UID" -m 0700 "$DIR/accounts"
     echo "created  $DIR/accounts/"
 fi
+
+# Synapse with workers (compose.workers.yaml): the replication secret of every Synapse process,
+# and Redis's password, read by Synapse (redis_password) and by Redis (redis_conf).
+put worker_replication_secret "$SYNAPSE_UID" "$SYNAPSE_UID" 0400 "$(random)"
+if [[ -e $DIR/redis_password ]]; then
+    redis_password=$(<"$DIR/redis_password")
+else
+    redis_password=$(random)
+fi
+put redis_password "$SYNAPSE_UID" "$SYNAPSE_UID" 0400 "$redis_password"
+put redis_conf "$REDIS_UID" "$REDIS_UID" 0400 "requirepass $redis_password"
 
 put plenaria_bot_password "$PLENARIA_UID" "$PLENARIA_UID" 0400 "$(random)"
 put plenaria_warden_password "$PLENARIA_UID" "$PLENARIA_UID" 0400 "$(random)"

@@ -79,6 +79,12 @@ class LocalSynapse:
 
     @property
     def url(self) -> str:
+        """Where clients reach the homeserver."""
+        return self.main_url
+
+    @property
+    def main_url(self) -> str:
+        """The main process's own client listener."""
         return f"http://127.0.0.1:{self.port}"
 
     @property
@@ -232,30 +238,45 @@ class LocalSynapse:
     def start(self, timeout: float = 60.0) -> None:
         if not self.config_path.exists():
             self.write_config()
-        out = open(self.directory / "stdout.log", "ab")  # noqa: SIM115 (owned by the process)
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "synapse.app.homeserver", "-c", str(self.config_path)],
+        self._process = self.launch("synapse.app.homeserver", [self.config_path], "stdout.log")
+        self.await_health(self._process, self.main_url, timeout)
+
+    def launch(self, app: str, configs: list[Path], output: str) -> subprocess.Popen[bytes]:
+        """`python -m <app>` of this interpreter's Synapse with the configuration files given
+        (merged in order), its standard output and error appended to `output` in the folder."""
+        args = [arg for config in configs for arg in ("-c", str(config))]
+        out = open(self.directory / output, "ab")  # noqa: SIM115 (owned by the process)
+        process = subprocess.Popen(
+            [sys.executable, "-m", app, *args],
             cwd=self.directory,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         out.close()
+        return process
+
+    def await_health(
+        self, process: subprocess.Popen[bytes], url: str, timeout: float = 60.0
+    ) -> None:
+        """Wait until `url`/health answers 200; stop everything if the process exits first or
+        the time runs out."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            if process.poll() is not None:
+                self.stop()
                 raise SynapseError(
-                    f"Synapse exited with code {self._process.returncode}; see {self.log_path}"
+                    f"Synapse exited with code {process.returncode}; see {self.directory}"
                 )
             try:
-                with urllib.request.urlopen(self.url + "/health", timeout=1) as resp:
+                with urllib.request.urlopen(url + "/health", timeout=1) as resp:
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.1)
         self.stop()
-        raise SynapseError(f"Synapse did not answer within {timeout:.0f}s; see {self.log_path}")
+        raise SynapseError(f"Synapse did not answer within {timeout:.0f}s; see {self.directory}")
 
     @property
     def running(self) -> bool:

@@ -25,6 +25,7 @@ from commands.table import CommandTable
 from tests.integration.element_client import ElementClient, open_element
 from tests.integration.matrix_user import MatrixUser
 from tests.servers.postgres import LocalPostgres
+from tests.servers.synapse_workers import ScaledSynapse
 
 SERVER_NAME = "test.plenaria"
 _counter = itertools.count()
@@ -72,8 +73,10 @@ def postgres() -> Iterator[LocalPostgres]:
     server.stop()
 
 
-class StackHomeserver(LocalSynapse):
-    """The session's Synapse, and the databases of the bots that run beside it on its stack."""
+class StackHomeserver(ScaledSynapse):
+    """The session's Synapse, and the databases of the bots that run beside it on its stack.
+    On the postgresql stack Synapse runs as production scales it: on PostgreSQL, with a worker
+    and Redis, behind the deployed routing (tests/servers/synapse_workers.py)."""
 
     def __init__(self, directory: Path, stack: str, postgres: LocalPostgres | None) -> None:
         extra: dict[str, Any] = {}
@@ -82,7 +85,9 @@ class StackHomeserver(LocalSynapse):
                 "name": "psycopg2",
                 "args": postgres.create_database().synapse_args(),
             }
-        super().__init__(directory, SERVER_NAME, free_port(), extra_config=extra)
+        super().__init__(
+            directory, SERVER_NAME, free_port(), workers=postgres is not None, extra_config=extra
+        )
         self.stack = stack
         self._postgres = postgres
         self._databases: dict[Path, str] = {}
@@ -104,7 +109,19 @@ def _homeserver(
     server = StackHomeserver(tmp_path_factory.mktemp(f"synapse-{stack}"), stack, postgres)
     server.start()
     yield server
-    server.stop()
+    server.remove()
+
+
+@pytest.fixture
+def own_homeserver(
+    stack: str, synapse: LocalSynapse, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[StackHomeserver]:
+    """A homeserver of the test's own on the session's stack, not yet started: for a test that
+    stops and starts it (all its processes) under a running bot."""
+    postgres = request.getfixturevalue("postgres") if stack == "postgresql" else None
+    server = StackHomeserver(tmp_path / "synapse", stack, postgres)
+    yield server
+    server.remove()
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ from room_policies.rooms import RoomRef, desired_rooms
 from tests.integration.conftest import query_keys
 from tests.integration.working_group import WorkingGroup
 
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
+
 CODES = ("AG", "BR", "CA")
 
 

@@ -26,6 +26,8 @@ from tests.integration.file_guard import FileGuard
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import Http, WorkingGroup, login, wait_for
 
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
+
 MODERATION = RoomRef(RoomKind.MODERATION)
 PLENARY = RoomRef(RoomKind.PLENARY)
 AG_DESK = RoomRef(RoomKind.DESK, delegation="AG")  # type: ignore[arg-type]

@@ -28,6 +28,8 @@ from room_policies.rooms import MARKER_EVENT_TYPE, RoomRef
 from room_policies.roster import Delegation, Roster, validate
 from tests.integration.conftest import SERVER_NAME, MakeAccount
 
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
+
 PLENARY = RoomRef(RoomKind.PLENARY)
 AG_EXPERTS = RoomRef(RoomKind.EXPERTS, delegation=DelegationCode("AG"))
 

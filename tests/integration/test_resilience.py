@@ -7,9 +7,10 @@ import json
 import time
 
 import aiohttp
+import pytest
 
 from bot.accounts.homeserver import register
-from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.demo.synapse_server import free_port
 from bot.runtime.app import build_app
 from bot.runtime.settings import load_settings
 from tests.integration.conftest import (
@@ -20,6 +21,8 @@ from tests.integration.conftest import (
     write_bot_config,
 )
 from tests.integration.matrix_user import MatrixUser
+
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 
 async def _status(url: str) -> int:
@@ -82,8 +85,8 @@ async def test_sigkill_then_restart_answers_each_missed_command_once(
         bot.terminate()
 
 
-async def test_homeserver_restart_under_a_running_bot(tmp_path) -> None:
-    server = LocalSynapse(tmp_path / "synapse", SERVER_NAME, free_port())
+async def test_homeserver_restart_under_a_running_bot(own_homeserver, tmp_path) -> None:
+    server = own_homeserver
     server.start()
     bot: RunningBot | None = None
     alice: MatrixUser | None = None

@@ -60,6 +60,9 @@ class LocalNginx:
     def start(self, timeout: float = 20.0) -> None:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         (self.prefix / "temp").mkdir()
+        # mkdtemp made the prefix root's alone: nobody must pass through it to reach temp/
+        # (request bodies over 16k are buffered there).
+        self.prefix.chmod(0o711)
         shutil.chown(self.prefix / "temp", "nobody", "nogroup")
         conf = self.prefix / "nginx.conf"
         conf.write_text(self.config())
