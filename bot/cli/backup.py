@@ -137,6 +137,11 @@ def _restore(settings: Settings, file: Path, passphrase_file: Path | None) -> in
                 database_file.with_name(database_file.name + suffix).unlink(missing_ok=True)
         raise
     archive.write_data(contents.data, settings.data_dir)
+    # The homeserver may hold one-time keys the running bot published after the archive was
+    # made: the restored device replaces them when it starts (bot/matrix/one_time_keys.py).
+    from bot.matrix.one_time_keys import mark_for_renewal
+
+    mark_for_renewal(settings.data_dir / "matrix" / "bot")
     print(
         f"restored {file}, made {contents.manifest.get('created_at', '?')}: "
         f"{contents.database.row_count()} rows at revision {contents.database.revision} into "

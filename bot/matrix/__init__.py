@@ -6,5 +6,7 @@
   lacks; the gateway is one too;
 - errors.py: what a failed homeserver call raises;
 - e2ee.py: the bot's own cross-signing and the queue of events waiting for their keys;
+- one_time_keys.py: the device's one-time keys on the homeserver, replaced after a restore or
+  when an upload finds an id taken;
 - direct_rooms.py: the bot's encrypted direct room with one person, found or made (`m.direct`);
 - private_files.py: files only the platform may read (mode 0600)."""

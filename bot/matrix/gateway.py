@@ -39,6 +39,7 @@ from nio import (
 )
 from nio.crypto.attachments import decrypt_attachment
 
+from bot.matrix import one_time_keys
 from bot.matrix.client_server import ClientServerApi
 from bot.matrix.errors import HomeserverUnreachable, MatrixError, NotEncrypted
 from bot.matrix.private_files import write_private
@@ -147,6 +148,10 @@ class Gateway(ClientServerApi):
             # registering the account made) goes, so that from now on a session the platform did
             # not make stands out (bot/governance/platform_watch.py).
             await self._delete_other_devices(creds.device_id)
+        if one_time_keys.renewal_pending(self.store_dir):
+            # The first start of a restored store: the homeserver may hold keys it lacks.
+            await self._reach(one_time_keys.renew(self.client, self.request), "keys upload")
+            (self.store_dir / one_time_keys.RENEW_MARKER).unlink()
         if self.client.should_upload_keys:
             await self.upload_keys()
         return creds
@@ -234,6 +239,10 @@ class Gateway(ClientServerApi):
 
     async def upload_keys(self) -> None:
         resp = await self._reach(self.client.keys_upload(), "keys upload")
+        if one_time_keys.id_taken(resp):
+            # The homeserver holds keys this store did not make (bot/matrix/one_time_keys.py).
+            await self._reach(one_time_keys.renew(self.client, self.request), "keys upload")
+            return
         _expect(resp, KeysUploadResponse, "keys upload")
 
     async def sync(

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import psycopg2
@@ -48,6 +49,35 @@ def wipe(database: PostgresDatabase) -> None:
     with conn, conn.cursor() as cur:
         cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     conn.close()
+
+
+async def keys_call(url: str, token: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{url}/_matrix/client/v3/keys/{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        ) as resp,
+    ):
+        data: dict[str, Any] = await resp.json()
+        assert resp.status == 200, data
+        return data
+
+
+async def claim(url: str, token: str, user_id: str, device: str, count: int) -> None:
+    """`count` of the device's one-time keys claimed, one a request, as a client opening an Olm
+    session with it does."""
+    for _ in range(count):
+        wanted = {"one_time_keys": {user_id: {device: "signed_curve25519"}}}
+        claimed = await keys_call(url, token, "claim", wanted)
+        assert claimed["one_time_keys"][user_id][device], "no key left to claim"
+
+
+async def key_count(url: str, bot_token: str) -> int:
+    """How many one-time keys the homeserver holds for the bot's device (an empty upload)."""
+    counts = (await keys_call(url, bot_token, "upload", {}))["one_time_key_counts"]
+    return int(counts.get("signed_curve25519", 0))
 
 
 async def provisioned(bot: BotProcess) -> None:
@@ -98,7 +128,22 @@ async def test_a_backup_taken_while_running_restores_the_same_bot(
         assert made.returncode == 0, made.stderr
         assert f"the bot's device {device}" in made.stdout
         assert backup.stat().st_mode & 0o077 == 0
+        # After the backup, people's clients claim one-time keys of the bot to open Olm sessions
+        # with it; the running bot publishes new ones, numbered on from its counter. The
+        # archive's account does not know them: the keys the homeserver now hands out are ones
+        # the restored bot does not hold, and its own next keys have the same ids.
+        bot_token = json.loads(credentials.read_text())["access_token"]
+        fp_token = str(fp.client.access_token)
+        await claim(synapse.url, fp_token, group.id("bot"), device, 49)
+        # (nio reads the key count only from a sync that brings something: a typing notice.)
+        await fp.client.room_typing(direct, True)
+
+        async def refilled() -> bool:
+            return await key_count(synapse.url, bot_token) == 50
+
+        await wait_for(refilled, 30, "the running bot to publish new one-time keys")
         bot.terminate()
+        await claim(synapse.url, fp_token, group.id("bot"), device, 1)
         missed = await fp.send_text(direct, "!ping")
 
         # Into the data folder and database it came from: refused, one line, exit 1.
@@ -116,10 +161,24 @@ async def test_a_backup_taken_while_running_restores_the_same_bot(
             wipe(database)
         restored = plenaria(*restore)
         assert restored.returncode == 0, restored.stderr
+        marker = credentials.parent / "renew-one-time-keys"
+        assert marker.exists()
+        if engine == "postgresql":
+            # A data folder brought back some other way (a copy of the disk) has no marker: the
+            # upload the homeserver refuses ("… already exists") makes the bot replace its keys.
+            marker.unlink()
         bot.start()
         await bot.healthy()
         assert json.loads(credentials.read_text())["device_id"] == device
         await fp.wait_reply(missed, timeout=60)
+        assert "replaced the one-time keys" in bot.log.read_text()
+        assert not marker.exists()
+        # Someone new opens an Olm session with the restored device: the key they claim is one
+        # it holds (the homeserver hands out its oldest first; the lost ones are gone).
+        exp = await group.matrix_user("ag.exp1")
+        other = await exp.create_encrypted_room([group.id("bot")])
+        await exp.wait_joined(other, group.id("bot"))
+        await exp.wait_reply(await exp.send_text(other, "!ping"), timeout=60)
         # One more round trip, so that any duplicate would have arrived by now.
         await fp.wait_reply(await fp.send_text(direct, "!ping"), timeout=60)
         await asyncio.sleep(1)
