@@ -35,9 +35,20 @@ _counter = itertools.count()
 #   sqlite      Synapse and plenaria on SQLite, Synapse in one process: the demo's stack;
 #   postgresql  as production runs it: Synapse on PostgreSQL, and plenaria on PostgreSQL.
 # A module runs on the stacks its `pytestmark = pytest.mark.stacks(...)` names, else on
-# DEFAULT_STACKS. Each stack's servers start once per test session (per xdist worker).
+# DEFAULT_STACKS; `pytest --stacks=all` runs every module on every stack, `--stacks=postgresql`
+# every module on that one. Each stack's servers start once per test session (per xdist worker).
 STACKS = ("sqlite", "postgresql")
 DEFAULT_STACKS = ("sqlite",)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stacks",
+        default="marked",
+        help="the stacks of the integration tests: 'marked' (each module on those its "
+        "`stacks` marker names, the default), 'all' (every module on every stack), or a "
+        f"comma-separated list of {', '.join(STACKS)} (every module on those)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,14 +57,24 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _stacks(metafunc: pytest.Metafunc) -> tuple[str, ...]:
+    chosen = str(metafunc.config.getoption("stacks"))
+    if chosen == "marked":
+        marker = metafunc.definition.get_closest_marker("stacks")
+        names = tuple(marker.args) if marker is not None else DEFAULT_STACKS
+    elif chosen == "all":
+        names = STACKS
+    else:
+        names = tuple(name.strip() for name in chosen.split(",") if name.strip())
+    unknown = set(names) - set(STACKS)
+    assert names and not unknown, f"unknown stacks {sorted(unknown)}: the stacks are {STACKS}"
+    return names
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "synapse" not in metafunc.fixturenames:
         return
-    marker = metafunc.definition.get_closest_marker("stacks")
-    names = tuple(marker.args) if marker is not None else DEFAULT_STACKS
-    unknown = set(names) - set(STACKS)
-    assert not unknown, f"unknown stacks {sorted(unknown)}: the stacks are {STACKS}"
-    metafunc.parametrize("stack", names, indirect=True, scope="session")
+    metafunc.parametrize("stack", _stacks(metafunc), indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
