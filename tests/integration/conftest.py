@@ -35,8 +35,12 @@ _counter = itertools.count()
 #   sqlite      Synapse and plenaria on SQLite, Synapse in one process: the demo's stack;
 #   postgresql  as production runs it: Synapse on PostgreSQL, and plenaria on PostgreSQL.
 # A module runs on the stacks its `pytestmark = pytest.mark.stacks(...)` names, else on
-# DEFAULT_STACKS; `pytest --stacks=all` runs every module on every stack, `--stacks=postgresql`
-# every module on that one. Each stack's servers start once per test session (per xdist worker).
+# DEFAULT_STACKS: the foundation, the governance, the documents and rounds flows, the intake
+# crash, privacy and the roster CLI name both; the slow and database-indifferent rest stays on
+# sqlite, to keep `make test` within CI's time (each module's marker says why). `pytest
+# --stacks=all` runs every module on every stack, `--stacks=postgresql` every module on that one.
+# A test takes a stack through the `synapse` fixture or by asking for `stack` itself. Each
+# stack's servers start once per test session (per xdist worker).
 STACKS = ("sqlite", "postgresql")
 DEFAULT_STACKS = ("sqlite",)
 
@@ -72,7 +76,7 @@ def _stacks(metafunc: pytest.Metafunc) -> tuple[str, ...]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "synapse" not in metafunc.fixturenames:
+    if "stack" not in metafunc.fixturenames:  # the `synapse` fixture's, or a test's own
         return
     metafunc.parametrize("stack", _stacks(metafunc), indirect=True, scope="session")
 
@@ -90,6 +94,19 @@ def postgres() -> Iterator[LocalPostgres]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def stack_database_url(stack: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The `database_url` of a bot a test configures itself, without the session's Synapse:
+    "" on the sqlite stack (SQLite in its data_dir), a new PostgreSQL database on postgresql."""
+    if stack != "postgresql":
+        yield ""
+        return
+    postgres: LocalPostgres = request.getfixturevalue("postgres")
+    database = postgres.create_database()
+    yield database.url()
+    database.drop()
 
 
 class StackHomeserver(LocalSynapse):

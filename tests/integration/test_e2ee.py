@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from nio import ShareGroupSessionResponse
 from signedjson.key import decode_verify_key_bytes
 from signedjson.sign import verify_signed_json
@@ -12,6 +13,9 @@ from unpaddedbase64 import decode_base64
 
 from tests.integration.conftest import query_keys
 from tests.integration.test_ping import room_with_bot
+
+# plenaria's database is on the path of what this proves: on both stacks.
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 
 def _verify(obj: dict, user_id: str, public: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from nio import RoomEncryptedFile
 
 from bot.demo.synapse_server import LocalSynapse, free_port
@@ -13,6 +14,9 @@ from tests.integration import bot_database
 from tests.integration.conftest import BotProcess
 from tests.integration.test_documents_flow import AG, BASE
 from tests.integration.working_group import WorkingGroup, wait_for
+
+# The ledger that makes a restart answer once is plenaria's database: on both stacks.
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 
 def _handled(database_url: str) -> set[str]:

@@ -7,6 +7,7 @@ import json
 import time
 
 import aiohttp
+import pytest
 
 from bot.accounts.homeserver import register
 from bot.demo.synapse_server import LocalSynapse, free_port
@@ -20,6 +21,9 @@ from tests.integration.conftest import (
     write_bot_config,
 )
 from tests.integration.matrix_user import MatrixUser
+
+# plenaria's database is on the path of what this proves: on both stacks.
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 
 async def _status(url: str) -> int:

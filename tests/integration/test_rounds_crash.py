@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+import pytest
 from nio import Event, RoomEncryptedFile
 
 from bot.demo.synapse_server import LocalSynapse, free_port
@@ -26,6 +27,10 @@ from tests.integration.conftest import BotProcess
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.test_documents_flow import AG, BASE
 from tests.integration.working_group import WorkingGroup, wait_for
+
+# SQLite only: a round of one minute on the real clock (100 s a run); the steps' ledger is the
+# same code on both databases, proven by test_rounds on both. `--stacks=all` runs it on both.
+pytestmark = pytest.mark.stacks("sqlite")
 
 CLOSES_IN = timedelta(seconds=60)  # on the real clock: a one-minute round …
 REMINDER = timedelta(seconds=30)  # … reminding 30 s before its close (issue #12's Must show)
