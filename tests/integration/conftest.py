@@ -36,10 +36,25 @@ _counter = itertools.count()
 #   sqlite      Synapse and plenaria on SQLite, Synapse in one process: the demo's stack;
 #   postgresql  as production runs it: Synapse on PostgreSQL, and plenaria on PostgreSQL.
 # A module runs on the stacks its `pytestmark = pytest.mark.stacks(...)` names, else on
-# DEFAULT_STACKS. Each stack's servers start once per test session (per xdist worker) and live
-# to its end, so modules on different stacks may follow each other in any order.
+# DEFAULT_STACKS: the foundation, the governance, the documents and rounds flows, the intake
+# crash, privacy and the roster CLI name both; the slow and database-indifferent rest stays on
+# sqlite, to keep `make test` within CI's time (each module's marker says why). `pytest
+# --stacks=all` runs every module on every stack, `--stacks=postgresql` every module on that one.
+# A test takes a stack through the `synapse` fixture or by asking for `stack` itself. Each
+# stack's servers start once per test session (per xdist worker) and live to its end, so
+# modules on different stacks may follow each other in any order.
 STACKS = ("sqlite", "postgresql")
 DEFAULT_STACKS = ("sqlite",)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stacks",
+        default="marked",
+        help="the stacks of the integration tests: 'marked' (each module on those its "
+        "`stacks` marker names, the default), 'all' (every module on every stack), or a "
+        f"comma-separated list of {', '.join(STACKS)} (every module on those)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,14 +63,24 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "synapse" not in metafunc.fixturenames:
-        return
-    marker = metafunc.definition.get_closest_marker("stacks")
-    names = tuple(marker.args) if marker is not None else DEFAULT_STACKS
+def _stacks(metafunc: pytest.Metafunc) -> tuple[str, ...]:
+    chosen = str(metafunc.config.getoption("stacks"))
+    if chosen == "marked":
+        marker = metafunc.definition.get_closest_marker("stacks")
+        names = tuple(marker.args) if marker is not None else DEFAULT_STACKS
+    elif chosen == "all":
+        names = STACKS
+    else:
+        names = tuple(name.strip() for name in chosen.split(",") if name.strip())
     unknown = set(names) - set(STACKS)
-    assert not unknown, f"unknown stacks {sorted(unknown)}: the stacks are {STACKS}"
-    metafunc.parametrize("stack", names, indirect=True, scope="module")
+    assert names and not unknown, f"unknown stacks {sorted(unknown)}: the stacks are {STACKS}"
+    return names
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "stack" not in metafunc.fixturenames:  # the `synapse` fixture's, or a test's own
+        return
+    metafunc.parametrize("stack", _stacks(metafunc), indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +96,19 @@ def postgres() -> Iterator[LocalPostgres]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def stack_database_url(stack: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The `database_url` of a bot a test configures itself, without the session's Synapse:
+    "" on the sqlite stack (SQLite in its data_dir), a new PostgreSQL database on postgresql."""
+    if stack != "postgresql":
+        yield ""
+        return
+    postgres: LocalPostgres = request.getfixturevalue("postgres")
+    database = postgres.create_database()
+    yield database.url()
+    database.drop()
 
 
 class StackHomeserver(ScaledSynapse):

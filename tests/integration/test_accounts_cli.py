@@ -24,7 +24,7 @@ import aiohttp
 from bot.accounts.passwords import admin_password
 from bot.demo.synapse_server import LocalSynapse
 from room_policies.roster import Roster, load_roster
-from tests.integration.conftest import SERVER_NAME, MakeAccount, unique
+from tests.integration.conftest import SERVER_NAME, MakeAccount, StackHomeserver, unique
 
 ADMIN = f"@plenaria-admin:{SERVER_NAME}"
 
@@ -92,6 +92,8 @@ names:
     ]
     if secret:
         lines.append(f"registration_shared_secret_file: {synapse.secret_path}")
+    if isinstance(synapse, StackHomeserver) and (url := synapse.plenaria_database(folder)):
+        lines.append(f"database_url: {url}")
     config = folder / "config.yaml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return Platform(folder, config, load_roster(roster, SERVER_NAME), bot, warden)

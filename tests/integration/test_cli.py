@@ -1,7 +1,8 @@
 """Every `plenaria` verb ends a failure in one line on standard error with its exit code (SPEC
 §7: 1 refused, 2 usage or configuration), never a traceback: a bad or missing configuration, a
-database that cannot be opened, an output that cannot be written, a port already taken. These
-run the real command; only the wrong bot password needs a homeserver."""
+database that cannot be opened (an SQLite file, or a PostgreSQL server refusing the password),
+an output that cannot be written, a port already taken. These run the real command; only the
+wrong bot password needs a homeserver, and PostgreSQL's refusal the session's server."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.servers.postgres import LocalPostgres
 
 GOOD = """homeserver_url: http://127.0.0.1:9
 server_name: example.org
@@ -160,6 +163,25 @@ def test_a_database_that_cannot_be_opened_is_one_line_and_exit_2(tmp_path: Path,
     result = plenaria(*CONFIGURED_VERBS[verb], "--config", config, cwd=tmp_path)
 
     assert_one_line(result, 2, f"cannot open the database {url}: No such file or directory")
+
+
+@pytest.mark.parametrize("verb", ["run", "roster import"])
+def test_a_postgresql_database_that_refuses_the_bot_is_one_line_and_exit_2(
+    postgres: LocalPostgres, tmp_path: Path, verb: str
+) -> None:
+    """PostgreSQL's own refusal (a wrong password), in one line, with the password hidden."""
+    (tmp_path / "bot-password").write_text("s3cret-Password!")
+    (tmp_path / "roster.yaml").write_text(ROSTER)
+    database = postgres.create_database()
+    url = database.url().replace(database.password, "not-the-password")
+    config = tmp_path / "config.yaml"
+    config.write_text(GOOD + f"database_url: {url}\nroster: ./roster.yaml\n")
+
+    result = plenaria(*CONFIGURED_VERBS[verb], "--config", config, cwd=tmp_path)
+
+    shown = url.replace("not-the-password", "***")
+    assert_one_line(result, 2, f"cannot open the database {shown}: password authentication failed")
+    assert "not-the-password" not in result.stderr + result.stdout
 
 
 def test_roster_export_into_a_place_it_cannot_write_is_one_line(tmp_path: Path) -> None:

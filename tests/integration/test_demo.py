@@ -12,6 +12,9 @@ from pathlib import Path
 from bot.demo.synapse_server import free_port
 from documents.tracked_changes import read_document
 
+# No stack (no `stacks` marker, `--stacks` changes nothing here): the demo starts its own Synapse
+# and bot on SQLite, as a newcomer's machine runs them; slow, and database-indifferent.
+
 
 def test_the_demo_plays_a_round_and_stops_cleanly(tmp_path: Path) -> None:
     directory = tmp_path / "demo"

@@ -23,6 +23,9 @@ from tests.integration.working_group import WorkingGroup
 from tests.unit.docx_builder import build, dele, ins, p, r
 from tests.unit.hostile_docx import billion_laughs, linked, with_chart, workbook_with_macros
 
+# plenaria's database is on the path of what this proves: on both stacks.
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
+
 MODERATION = RoomRef(RoomKind.MODERATION)
 PLENARY = RoomRef(RoomKind.PLENARY)
 PLAN = RoomRef(RoomKind.FOLDER, folder=FolderKey.PLAN)

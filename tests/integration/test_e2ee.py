@@ -14,6 +14,7 @@ from unpaddedbase64 import decode_base64
 from tests.integration.conftest import query_keys
 from tests.integration.test_ping import room_with_bot
 
+# plenaria's database is on the path of what this proves: on both stacks.
 pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 

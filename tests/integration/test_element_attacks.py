@@ -51,6 +51,10 @@ from tests.integration.element_client import (
 )
 from tests.integration.working_group import WorkingGroup, wait_for
 
+# SQLite only: Element's crypto against the platform's devices; the database does not take part
+# and the Element bridge is slow to start. `--stacks=all` runs it on both.
+pytestmark = pytest.mark.stacks("sqlite")
+
 AG_DESK = RoomRef(RoomKind.DESK, delegation=DelegationCode("AG"))
 AG_EXPERTS = RoomRef(RoomKind.EXPERTS, delegation=DelegationCode("AG"))
 ELEMENT_SEATS = ("ag.fp", "ag.exp1", "ag.exp2")

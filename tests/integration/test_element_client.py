@@ -26,6 +26,10 @@ from tests.integration.element_client import (
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import WorkingGroup, login
 
+# SQLite only: Element's crypto against the platform's devices; the database does not take part
+# and the Element bridge is slow to start. `--stacks=all` runs it on both.
+pytestmark = pytest.mark.stacks("sqlite")
+
 AG_DESK = RoomRef(RoomKind.DESK, delegation="AG")  # type: ignore[arg-type]
 
 

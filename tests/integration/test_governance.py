@@ -14,6 +14,7 @@ from room_policies.rooms import RoomRef, desired_rooms
 from tests.integration.conftest import query_keys
 from tests.integration.working_group import WorkingGroup
 
+# plenaria's database is on the path of what this proves: on both stacks.
 pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 CODES = ("AG", "BR", "CA")

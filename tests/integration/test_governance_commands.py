@@ -26,6 +26,7 @@ from tests.integration.file_guard import FileGuard
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import Http, WorkingGroup, login, wait_for
 
+# plenaria's database is on the path of what this proves: on both stacks.
 pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 MODERATION = RoomRef(RoomKind.MODERATION)

@@ -23,6 +23,9 @@ from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import WorkingGroup
 from tests.unit.docx_builder import Xml, build, ins, p
 
+# plenaria's database is on the path of what this proves: on both stacks.
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
+
 MODERATION = RoomRef(RoomKind.MODERATION)
 PLENARY = RoomRef(RoomKind.PLENARY)
 PLAN = RoomRef(RoomKind.FOLDER, folder=FolderKey.PLAN)

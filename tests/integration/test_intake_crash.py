@@ -3,22 +3,26 @@ and one filed copy (issue #5)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
+import pytest
 from nio import RoomEncryptedFile
 
 from bot.demo.synapse_server import LocalSynapse, free_port
 from bot.runtime.settings import load_settings
+from tests.integration import bot_database
 from tests.integration.conftest import BotProcess
 from tests.integration.test_documents_flow import AG, BASE
 from tests.integration.working_group import WorkingGroup, wait_for
 
+# The ledger that makes a restart answer once is plenaria's database: on both stacks.
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
-def _handled(path: Path) -> set[str]:
+
+def _handled(database_url: str) -> set[str]:
     """The event ids the bot's ledger says it handled."""
-    with sqlite3.connect(path) as db:
-        return {row[0] for row in db.execute("select event_id from handled_events")}
+    ledger = bot_database.rows(database_url, "select event_id from handled_events")
+    return {row[0] for row in ledger}
 
 
 async def test_sigkill_after_an_upload_gives_one_receipt_and_one_copy(
@@ -73,11 +77,10 @@ async def test_sigkill_after_an_upload_gives_one_receipt_and_one_copy(
         marker = await ag.send_text(plenary, "!status")
         status = await ag.wait_reply(marker, timeout=60)
         assert "AG_Matriz.docx" in status.body
-        assert sent in _handled(settings.data_dir / "plenaria.db")
+        assert sent in _handled(settings.database_url)
         assert len(ag.replies_to(sent)) == 1
         assert len(copies()) == 1
     finally:
         bot.terminate()
         await group.stop()
-    with sqlite3.connect(settings.data_dir / "plenaria.db") as db:
-        assert db.execute("select count(*) from proposals").fetchone()[0] == 1
+    assert bot_database.count(settings.database_url, "proposals") == 1

@@ -33,6 +33,9 @@ from documents.compile import author_label
 from documents.jobs import compile_job, output_names
 from tests.unit.docx_builder import build, cell, dele, ins, p, table
 
+# No stack (no `stacks` marker, `--stacks` changes nothing here): LibreOffice reads files the
+# compiler wrote, with no homeserver and no database; slow, and database-indifferent.
+
 BASE_NAME = "Plan.docx"
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 TIMEOUT = 120.0

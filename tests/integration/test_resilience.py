@@ -22,6 +22,7 @@ from tests.integration.conftest import (
 )
 from tests.integration.matrix_user import MatrixUser
 
+# plenaria's database is on the path of what this proves: on both stacks.
 pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 

@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+
+# plenaria's own database and nothing else: the roster's history, on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 CONFIG = """homeserver_url: http://127.0.0.1:9
 server_name: example.org
@@ -57,17 +61,17 @@ def plenaria(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _setup(tmp_path: Path) -> Path:
+def _setup(tmp_path: Path, database_url: str) -> Path:
     (tmp_path / "bot-password").write_text("Secret-Password-1")
     config = tmp_path / "config.yaml"
-    config.write_text(CONFIG)
+    config.write_text(CONFIG + (f"database_url: {database_url}\n" if database_url else ""))
     (tmp_path / "roster.yaml").write_text(ROSTER)
     (tmp_path / "bad.yaml").write_text(BAD)
     return config
 
 
-def test_import_then_export_round_trips(tmp_path: Path) -> None:
-    config = _setup(tmp_path)
+def test_import_then_export_round_trips(tmp_path: Path, stack_database_url: str) -> None:
+    config = _setup(tmp_path, stack_database_url)
     result = plenaria("roster", "import", "roster.yaml", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
@@ -85,8 +89,10 @@ def test_import_then_export_round_trips(tmp_path: Path) -> None:
     assert "version 2" in again.stdout
 
 
-def test_a_bad_roster_is_refused_with_every_reason_and_changes_nothing(tmp_path: Path) -> None:
-    config = _setup(tmp_path)
+def test_a_bad_roster_is_refused_with_every_reason_and_changes_nothing(
+    tmp_path: Path, stack_database_url: str
+) -> None:
+    config = _setup(tmp_path, stack_database_url)
     assert plenaria("roster", "import", "roster.yaml", "--config", str(config), cwd=tmp_path)
 
     result = plenaria("roster", "import", "bad.yaml", "--config", str(config), cwd=tmp_path)
@@ -103,15 +109,15 @@ def test_a_bad_roster_is_refused_with_every_reason_and_changes_nothing(tmp_path:
     assert "ag.exp1" in exported.stdout, "the refused roster must not replace the current one"
 
 
-def test_export_before_any_import_is_refused(tmp_path: Path) -> None:
-    config = _setup(tmp_path)
+def test_export_before_any_import_is_refused(tmp_path: Path, stack_database_url: str) -> None:
+    config = _setup(tmp_path, stack_database_url)
     result = plenaria("roster", "export", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == "plenaria: no roster has been imported yet"
 
 
-def test_run_refuses_to_start_on_a_bad_roster(tmp_path: Path) -> None:
-    config = _setup(tmp_path)
+def test_run_refuses_to_start_on_a_bad_roster(tmp_path: Path, stack_database_url: str) -> None:
+    config = _setup(tmp_path, stack_database_url)
     (tmp_path / "roster.yaml").write_text(BAD)
     result = plenaria("run", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 1

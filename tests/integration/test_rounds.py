@@ -16,6 +16,7 @@ import contextlib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from icalendar import Calendar
 from nio import Event, RoomEncryptedFile
 
@@ -31,6 +32,9 @@ from tests.integration.matrix_user import MatrixUser
 from tests.integration.test_documents_flow import AG, BASE, BR
 from tests.integration.working_group import WorkingGroup, wait_for
 from tests.unit.docx_builder import build, ins, p, r
+
+# plenaria's database is on the path of what this proves: on both stacks.
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
 
 MODERATION = RoomRef(RoomKind.MODERATION)
 PLENARY = RoomRef(RoomKind.PLENARY)

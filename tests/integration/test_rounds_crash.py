@@ -11,21 +11,26 @@ it asserts what was posted and recorded, never when.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+import pytest
 from nio import Event, RoomEncryptedFile
 
 from bot.demo.synapse_server import LocalSynapse, free_port
 from bot.runtime.settings import load_settings
 from room_policies.roles import DelegationCode, RoomKind
 from room_policies.rooms import RoomRef
+from tests.integration import bot_database
 from tests.integration.conftest import BotProcess
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.test_documents_flow import AG, BASE
 from tests.integration.working_group import WorkingGroup, wait_for
+
+# SQLite only: a round of one minute on the real clock (100 s a run); the steps' ledger is the
+# same code on both databases, proven by test_rounds on both. `--stacks=all` runs it on both.
+pytestmark = pytest.mark.stacks("sqlite")
 
 CLOSES_IN = timedelta(seconds=60)  # on the real clock: a one-minute round …
 REMINDER = timedelta(seconds=30)  # … reminding 30 s before its close (issue #12's Must show)
@@ -55,16 +60,14 @@ async def ask(who: MatrixUser, room_id: str, text: str) -> str:
     return body(await who.wait_reply(await who.send_text(room_id, text), timeout=120))
 
 
-def steps(db: Path) -> list[str]:
+def steps(db: str) -> list[str]:
     """The keys of the steps the bot recorded as taken, one row each."""
-    with sqlite3.connect(db) as con:
-        return sorted(row[0] for row in con.execute("select key from round_steps"))
+    return sorted(row[0] for row in bot_database.rows(db, "select key from round_steps"))
 
 
-def rooms(db: Path) -> dict[str, str]:
+def rooms(db: str) -> dict[str, str]:
     """The governed rooms the bot recorded: key (`plenary`, `desk:BR`, …) → room id."""
-    with sqlite3.connect(db) as con:
-        return dict(con.execute("select ref, room_id from governed_rooms").fetchall())
+    return dict(bot_database.rows(db, "select ref, room_id from governed_rooms"))
 
 
 async def provisioned(bot: BotProcess, timeout: float = 120) -> None:
@@ -92,7 +95,7 @@ async def test_sigkill_across_a_reminder_and_a_close_gives_one_of_each(
     await group.create_accounts()
     http_port = free_port()
     config = group.write_config(http_port)
-    db = load_settings(config).data_dir / "plenaria.db"
+    db = load_settings(config).database_url
     bot = BotProcess(config, http_port)
     bot.start()
     try:

@@ -22,6 +22,9 @@ from room_policies.rooms import RoomRef
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import WorkingGroup
 
+# plenaria's database is on the path of what this proves: on both stacks.
+pytestmark = pytest.mark.stacks("sqlite", "postgresql")
+
 SUPPORT = RoomRef(RoomKind.SUPPORT)
 SPACE = RoomRef(RoomKind.SPACE)
 REQUEST = "No puedo abrir el documento Matriz"

@@ -137,6 +137,19 @@ class LocalPostgres:
             )
         return role
 
+    def dump(self, name: str) -> bytes:
+        """`pg_dump` of one database, as its superuser: everything the database holds at rest,
+        as plain SQL."""
+        done = subprocess.run(
+            [str(self.bin / "pg_dump"), "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER,
+             "--no-password", name],
+            capture_output=True,
+            env={**os.environ, "PGPASSWORD": self.password},
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise PostgresError(f"pg_dump failed: {done.stderr.decode(errors='replace')[-2000:]}")
+        return done.stdout
+
     def drop_database(self, database: Database) -> None:
         with self._admin() as conn, conn.cursor() as cur:
             cur.execute(
