@@ -174,11 +174,13 @@ class App:
                     await self.trust.watch(sorted(roster.participants()))
                 return
             except MatrixError as exc:
+                self.metrics.provisioning_failures.inc()
                 log.warning("provisioning failed (%s); retrying in %.0fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.settings.sync.max_backoff_s)
             except Exception:
                 log.exception("provisioning failed; run !reconcile once the cause is fixed")
+                self.metrics.provisioning_failures.inc()
                 self.metrics.provisioning_failed = True
                 return
 

@@ -35,7 +35,8 @@ class HttpServer:
         app.router.add_get("/metrics", self.metrics_page)
         return app
 
-    async def healthz(self, request: web.Request) -> web.Response:
+    async def check(self) -> tuple[bool, dict[str, object]]:
+        """What /healthz answers; each call also sets plenaria_healthy and its checks."""
         sync_ok = self.metrics.sync_alive and self.metrics.seconds_since_sync() < self.stale_after_s
         db_ok = await self.db.ping()
         alarms = self.alarms()
@@ -51,10 +52,23 @@ class HttpServer:
         if alarms:
             # The platform's own accounts have a session or key it did not make (platform_watch).
             body["alarms"] = alarms
-        healthy = sync_ok and db_ok and not alarms and provisioning_ok
+        healthy = self.metrics.health(
+            {
+                "sync": sync_ok,
+                "database": db_ok,
+                "platform_keys": not alarms,
+                "provisioning": provisioning_ok,
+            }
+        )
+        return healthy, body
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        healthy, body = await self.check()
         return web.json_response(body, status=200 if healthy else 503)
 
     async def metrics_page(self, request: web.Request) -> web.Response:
+        # Prometheus reads /healthz's verdict here (plenaria_healthy): no probe needed.
+        await self.check()
         data = generate_latest(self.metrics.registry)
         return web.Response(body=data, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

@@ -16,6 +16,8 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        # Exposed at 0 from the start, so that the first undelivered reply is an increase.
+        self.events.labels(outcome="undelivered")
         self.commands = Counter(
             "plenaria_commands", "Commands run, by command", ["command"], registry=self.registry
         )
@@ -66,11 +68,50 @@ class Metrics:
             registry=self.registry,
         )
         self.platform_keys_ok.set(1)
+        self.provisioning_failures = Counter(
+            "plenaria_provisioning_failures",
+            "Start-up provisioning attempts that failed (retried, or given up: see the log)",
+            registry=self.registry,
+        )
+        self.provisioning_failed_gauge = Gauge(
+            "plenaria_provisioning_failed",
+            "1 while the start-up reconcile has given up on an error (until a !reconcile passes)",
+            registry=self.registry,
+        )
+        # The verdict of /healthz, computed at each scrape of /metrics as at each /healthz.
+        self.healthy = Gauge(
+            "plenaria_healthy",
+            "1 while /healthz answers 200, 0 while it answers 503",
+            registry=self.registry,
+        )
+        self.health_checks = Gauge(
+            "plenaria_health_check",
+            "1 while this check of /healthz passes, 0 while it fails",
+            ["check"],
+            registry=self.registry,
+        )
         self.sync_lag.set_function(self.seconds_since_sync)
         self.last_sync_ok: float | None = None
-        # The start-up reconcile gave up on an unexpected error (/healthz says so).
-        self.provisioning_failed = False
+        self._provisioning_failed = False
         self.sync_alive = False
+
+    @property
+    def provisioning_failed(self) -> bool:
+        """The start-up reconcile gave up on an unexpected error (/healthz says so)."""
+        return self._provisioning_failed
+
+    @provisioning_failed.setter
+    def provisioning_failed(self, failed: bool) -> None:
+        self._provisioning_failed = failed
+        self.provisioning_failed_gauge.set(1 if failed else 0)
+
+    def health(self, checks: dict[str, bool]) -> bool:
+        """Record the checks of /healthz; True when all pass."""
+        for name, ok in checks.items():
+            self.health_checks.labels(check=name).set(1 if ok else 0)
+        healthy = all(checks.values())
+        self.healthy.set(1 if healthy else 0)
+        return healthy
 
     def sync_succeeded(self) -> None:
         self.last_sync_ok = time.monotonic()

@@ -52,3 +52,22 @@ async def test_a_key_alarm_fails_the_health_check_and_says_why() -> None:
     status, body = await _health(_server(metrics, ["The warden has a session (X)."]))
     assert status == 503 and body["platform_keys"] == "alarm"
     assert body["alarms"] == ["The warden has a session (X)."]
+
+
+async def test_metrics_carry_the_verdict_of_healthz() -> None:
+    """Prometheus reads /healthz's verdict from /metrics: plenaria_healthy and each check."""
+    metrics = Metrics()
+    metrics.sync_succeeded()
+    server = _server(metrics)
+    metrics.provisioning_failed = True
+    response = await server.metrics_page(None)  # type: ignore[arg-type]
+    assert response.body is not None
+    page = bytes(response.body).decode()  # type: ignore[arg-type]
+    assert "plenaria_healthy 0.0" in page
+    assert 'plenaria_health_check{check="provisioning"} 0.0' in page
+    assert 'plenaria_health_check{check="sync"} 1.0' in page
+    assert "plenaria_provisioning_failed 1.0" in page
+    metrics.provisioning_failed = False  # a !reconcile passed
+    response = await server.metrics_page(None)  # type: ignore[arg-type]
+    page = bytes(response.body).decode()  # type: ignore[arg-type]
+    assert "plenaria_healthy 1.0" in page and "plenaria_provisioning_failed 0.0" in page
