@@ -266,7 +266,7 @@ class LocalSynapse:
             if process.poll() is not None:
                 self.stop()
                 raise SynapseError(
-                    f"Synapse exited with code {process.returncode}; see {self.directory}"
+                    f"Synapse exited with code {process.returncode}; see {self.log_path}"
                 )
             try:
                 with urllib.request.urlopen(url + "/health", timeout=1) as resp:
@@ -276,7 +276,7 @@ class LocalSynapse:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise SynapseError(f"Synapse did not answer within {timeout:.0f}s; see {self.directory}")
+        raise SynapseError(f"Synapse did not answer within {timeout:.0f}s; see {self.log_path}")
 
     @property
     def running(self) -> bool:
