@@ -25,6 +25,7 @@ from commands import (
     reconcile,
     round,
     schedule,
+    show,
     status,
     suggestions,
     support,
@@ -278,6 +279,20 @@ def builtin_commands() -> list[Command[Services]]:
             history.HistoryArgs,
             history.history,
             needs=lambda s: s.histories,
+            access=(
+                (MODERATION, COORDINATION),
+                (PLENARY, _FOCAL_POINT),
+                (DESK, _FOCAL_POINT),
+            ),
+        ),
+        # Issue #14: a delegation's standing proposal read in the chat, where the documents are
+        # discussed (as `history`).
+        command(
+            "show",
+            show.SUMMARY,
+            show.Args,
+            show.handle,
+            needs=lambda s: s.showing,
             access=(
                 (MODERATION, COORDINATION),
                 (PLENARY, _FOCAL_POINT),

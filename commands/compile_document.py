@@ -10,9 +10,10 @@ from typing import Protocol
 
 from pydantic import Field
 
-from commands.compile_summary import compile_summary
+from commands.compile_summary import compile_summary, conflict_lines
 from commands.documents_deps import CompileOutcome
 from commands.i18n import N_, translator
+from commands.marked_text import Text, escaped
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -36,11 +37,14 @@ class Deps(Protocol):
 async def handle(deps: Deps, invocation: Invocation, args: Args) -> Reply:
     _ = translator(invocation.language)
     outcome = await deps.compile(invocation, args.document)
-    return Reply.titled(
+    out = Text()
+    out.heading(
         _("Compiled {document}: {revision} and {matrix} are posted here (drafts).").format(
             document=outcome.base_file_name,
             revision=outcome.revision_name,
             matrix=outcome.matrix_name,
-        ),
-        compile_summary(outcome.compilation, outcome.left_out, _),
+        )
     )
+    out.items([escaped(line) for line in compile_summary(outcome.compilation, outcome.left_out, _)])
+    out.items(conflict_lines(outcome.compilation, _))
+    return out.reply()

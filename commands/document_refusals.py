@@ -34,8 +34,10 @@ __all__ = [
     "InFile",
     "NoBaseToPropose",
     "NoFileGiven",
+    "NoStandingProposal",
     "NoSuchParagraph",
     "NoSuchSuggestion",
+    "NotAParagraphOf",
     "NotAProposalName",
     "NotCompiledYet",
     "NothingToCompile",
@@ -323,3 +325,30 @@ class NoSuchParagraph(DocumentRefusal):
             "no version of {document} has a paragraph {paragraph}; name it as the compilation "
             "matrix numbers it, e.g. 12 or 12 bis."
         ).format(document=self.base_name, paragraph=self.paragraph)
+
+
+class NoStandingProposal(DocumentRefusal):
+    """`!show`: the delegation has no proposal on the document that still stands."""
+
+    def __init__(self, code: str, base_name: str) -> None:
+        self.code, self.base_name = code, base_name
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _("{code} has no standing proposal on {document}.").format(
+            code=self.code, document=self.base_name
+        )
+
+
+class NotAParagraphOf(DocumentRefusal):
+    """`!show`: the version the proposal was made on has no paragraph of that number."""
+
+    def __init__(self, base_name: str, version: int, paragraph: int) -> None:
+        self.base_name, self.version, self.paragraph = base_name, version, paragraph
+        super().__init__()
+
+    def worded(self, _: Translate = str) -> str:
+        return _(
+            "version {version} of {document} has no paragraph {paragraph}; name it as the "
+            "compilation matrix numbers it, e.g. 12."
+        ).format(version=self.version, document=self.base_name, paragraph=self.paragraph)

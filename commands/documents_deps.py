@@ -15,6 +15,7 @@ from typing import Protocol
 from commands.table import Refusal
 from documents.compile import Compilation
 from documents.errors import DocumentRefused
+from documents.excerpts import MarkedParagraph
 from documents.jobs import CheckResult
 from documents.lifecycles import ParagraphStatus, SuggestionStatus
 
@@ -33,6 +34,7 @@ __all__ = [
     "ProposedChange",
     "Publication",
     "PublishedInfo",
+    "ShownProposal",
     "StatusStep",
     "SuggestionAccepted",
     "SuggestionInfo",
@@ -90,6 +92,8 @@ class ProposalInfo:
     sha256: str
     submitted_at: datetime
     superseded: bool
+    # Each paragraph it changes, with the words around each change (the receipt shows them).
+    marked: tuple[MarkedParagraph, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -225,3 +229,16 @@ class PendingApprovals:
     version: int
     meeting: str | None  # the meeting of the round on the current version, if any
     paragraphs: list[AwaitingApproval]
+
+
+@dataclass(frozen=True)
+class ShownProposal:
+    """`!show`: a delegation's standing proposal on a document, every change of it (on one
+    paragraph if `paragraph` is given)."""
+
+    delegation: str
+    file_name: str
+    base_file_name: str
+    base_version: int
+    paragraph: str | None
+    changes: list[MarkedParagraph]

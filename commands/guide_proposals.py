@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from commands.dates import when
 from commands.documents_deps import ProposalInfo
 from commands.i18n import Translate, language_of
+from commands.marked_text import RECEIPT_PARAGRAPHS
 from commands.receipts import receipt
+from documents.excerpts import MarkedParagraph
 from documents.proposals import expected_name
 from room_policies.roles import UserId
 from room_policies.roster import Roster
@@ -41,6 +43,20 @@ def example_receipt(code: str) -> ProposalInfo:
         sha256="9f86d081884c7d65…",
         submitted_at=datetime(2026, 3, 2, 14, 5, 0, tzinfo=UTC),
         superseded=False,
+        marked=(
+            MarkedParagraph(
+                "4",
+                (
+                    ("…the Parties ", "same"),
+                    ("shall", "deleted"),
+                    ("should", "inserted"),
+                    (" cooperate…", "same"),
+                ),
+            ),
+            MarkedParagraph(
+                "7", (("…annual ", "same"), ("national ", "inserted"), ("report…", "same"))
+            ),
+        ),
     )
 
 
@@ -109,5 +125,18 @@ def proposal_sections(
                 "“received”: when the platform received it, in the working group's time zone "
                 "({timezone})."
             ).format(timezone=timezone),
+            _(
+                "“paragraph 4: …”: each paragraph your changes touch, with the words around each "
+                "change: {inserted} is inserted (underlined), {deleted} is deleted (struck "
+                "through). A long proposal is cut after {count} paragraphs."
+            ).format(inserted="{+should+}", deleted="[-shall-]", count=RECEIPT_PARAGRAPHS),
+            _(
+                "{command} shows every change of a delegation's standing proposal on a "
+                "document, and {paragraph_command} only those on paragraph 4, in the plenary or "
+                "your desk."
+            ).format(
+                command=f"!show {code} {EXAMPLE_BASE}",
+                paragraph_command=f"!show {code} {EXAMPLE_BASE} 4",
+            ),
         ]
     )

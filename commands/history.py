@@ -28,6 +28,7 @@ from commands.documents_deps import (
     VersionText,
 )
 from commands.i18n import N_, Translate, translator
+from commands.marked_text import Line, Text, escaped, marked
 from commands.reply import Reply
 from commands.table import Args as BaseArgs
 from commands.table import Invocation
@@ -35,8 +36,6 @@ from documents.lifecycles import ParagraphStatus
 
 HISTORY_SUMMARY = N_("a paragraph's text at each version, the proposals on it and its statuses")
 PENDING_SUMMARY = N_("paragraphs agreed ad referendum that a formal meeting has yet to approve")
-
-_MARKS = {"inserted": ("{+", "+}", "u"), "deleted": ("[-", "-]", "del")}
 
 
 class HistoryArgs(BaseArgs):
@@ -63,40 +62,10 @@ class Deps(Protocol):
         ...
 
 
-class _Text:
-    """A reply built line by line in both renderings."""
-
-    def __init__(self) -> None:
-        self.plain: list[str] = []
-        self.html: list[str] = []
-
-    def heading(self, text: str) -> None:
-        self.plain.append(text)
-        self.html.append(f"<p><strong>{html.escape(text)}</strong></p>")
-
-    def items(self, lines: list[tuple[str, str]]) -> None:
-        """(plain, html) lines, as a list."""
-        self.plain.extend(f"• {plain}" for plain, _ in lines)
-        if lines:
-            self.html.append("<ul>" + "".join(f"<li>{h}</li>" for _, h in lines) + "</ul>")
-
-    def reply(self) -> Reply:
-        return Reply("\n".join(self.plain), "".join(self.html))
-
-
-def _escaped(text: str) -> tuple[str, str]:
-    return text, html.escape(text)
-
-
-def _marked(change: ProposedChange) -> tuple[str, str]:
-    plain, rich = [], []
-    for text, kind in change.pieces:
-        text = text.replace("\n", " ")
-        opening, closing, tag = _MARKS.get(kind, ("", "", ""))
-        plain.append(f"{opening}{text}{closing}")
-        rich.append(f"<{tag}>{html.escape(text)}</{tag}>" if tag else html.escape(text))
+def _proposed(change: ProposedChange) -> Line:
+    plain, rich = marked(change.pieces)
     label = f"{change.delegation}: "
-    return label + "".join(plain), f"<strong>{label}</strong>" + "".join(rich)
+    return label + plain, f"<strong>{html.escape(label)}</strong>" + rich
 
 
 def _version_heading(v: VersionText, _: Translate) -> str:
@@ -142,7 +111,7 @@ def _status_line(step: StatusStep, invocation: Invocation, _: Translate) -> str:
 async def history(deps: Deps, invocation: Invocation, args: HistoryArgs) -> Reply:
     _ = translator(invocation.language)
     story = await deps.story(args.document, args.paragraph)
-    out = _Text()
+    out = Text()
     out.heading(
         _("History of paragraph {paragraph} of {document}").format(
             paragraph=story.paragraph, document=story.document
@@ -153,11 +122,11 @@ async def history(deps: Deps, invocation: Invocation, args: HistoryArgs) -> Repl
         lines = []
         round_line = _round_line(v, invocation, _)
         if round_line:
-            lines.append(_escaped(round_line))
-        changes = [_marked(p) for p in story.proposals if p.version == v.version]
+            lines.append(escaped(round_line))
+        changes = [_proposed(p) for p in story.proposals if p.version == v.version]
         if not changes:
             lines.append(
-                _escaped(
+                escaped(
                     _("No delegation proposed a change to it on version {version}.").format(
                         version=v.version
                     )
@@ -166,9 +135,9 @@ async def history(deps: Deps, invocation: Invocation, args: HistoryArgs) -> Repl
         out.items(lines + changes)
     out.heading(_("Status"))
     if story.statuses:
-        out.items([_escaped(_status_line(s, invocation, _)) for s in story.statuses])
+        out.items([escaped(_status_line(s, invocation, _)) for s in story.statuses])
     else:
-        out.items([_escaped(_("Pending: no status has been set yet."))])
+        out.items([escaped(_("Pending: no status has been set yet."))])
     return out.reply()
 
 

@@ -16,6 +16,13 @@ from commands.dates import when
 from commands.document_refusals import reason_of
 from commands.documents_deps import FolderUpload, ProposalInfo, ProposalRefused, UploadOutcome
 from commands.i18n import Translate, translator
+from commands.marked_text import (
+    RECEIPT_CHARACTERS,
+    RECEIPT_PARAGRAPHS,
+    Text,
+    changed_paragraphs,
+    escaped,
+)
 from commands.reply import Reply
 from commands.table import Invocation
 
@@ -71,7 +78,8 @@ def receipt(
 
 def _proposal_receipt(proposal: ProposalInfo, _: Translate, at: Callable[[datetime], str]) -> Reply:
     touched = ", ".join(str(n) for n in proposal.paragraphs) or "—"
-    return Reply.titled(
+    out = Text()
+    out.heading(
         _(
             "Receipt: {file}, the proposal of {delegation} on {document} (version {version}), is "
             "filed."
@@ -80,11 +88,22 @@ def _proposal_receipt(proposal: ProposalInfo, _: Translate, at: Callable[[dateti
             delegation=proposal.delegation,
             document=proposal.base_file_name,
             version=proposal.base_version,
-        ),
-        [
-            _("changes: {changes}").format(changes=proposal.changes),
-            _("paragraphs touched: {paragraphs}").format(paragraphs=touched),
-            f"sha256: {proposal.sha256}",
-            _("received: {received}").format(received=at(proposal.submitted_at)),
-        ],
+        )
     )
+    lines = [
+        _("changes: {changes}").format(changes=proposal.changes),
+        _("paragraphs touched: {paragraphs}").format(paragraphs=touched),
+        f"sha256: {proposal.sha256}",
+        _("received: {received}").format(received=at(proposal.submitted_at)),
+    ]
+    out.items([escaped(line) for line in lines])
+    out.items(
+        changed_paragraphs(
+            proposal.marked,
+            _,
+            show=f"!show {proposal.delegation} {proposal.base_file_name}",
+            most=RECEIPT_PARAGRAPHS,
+            characters=RECEIPT_CHARACTERS,
+        )
+    )
+    return out.reply()

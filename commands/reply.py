@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Reply:
-    """A reply in two renderings: `text` for the plain `body`, `html` for `formatted_body`."""
+    """A reply in two renderings: `text` for the plain `body`, `html` for `formatted_body`;
+    `more`: the messages that follow it when it is too long for one (`!show`)."""
 
     text: str
     html: str
+    more: tuple[Reply, ...] = ()
 
     @classmethod
     def plain(cls, text: str) -> Reply:

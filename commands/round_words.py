@@ -13,10 +13,11 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_timedelta
 
-from commands.compile_summary import compile_summary
+from commands.compile_summary import compile_summary, conflict_lines
 from commands.dates import day
 from commands.document_refusals import reason_of
 from commands.i18n import N_, Translate, language_of
+from commands.marked_text import Text, escaped
 from commands.reply import Reply
 from commands.round_refusals import moment
 from commands.rounds_deps import RoundClosed, RoundInfo, RoundState
@@ -163,6 +164,12 @@ def closed_summary(closed: RoundClosed, zone: str, _: Translate = str) -> Reply:
                 "publishes the revision as the next version."
             ).format(revision=closed.revision_name, matrix=closed.matrix_name)
         )
-        if closed.compiled is not None:
-            lines.extend(compile_summary(closed.compiled.compilation, closed.compiled.left_out, _))
-    return Reply.titled(title, lines)
+    out = Text()
+    out.heading(title)
+    out.items([escaped(line) for line in lines])
+    if closed.compiled is not None:
+        compiled = closed.compiled
+        summary = compile_summary(compiled.compilation, compiled.left_out, _)
+        out.items([escaped(line) for line in summary])
+        out.items(conflict_lines(compiled.compilation, _))
+    return out.reply()

@@ -23,6 +23,7 @@ from commands import (
     reconcile,
     round,
     schedule,
+    show,
     status,
     suggestions,
     support,
@@ -50,6 +51,7 @@ class Services:
     support: support.Deps  # !support, !tickets, !close
     guide: guide.Deps  # !guide
     histories: history.Deps  # !history, !pending
+    showing: show.Deps  # !show
     rounds: round.Deps  # !round
     schedule: schedule.Deps  # !schedule
 

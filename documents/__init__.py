@@ -14,5 +14,8 @@ The path of an untrusted file, and where each step lives:
    paragraphs in document order of `paragraph_order` and the names of `wordml`, into `model`),
    the proposal check (`proposals`), word-level edits and their combination (`edits`), the
    compiled revision (`compile`: `revision_pieces`, then `revision` renders them as tracked
-   changes), accept-all (`accept`) and the compilation matrix (`compilation_matrix`).
+   changes), accept-all (`accept`) and the compilation matrix (`compilation_matrix`); what a
+   delegate reads of a proposal in the chat — the words around each change, each conflict's
+   alternatives (`excerpts`) — and a paragraph's story or a proposal's every change
+   (`paragraph_history`).
 """

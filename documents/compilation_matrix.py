@@ -17,7 +17,8 @@ from docx.enum.section import WD_ORIENT
 from docx.shared import Pt, RGBColor
 
 from documents.compile import Submission, author_label
-from documents.edits import PARA, Edit, Stream, base_stream, edits_of, home_paragraph
+from documents.edits import Edit, Stream, base_stream, edits_of, home_paragraph
+from documents.excerpts import marked_pieces, rows_of
 from documents.lifecycles import ParagraphStatus as Status
 from documents.lifecycles import StatusEntry
 from documents.model import Document
@@ -91,19 +92,6 @@ def compilation_matrix(
     return out.getvalue()
 
 
-def rows_of(numbers: Sequence[int | None]) -> dict[int, int]:
-    """Each paragraph's row: its own if numbered, else that of the numbered paragraph before it
-    (the first numbered one for what comes before it)."""
-    rows = [i for i, n in enumerate(numbers) if n is not None]
-    row_of = {i: i for i in rows}
-    last = rows[0] if rows else 0
-    for i in range(len(numbers)):
-        if numbers[i] is not None:
-            last = i
-        row_of[i] = last
-    return row_of
-
-
 def _write_marked_version(paragraph: object, stream: Stream, index: int, edits: list[Edit]) -> None:
     """The delegation's version of the row's paragraph(s), changes marked."""
     for text, kind in marked_pieces(stream, index, edits):
@@ -114,28 +102,3 @@ def _write_marked_version(paragraph: object, stream: Stream, index: int, edits: 
         elif kind == "deleted":
             run.font.strike = True
             run.font.color.rgb = _DELETED
-
-
-def marked_pieces(stream: Stream, index: int, edits: Sequence[Edit]) -> list[tuple[str, str]]:
-    """The delegation's version of the row `index`'s paragraph(s) as (text, kind) pieces, kind
-    "same", "deleted" or "inserted"; empty pieces left out."""
-    first = stream.starts[index]
-    end = max([first, *(e.end for e in edits)])
-    ends = [*stream.starts[1:], len(stream.tokens)]
-    end = max(end, ends[index])
-    position = min([first, *(e.start for e in edits)])
-    pieces: list[tuple[str, str]] = []
-    for edit in sorted(edits):
-        pieces.append(("".join(stream.tokens[position : edit.start]), "same"))
-        pieces.append(("".join(stream.tokens[edit.start : edit.end]), "deleted"))
-        pieces.append(("".join(edit.tokens), "inserted"))
-        position = edit.end
-    pieces.append(("".join(stream.tokens[position:end]), "same"))
-    # The row's own closing break is not shown; breaks inside a proposal (new paragraphs) are
-    # line breaks, marked ¶ where they are inserted or deleted.
-    while pieces and pieces[-1][0].endswith(PARA) and pieces[-1][1] == "same":
-        pieces[-1] = (pieces[-1][0][: -len(PARA)], "same")
-    marked = [
-        (text.replace(PARA, "\n" if kind == "same" else " ¶\n"), kind) for text, kind in pieces
-    ]
-    return [(text, kind) for text, kind in marked if text]

@@ -32,6 +32,7 @@ from documents.edits import (
     home_paragraph,
 )
 from documents.errors import DocumentRefused, Reason, RefusalCode
+from documents.excerpts import ConflictView, conflict_views
 from documents.model import Document
 from documents.paragraph_order import paragraph_elements
 from documents.proposals import numbering
@@ -86,6 +87,8 @@ class Compilation:
     new_paragraphs: list[str]
     revisions: int
     notes: list[str] = field(default_factory=list)
+    # Each conflict with its alternatives, for the summary the Chair reads in the chat.
+    conflict_views: list[ConflictView] = field(default_factory=list)
 
     def summary(self) -> list[str]:
         """The summary for the moderation room and the CLI: one line per fact."""
@@ -172,6 +175,9 @@ def compile_revision(
         conflicts=sum(isinstance(i, Conflict) for i in items),
         new_paragraphs=rendered.new_paragraph_labels,
         revisions=rendered.revisions,
+        conflict_views=conflict_views(
+            stream, numbers, [i for i in items if isinstance(i, Conflict)]
+        ),
     )
 
 

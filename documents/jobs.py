@@ -26,6 +26,7 @@ from documents.compile import (
     compile_revision,
 )
 from documents.errors import DocumentRefused, Reason, RefusalCode
+from documents.excerpts import ConflictView, MarkedParagraph, proposal_changes
 from documents.limits import DEFAULT_LIMITS, Limits
 from documents.package_gate import check_package
 from documents.proposals import ProposalReport, check_proposal, read_base
@@ -51,15 +52,18 @@ class CheckedProposal:
     changes: int
     paragraphs_touched: tuple[int, ...]
     formatting_changes: int
+    # Each paragraph it changes, with the words around each change (what its receipt shows).
+    marked: tuple[MarkedParagraph, ...] = ()
 
     @classmethod
-    def of(cls, report: ProposalReport) -> CheckedProposal:
+    def of(cls, report: ProposalReport, base_texts: Sequence[str] = ()) -> CheckedProposal:
         return cls(
             report.delegation,
             report.file_name,
             report.changes,
             report.paragraphs_touched,
             report.formatting_changes,
+            tuple(proposal_changes(base_texts, report.edits)) if base_texts else (),
         )
 
     def to_json(self) -> Json:
@@ -69,6 +73,7 @@ class CheckedProposal:
             "changes": self.changes,
             "paragraphs_touched": list(self.paragraphs_touched),
             "formatting_changes": self.formatting_changes,
+            "marked": [m.to_json() for m in self.marked],
         }
 
     @classmethod
@@ -79,6 +84,7 @@ class CheckedProposal:
             wire.field(data, "changes", int),
             tuple(wire.integers(data, "paragraphs_touched")),
             wire.field(data, "formatting_changes", int),
+            tuple(MarkedParagraph.from_json(m) for m in wire.objects(data, "marked")),
         )
 
 
@@ -172,6 +178,7 @@ class CompileResult:
                 "new_paragraphs": list(c.new_paragraphs),
                 "revisions": c.revisions,
                 "notes": list(c.notes),
+                "conflict_views": [v.to_json() for v in c.conflict_views],
             },
         }
 
@@ -205,6 +212,7 @@ class CompileResult:
             new_paragraphs=wire.strings(c, "new_paragraphs"),
             revisions=wire.field(c, "revisions", int),
             notes=wire.strings(c, "notes"),
+            conflict_views=[ConflictView.from_json(v) for v in wire.objects(c, "conflict_views")],
         )
         return cls(
             revision,
@@ -249,7 +257,7 @@ def check_job(
         report = check_proposal(base, base_name, data, file_name, delegation, limits)
     except DocumentRefused as refused:
         return CheckResult(None, refused.reason, refused.code.value, refused)
-    return CheckResult(CheckedProposal.of(report))
+    return CheckResult(CheckedProposal.of(report, base.accept_view()))
 
 
 def gate_job(data: bytes, limits: Limits | None = None) -> Json | None:

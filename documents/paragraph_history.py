@@ -20,20 +20,26 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from documents.compilation_matrix import marked_pieces, rows_of
 from documents.edits import base_stream, home_paragraph
 from documents.errors import DocumentRefused
+from documents.excerpts import brief, marked_pieces, proposal_changes, rows_of
 from documents.limits import Limits
 from documents.proposals import check_proposal, numbering, read_base
 from documents.revision_pieces import ORDINALS
 from documents.wire import Json
 
-__all__ = ["Reference", "align", "brief", "history_job", "parse_reference", "trace"]
+__all__ = [
+    "Reference",
+    "align",
+    "brief",
+    "history_job",
+    "parse_reference",
+    "show_job",
+    "trace",
+]
 
 _REFERENCE = re.compile(r"^\s*(\d{1,5})(?:\s*(" + "|".join(ORDINALS) + r"))?\s*\.?\s*$", re.I)
 _SIMILAR = 0.5  # how alike a changed paragraph must be to continue one of the version before
-_CONTEXT = 40  # unchanged characters kept either side of a change
-_LONGEST = 400  # characters of a proposal shown, at most
 
 
 @dataclass(frozen=True)
@@ -108,28 +114,6 @@ def trace(versions: Sequence[Sequence[str]], at: int, index: int) -> list[int | 
     return where
 
 
-def brief(pieces: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """A proposal's marked pieces, cut when long: unchanged text kept only near the changes,
-    and the whole at most about `_LONGEST` characters (then "…")."""
-    out: list[tuple[str, str]] = []
-    last = len(pieces) - 1
-    for k, (text, kind) in enumerate(pieces):
-        if kind == "same" and len(text) > 2 * _CONTEXT + 1:
-            head = "" if k == 0 else text[:_CONTEXT]
-            tail = "" if k == last else text[-_CONTEXT:]
-            text = f"{head}…{tail}"
-        out.append((text, kind))
-    shown: list[tuple[str, str]] = []
-    room = _LONGEST
-    for text, kind in out:
-        if room <= 0:
-            shown.append(("…", "same"))
-            break
-        shown.append((text[:room] + ("…" if len(text) > room else ""), kind))
-        room -= len(text)
-    return shown
-
-
 def history_job(
     base_name: str,
     versions: Sequence[tuple[int, bytes]],
@@ -199,3 +183,27 @@ def history_job(
                 }
             )
     return {"found": True, "versions": story, "proposals": changes}
+
+
+def show_job(
+    base_name: str,
+    base_data: bytes,
+    file_name: str,
+    data: bytes,
+    paragraph: str | None = None,
+    limits: Limits | None = None,
+) -> Json:
+    """Every change of a proposal on its base (`!show`), paragraph by paragraph, each with the
+    words around it and nothing cut; only the paragraph numbered `paragraph` if given:
+    {"found": bool, "paragraphs": [{"paragraph", "pieces": [[text, kind], …]}]} ("found" is
+    False when `paragraph` names no paragraph of the base)."""
+    base = read_base(base_data, limits)
+    texts = base.accept_view()
+    report = check_proposal(base, base_name, data, file_name, None, limits)
+    changed = proposal_changes(texts, report.edits, longest=None)
+    if paragraph is not None:
+        reference = parse_reference(paragraph)
+        if reference is None or reference.suffix or reference.number not in numbering(texts):
+            return {"found": False, "paragraphs": []}
+        changed = [c for c in changed if c.paragraph == str(reference.number)]
+    return {"found": True, "paragraphs": [c.to_json() for c in changed]}

@@ -1,8 +1,9 @@
 """The documents engine as the bot runs it: each job in a worker process with time and memory
 limits (`documents.parsing_child.parse_with_limits`), off the event loop, on threads of its own.
 
-Four jobs: check a proposal against its base, compile a document's proposals, the safety gate
-alone for a file the platform re-posts to every delegation, and a paragraph's history. A file
+Five jobs: check a proposal against its base, compile a document's proposals, the safety gate
+alone for a file the platform re-posts to every delegation, a paragraph's history, and every
+change of a proposal (`!show`). A file
 the engine refuses is a `DocumentRefused` (the delegate's to fix). An `EngineFault` — the
 engine's own bug — is let through on purpose: the engine logged it (its type and where it was
 raised, never the file) under a reference, and the dispatcher's catch-all
@@ -22,7 +23,7 @@ from documents.errors import DocumentRefused
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job, gate_job
 from documents.lifecycles import ParagraphStatus, StatusEntry
 from documents.limits import Limits
-from documents.paragraph_history import history_job
+from documents.paragraph_history import history_job, show_job
 from documents.parsing_child import parse_with_limits
 from documents.wire import Json
 
@@ -41,10 +42,11 @@ class Engine:
         compile: Callable[..., CompileResult] = compile_job,
         gate: Callable[..., Json | None] = gate_job,
         history: Callable[..., Json] = history_job,
+        show: Callable[..., Json] = show_job,
         limits: Limits = ENGINE_LIMITS,
     ) -> None:
         self._check, self._compile, self._gate = check, compile, gate
-        self._history = history
+        self._history, self._show = history, show
         self.limits = limits
         # The engine's workers get threads of their own: the default pool also serves nio's
         # encrypted uploads, which must not queue behind 35 proposal checks.
@@ -87,6 +89,13 @@ class Engine:
         """A paragraph's text at each version and the proposals on it
         (`documents.paragraph_history.history_job`)."""
         return await self._run(self._history, base_name, versions, proposals, paragraph)
+
+    async def show(
+        self, base_name: str, base_data: bytes, file_name: str, data: bytes, paragraph: str | None
+    ) -> Json:
+        """Every change of a proposal, or those on one paragraph
+        (`documents.paragraph_history.show_job`)."""
+        return await self._run(self._show, base_name, base_data, file_name, data, paragraph)
 
     async def gate(self, file_name: str, data: bytes) -> None:
         """Every Office package the platform re-posts to the delegations passes the same gate as

@@ -7,7 +7,9 @@ the engine (`documents.paragraph_history.history_job`, in its worker), which fol
 paragraph from version to version and marks each delegation's change to it; the statuses come
 from the paragraph's history (`paragraph_status_history`), the rounds' dates and meetings from
 `rounds` when a round was held on a version. `!pending DOCUMENT`: the paragraphs agreed ad
-referendum and not approved since, for the Chair before the formal meeting.
+referendum and not approved since, for the Chair before the formal meeting. `!show CODE
+DOCUMENT [PARAGRAPH]`: the delegation's standing proposal on the document and the version it was
+made on go to the engine (`documents.paragraph_history.show_job`), which marks every change.
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ from __future__ import annotations
 from bot.docflow.tools import DocumentTools
 from bot.storage.paragraph_history import ParagraphHistory, StatusChange
 from bot.storage.registry import Proposal
-from commands.document_refusals import NoSuchParagraph
+from commands.document_refusals import NoStandingProposal, NoSuchParagraph, NotAParagraphOf
 from commands.documents_deps import (
     AwaitingApproval,
     ParagraphStory,
     PendingApprovals,
     ProposedChange,
+    ShownProposal,
     StatusStep,
     VersionText,
 )
+from documents.excerpts import MarkedParagraph, pieces_from
 from documents.lifecycles import ParagraphStatus
-from documents.wire import Json, WireError, field, objects, optional
+from documents.wire import Json, field, objects, optional
 from room_policies.roles import FolderKey
 
 PLAN = FolderKey.PLAN.value
@@ -81,6 +85,38 @@ class Histories:
         ]
         return ParagraphStory(base.file_name, paragraph.strip(), texts, proposals, statuses)
 
+    async def show(self, delegation: str, document: str, paragraph: int | None) -> ShownProposal:
+        base = await self.tools.document_in_plan(document)
+        standing = [
+            p
+            for p in await self.tools.registry.latest_proposals(base.file_name)
+            if p.delegation == delegation
+        ]
+        if not standing:
+            raise NoStandingProposal(delegation, base.file_name)
+        proposal = standing[-1]
+        made_on = await self.tools.registry.version(base.file_name, proposal.base_version, PLAN)
+        if made_on is None:  # its version is on record with it: not for want of it
+            raise NoStandingProposal(delegation, base.file_name)
+        files = self.tools.files
+        result = await self.tools.engine.show(
+            base.file_name,
+            files.get(made_on.sha256),
+            proposal.file_name,
+            files.get(proposal.sha256),
+            None if paragraph is None else str(paragraph),
+        )
+        if not isinstance(result, dict) or not result.get("found"):
+            raise NotAParagraphOf(base.file_name, proposal.base_version, paragraph or 0)
+        return ShownProposal(
+            delegation,
+            proposal.file_name,
+            base.file_name,
+            proposal.base_version,
+            None if paragraph is None else str(paragraph),
+            [MarkedParagraph.from_json(c) for c in objects(result, "paragraphs")],
+        )
+
     async def pending(self, document: str | None) -> PendingApprovals:
         base = await self.tools.document_in_plan(document)
         last: dict[int, StatusChange] = {}
@@ -113,12 +149,4 @@ def _concerns(change: StatusChange, numbers: dict[int, int | None], latest: int 
 
 
 def _pieces(change: Json) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for piece in field(change, "pieces", list):
-        if not (isinstance(piece, list) and len(piece) == 2):
-            raise WireError("a proposal's piece is malformed")
-        text, kind = piece
-        if not isinstance(text, str) or kind not in ("same", "inserted", "deleted"):
-            raise WireError("a proposal's piece is malformed")
-        out.append((text, str(kind)))
-    return out
+    return pieces_from(field(change, "pieces", list))

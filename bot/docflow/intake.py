@@ -32,6 +32,7 @@ from commands.document_refusals import (
 from commands.documents_deps import ProposalChecked, ProposalInfo, ProposalRefused
 from commands.table import Attachment, Invocation, Refusal
 from documents.errors import DocumentRefused
+from documents.excerpts import MarkedParagraph
 from documents.jobs import CheckedProposal, CheckResult
 from documents.proposals import delegation_of, proposed_base, stands
 from room_policies.roles import FolderKey, Role, RoomKind, UserId
@@ -101,7 +102,7 @@ class Intake:
         if plan is not None:
             txn = txn_id("file-proposal", invocation.event_id)
             await self.tools.transfer.post_file(plan, data, proposal.file_name, DOCX, txn)
-        return _info(proposal)
+        return _info(proposal, report.marked)
 
     async def proposals_of(self, delegation: str) -> list[ProposalInfo]:
         return [_info(p) for p in await self.tools.registry.proposals(delegation=delegation)]
@@ -141,7 +142,7 @@ class Intake:
         return _Checked(base, delegation, data, result.report)
 
 
-def _info(p: Proposal) -> ProposalInfo:
+def _info(p: Proposal, marked: tuple[MarkedParagraph, ...] = ()) -> ProposalInfo:
     return ProposalInfo(
         p.delegation,
         p.file_name,
@@ -152,4 +153,5 @@ def _info(p: Proposal) -> ProposalInfo:
         p.sha256,
         p.submitted_at,
         not stands(p),
+        marked,
     )

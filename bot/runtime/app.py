@@ -357,6 +357,7 @@ def build_app(
         support=support,
         guide=welcomer,
         histories=histories,
+        showing=histories,
         rounds=rounds,
         schedule=rounds,
     )

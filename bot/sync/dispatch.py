@@ -211,6 +211,13 @@ class Dispatcher:
             log.exception("could not audit %s", command.event_id)
 
     async def _send_reply(self, command: CommandEvent, reply: Reply) -> None:
+        # A reply too long for one message goes as several, each with a transaction id of its
+        # own derived from the command's (the first as for any reply).
+        await self._send_one(command, reply, reply_txn_id(command.event_id))
+        for k, part in enumerate(reply.more, start=2):
+            await self._send_one(command, part, reply_txn_id(f"{command.event_id}#{k}"))
+
+    async def _send_one(self, command: CommandEvent, reply: Reply, txn_id: str) -> None:
         delay = 0.5
         for attempt in range(8):
             try:
@@ -219,7 +226,7 @@ class Dispatcher:
                     reply,
                     in_reply_to=command.event_id,
                     thread_root=command.thread_root,
-                    txn_id=reply_txn_id(command.event_id),
+                    txn_id=txn_id,
                 )
                 return
             except NotEncrypted:

@@ -50,6 +50,17 @@ BR = build(
     p(r("Each State shall designate a "), ins(r("national "), author="BR"), r("focal point.")),
     p(r("The Secretariat shall report annually.")),
 )
+# BR's proposal in the flow: "will" where AG has "should" (a conflict), and "national".
+BR_WILL = build(
+    p(
+        r("The parties "),
+        dele(r("shall"), author="BR"),
+        ins(r("will"), author="BR"),
+        r(" cooperate in disaster prevention."),
+    ),
+    p(r("Each State shall designate a "), ins(r("national "), author="BR"), r("focal point.")),
+    p(r("The Secretariat shall report annually.")),
+)
 UNTRACKED = build(
     p(r("The parties shall cooperate in disaster prevention.")),
     p(r("Each State will designate a focal point."), ins(r(" Now."), author="AG")),
@@ -88,7 +99,16 @@ def user(group: WorkingGroup, seat: str) -> MatrixUser:
 
 
 async def reply_to(who: MatrixUser, event_id: str) -> str:
-    return str(getattr(await who.wait_reply(event_id, timeout=90), "body", ""))
+    return body_of(await who.wait_reply(event_id, timeout=90))
+
+
+def body_of(event: Event) -> str:
+    return str(getattr(event, "body", ""))
+
+
+def formatted_body_of(event: Event) -> str:
+    """The HTML of a message as the client decrypted it."""
+    return str(event.source.get("content", {}).get("formatted_body", ""))
 
 
 async def file_in(who: MatrixUser, room_id: str, name: str) -> Event:
@@ -121,14 +141,33 @@ async def test_publish_propose_and_compile(group: WorkingGroup) -> None:
 
     # Both focal points submit; both get receipts; the proposals are filed in the plan folder.
     ag_sent = await ag.send_file(plenary, AG, "AG_Matriz.docx")
-    br_sent = await br.send_file(plenary, BR, "BR_Matriz.docx")
-    ag_receipt = await reply_to(ag, ag_sent)
+    br_sent = await br.send_file(plenary, BR_WILL, "BR_Matriz.docx")
+    ag_event = await ag.wait_reply(ag_sent, timeout=90)
+    ag_receipt, ag_html = body_of(ag_event), formatted_body_of(ag_event)
     br_receipt = await reply_to(br, br_sent)
     assert ag_receipt.startswith("Receipt: AG_Matriz.docx") and "changes: 1" in ag_receipt
     assert "paragraphs touched: 1" in ag_receipt and "sha256: " in ag_receipt
+    # The receipt shows the change, as the focal point's client decrypted it: the words around
+    # it, the deleted word struck through and the inserted one underlined (markers in the body).
+    assert "• paragraph 1: The parties [-shall-]{+should+} cooperate in disaster prevention." in (
+        ag_receipt.splitlines()
+    ), ag_receipt
+    assert "<li>paragraph 1: The parties <del>shall</del><u>should</u> cooperate" in ag_html
     assert br_receipt.startswith("Receipt: BR_Matriz.docx")
-    assert "paragraphs touched: 2" in br_receipt
+    assert "paragraphs touched: 1, 2" in br_receipt
+    assert "• paragraph 2: Each State shall designate a {+national +}focal point." in br_receipt
     await file_in(ag, plan, "AG_Matriz.docx")
+
+    # !show: every change of a delegation's standing proposal, or those of one paragraph.
+    shown = await chair.wait_reply(await chair.send_text(moderation, "!show br Matriz.docx"), 90)
+    assert body_of(shown).splitlines() == [
+        "BR_Matriz.docx, the proposal of BR on Matriz.docx (version 1): 2 paragraph(s) changed.",
+        "• paragraph 1: The parties [-shall-]{+will+} cooperate in disaster prevention.",
+        "• paragraph 2: Each State shall designate a {+national +}focal point.",
+    ], body_of(shown)
+    assert "<del>shall</del><u>will</u>" in formatted_body_of(shown)
+    one = await reply_to(ag, await ag.send_text(plenary, "!show BR Matriz.docx 2"))
+    assert "on paragraph 2:" in one and "{+national +}" in one and "{+will+}" not in one
 
     status = await reply_to(ag, await ag.send_text(plenary, "!status"))
     assert "AG_Matriz.docx on Matriz.docx v1" in status and "standing" in status
@@ -145,6 +184,21 @@ async def test_publish_propose_and_compile(group: WorkingGroup) -> None:
     )
     summary = str(getattr(reply, "body", ""))
     assert "Compiled Matriz.docx" in summary and "2 proposal(s)" in summary
+    # The conflict, with each alternative and who proposed it, where the Chair reads it.
+    assert "• paragraph 1: conflict between AG, BR" in summary
+    lines = summary.splitlines()
+    assert (
+        "• paragraph 1, AG: The parties [-shall-]{+should+} cooperate in disaster prevention."
+        in (lines)
+    ), summary
+    assert "• paragraph 1, BR: The parties [-shall-]{+will+} cooperate in disaster prevention." in (
+        lines
+    ), summary
+    conflict_html = formatted_body_of(reply)
+    assert "<li>paragraph 1, AG: The parties <del>shall</del><u>should</u> cooperate" in (
+        conflict_html
+    )
+    assert "<li>paragraph 1, BR: The parties <del>shall</del><u>will</u> cooperate" in conflict_html
     revision = await file_in(chair, moderation, "Matriz_rev1.docx")
     await file_in(chair, moderation, "Matriz_compilation.docx")
     text = " ".join(read_document(await chair.download(revision)).accept_view())

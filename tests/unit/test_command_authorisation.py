@@ -66,12 +66,14 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
                 # story wherever its document is discussed, and what awaits approval.
                 "history",
                 "pending",
+                # Issue #14: a delegation's standing proposal, read in the chat.
+                "show",
             }
         ),
     ),
     PLENARY: (
         frozenset({Role.FOCAL_POINT}),
-        frozenset({"suggest", "status", "documents", "help", "history"}),
+        frozenset({"suggest", "status", "documents", "help", "history", "show"}),
     ),
     DESK: (
         frozenset({Role.FOCAL_POINT}),
@@ -86,6 +88,7 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
                 "help",
                 "suggest",
                 "history",
+                "show",
                 "schedule",
             }
         ),
@@ -144,6 +147,7 @@ SAMPLE_BODIES = {
     "guide": "!guide",
     "history": "!history Matriz 12 bis",
     "pending": "!pending Matriz.docx",
+    "show": "!show AG Matriz.docx 12",
     "round": "!round open Matriz.docx --closes 2026-12-10T18:00 --reminders 24h,2h",
     "schedule": "!schedule",
 }

@@ -22,8 +22,13 @@ import pytest
 from commands import trust
 from commands.builtin import default_table
 from commands.corrections import breach_report
-from commands.document_refusals import BaseNotChosen
-from commands.documents_deps import AwaitingApproval, ParagraphStory, PendingApprovals
+from commands.document_refusals import BaseNotChosen, NoStandingProposal
+from commands.documents_deps import (
+    AwaitingApproval,
+    ParagraphStory,
+    PendingApprovals,
+    ShownProposal,
+)
 from commands.guide import Reader
 from commands.i18n import translator
 from commands.policy_reasons import decision_reason
@@ -32,6 +37,7 @@ from commands.round_refusals import RoundUnderWay
 from commands.rounds_deps import RoundInfo, RoundRequest, RoundState
 from commands.support import Requester, TicketInfo
 from commands.table import DIRECT, Invocation, Refusal, UsageError
+from documents.excerpts import MarkedParagraph
 from documents.proposals import WhichBase
 from room_policies.roles import Role, RoomKind, UserId
 from room_policies.room_plan import Correction, Fix
@@ -56,6 +62,8 @@ from tests.unit.test_history import AGREED_AT, STORY
 from tests.unit.test_support import FakeDesk
 
 TABLE = default_table()
+# A delegate's words are data, as they wrote them: short, so that they never count as English.
+PIECES = (("The Parties ", "same"), ("shall", "deleted"), ("should", "inserted"), (" act.", "same"))
 WHEN = datetime(2026, 3, 2, 9, 5, tzinfo=UTC)
 
 
@@ -130,6 +138,15 @@ class Histories:
     async def pending(self, document: str | None) -> PendingApprovals:
         return PendingApprovals("Matriz.docx", 2, "2026-12-12", [AwaitingApproval(3, 2, AGREED_AT)])
 
+    async def show(self, delegation: str, document: str, paragraph: int | None) -> ShownProposal:
+        if delegation != "AG":
+            raise NoStandingProposal(delegation, "Matriz.docx")
+        changes = [MarkedParagraph(str(n), PIECES) for n in range(1, 12)]
+        if paragraph is not None:
+            changes = [c for c in changes if c.paragraph == str(paragraph)][:1]
+        label = None if paragraph is None else str(paragraph)
+        return ShownProposal("AG", "AG_Matriz.docx", "Matriz.docx", 2, label, changes)
+
 
 def _services() -> Any:
     roster = FakeDeps(make_roster())
@@ -157,6 +174,7 @@ def _services() -> Any:
         rounds=Rounds(),
         schedule=Rounds(),
         histories=Histories(),
+        showing=Histories(),
     )
 
 
@@ -221,6 +239,10 @@ SWEEP: list[tuple[Callable[[str], Invocation], str]] = [
     (focal_point, "!schedule"),
     (focal_point, "!history Matriz 2"),
     (chair, "!pending Matriz"),
+    (focal_point, "!show AG Matriz.docx"),
+    (chair, "!show AG Matriz.docx 3"),
+    (chair, "!show AG Matriz.docx 99"),
+    (chair, "!show BR Matriz.docx"),
 ]
 
 
