@@ -103,14 +103,18 @@ def wrappers_of(element: Any, paragraph: Any) -> tuple[Any, ...]:
     return tuple(reversed(out))
 
 
-def wrappers_at(runs: list[BaseRun], at: int, *, inserted: bool) -> tuple[Any, ...]:
+def wrappers_at(
+    runs: list[BaseRun], at: int, *, inserted: bool, replacing: bool = False
+) -> tuple[Any, ...]:
     """The wrappers around the base text at character `at`; for text inserted at `at`, those
     around both the character before and the character after (an insertion at a wrapper's edge
-    stays outside it)."""
+    stays outside it), or, `replacing` the deleted text before it, those around that text."""
     after = _covering(runs, at)
     if not inserted:
         return after
     before = _covering(runs, at - 1) if at > 0 else ()
+    if replacing:
+        return before
     common = 0
     while common < min(len(before), len(after)) and before[common] is after[common]:
         common += 1

@@ -252,6 +252,7 @@ def _rebuilt_paragraph(
 
     groups = _grouped_pieces(pieces)
     last_offset = 0
+    replacing = False
     for state, codes, group in groups:
         offset = group[0].base_offset
         if offset is not None:
@@ -270,7 +271,9 @@ def _rebuilt_paragraph(
             # Base text that stood in a hyperlink, a smart tag, a simple field or a content
             # control stays in (a copy of) it; a change inside it goes inside it, as Word
             # writes it.
-            wrappers = wrappers_at(runs, last_offset if at is None else at, inserted=at is None)
+            wrappers = wrappers_at(
+                runs, last_offset if at is None else at, inserted=at is None, replacing=replacing
+            )
             parent = enter(wrappers)
             if container is None or where is not parent:
                 where = container = parent
@@ -281,6 +284,10 @@ def _rebuilt_paragraph(
             container.append(_text_run(text, rpr, state is SegmentState.DELETED))
         if offset is not None:
             last_offset = offset + sum(len(p.text) for p in group)
+        # Text inserted in place of deleted text goes where that text stood.
+        replacing = state is not SegmentState.UNCHANGED and (
+            state is SegmentState.DELETED or replacing
+        )
     for i, (_, run) in enumerate(atoms):
         if i not in emitted_atoms:
             enter(wrappers_of(run, base)).append(copy.deepcopy(run))
