@@ -12,10 +12,12 @@ The path of an untrusted file, and where each step lives:
    a bug of the engine as `errors.EngineFault`.
 3. The jobs that run there (`jobs`): the reader of tracked changes (`tracked_changes`, over the
    paragraphs in document order of `paragraph_order` and the names of `wordml`, into `model`),
-   the proposal check (`proposals`), word-level edits and their combination (`edits`), the
-   compiled revision (`compile`: `revision_pieces`, then `revision` renders them as tracked
-   changes), accept-all (`accept`) and the compilation matrix (`compilation_matrix`); what a
-   delegate reads of a proposal in the chat — the words around each change, each conflict's
-   alternatives (`excerpts`) — and a paragraph's story or a proposal's every change
-   (`paragraph_history`).
+   the proposal check (`proposals`), word-level edits (`edits`, over the tokens of `tokens` and
+   what a proposal puts in place of each base paragraph, table rows whole included, from
+   `replacements`) and their combination, the compiled revision (`compile`: `revision_pieces`,
+   then `revision` renders them as tracked changes over the base runs and their inline wrappers
+   of `base_runs`, and `revision_rows` the table rows inserted or deleted whole), accept-all
+   (`accept`) and the compilation matrix (`compilation_matrix`); what a delegate reads of a
+   proposal in the chat — the words around each change, each conflict's alternatives
+   (`excerpts`) — and a paragraph's story or a proposal's every change (`paragraph_history`).
 """

@@ -14,12 +14,13 @@ place compose (each stays a paragraph of its own, `5 bis`, `5 ter`), they do not
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
-from documents.model import Document, Paragraph, SegmentState, view_groups
+from documents.model import Document
+from documents.replacements import WholeRow, cells_of, replacements
+from documents.tokens import PARA, tokenize
 
 __all__ = [
     "PARA",
@@ -33,14 +34,6 @@ __all__ = [
     "home_paragraph",
     "tokenize",
 ]
-
-PARA = "\u2029"  # the paragraph break, as a token of its own
-_TOKEN = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
-
-
-def tokenize(text: str) -> list[str]:
-    """Words, runs of white space and single punctuation marks; they join back to `text`."""
-    return _TOKEN.findall(text)
 
 
 @dataclass(frozen=True)
@@ -83,53 +76,50 @@ class Edit:
     # cell, rather than after the paragraph before (in the previous cell, or before the table).
     # Where they stand, not what they are: not compared, so identical proposals still meet.
     before: bool = field(default=False, compare=False)
+    # A table row inserted (the tokens) or deleted (the base tokens [start, end)) whole: the
+    # paragraph breaks in each of its cells; empty for any other edit. `level`: the nesting of
+    # its table (0 for a table in the body), and, inserted, `before` says it stands before the
+    # row of the paragraph at `start` rather than after the row of the paragraph before.
+    cells: tuple[int, ...] = ()
+    level: int = field(default=0, compare=False)
+
+    @property
+    def is_row(self) -> bool:
+        return bool(self.cells)
 
     @property
     def is_insertion(self) -> bool:
         return self.start == self.end
 
 
-def _accepted_tokens(paragraph: Paragraph) -> list[str]:
-    """The paragraph as it stands when every change is accepted: its text, and its break unless
-    the break is deleted (it then runs on into the next paragraph)."""
-    if paragraph.row is SegmentState.DELETED:
-        return []
-    tokens = tokenize(paragraph.accepted_text)
-    if paragraph.mark is not SegmentState.DELETED:
-        tokens.append(PARA)
-    return tokens
-
-
-def _replacements(proposal: Document) -> list[list[str]]:
-    """For each base paragraph (each paragraph of the proposal's reject view), the tokens (PARA
-    included) the proposal puts in its place. Text only in the accept view goes with the base
-    paragraph before it (or, before the first, with the first)."""
-    out: list[list[str]] = []
-    pending: list[str] = []
-    for group, text in view_groups(proposal.paragraphs, accept=False):
-        tokens = [t for p in group for t in _accepted_tokens(p)]
-        if text is None:
-            if out:
-                out[-1] += tokens
-            else:
-                pending += tokens
+def _row_edits(base: Stream, rows: list[WholeRow]) -> list[Edit]:
+    out = []
+    for row in rows:
+        if row.deleted:
+            first, last = row.paragraphs[0], row.paragraphs[-1]
+            end = base.starts[last + 1] if last + 1 < len(base.starts) else len(base.tokens)
+            cells = cells_of(row.containers, [1] * len(row.paragraphs))
+            out.append(Edit(base.starts[first], end, (), cells=cells, level=row.level))
             continue
-        out.append(pending + tokens)
-        pending = []
+        at = base.starts[row.at] if row.at < len(base.starts) else len(base.tokens)
+        cells = cells_of(row.containers, row.paragraphs)
+        out.append(Edit(at, at, tuple(row.tokens), row.before, cells=cells, level=row.level))
     return out
 
 
 def edits_of(base: Stream, proposal: Document) -> list[Edit]:
     """The proposal's edits in base coordinates. The proposal's reject view must be the base
-    (`proposals.check` says so first); the base's paragraphs must number as many."""
-    replacements = _replacements(proposal)
-    if len(replacements) != len(base.starts):
+    (`proposals.check` says so first); the base's paragraphs must number as many. A table row
+    inserted or deleted whole is one edit of its own (`Edit.cells`)."""
+    texts, rows = replacements(proposal)
+    if len(texts) != len(base.starts):
         raise ValueError("the proposal's paragraphs do not match the base's")
+    in_deleted_rows = {k for row in rows if row.deleted for k in row.paragraphs}
     edits: list[Edit] = []
     ends = [*base.starts[1:], len(base.tokens)]
-    for start, end, replacement in zip(base.starts, ends, replacements, strict=True):
+    for k, (start, end, replacement) in enumerate(zip(base.starts, ends, texts, strict=True)):
         original = base.tokens[start:end]
-        if list(original) == replacement:
+        if list(original) == replacement or k in in_deleted_rows:
             continue
         matcher = SequenceMatcher(None, original, replacement, autojunk=False)
         for tag, i1, i2, j1, j2 in _joined(matcher.get_opcodes(), original):
@@ -143,6 +133,8 @@ def edits_of(base: Stream, proposal: Document) -> list[Edit]:
                 edits.append(part)
     # Edits of neighbouring paragraphs stay apart, even where they touch: a delegation that
     # deletes paragraphs 3 and 4 and one that deletes 3 then agree on 3.
+    edits += _row_edits(base, rows)
+    edits.sort(key=lambda e: (e.start, e.end))
     return edits
 
 

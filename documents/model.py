@@ -74,7 +74,9 @@ class Paragraph:
     paragraph of its own container, never across a cell or a table (as in Word). `row` is the
     state of the table row (or cell) that holds it: INSERTED (`w:trPr/w:ins`, `w:cellIns`) and
     the paragraph is not in the reject view at all, DELETED (`w:trPr/w:del`, `w:cellDel`) and it
-    is not in the accept view.
+    is not in the accept view. `tables`, `rows` and `row_level` say which tables and rows hold
+    it, outermost first, and which of those rows was inserted or deleted
+    (`paragraph_order.Place`): what the compiler needs to insert or delete a whole row.
     """
 
     segments: tuple[Segment, ...]
@@ -87,6 +89,9 @@ class Paragraph:
     container: int = 0
     row: SegmentState = SegmentState.UNCHANGED
     row_change: TrackedChange | None = None
+    tables: tuple[int, ...] = ()
+    rows: tuple[int, ...] = ()
+    row_level: int | None = None
 
     @property
     def accepted_text(self) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from documents.model import Location, SegmentState, TrackedChange
 from documents.wordml import (
@@ -44,12 +44,28 @@ __all__ = ["Place", "blocks", "paragraph_elements"]
 @dataclass(frozen=True)
 class Place:
     """Where a paragraph stands: its location, its container (0 the body, then each table cell
-    in document order) and the tracked state of the table row or cell that holds it."""
+    in document order) and the tracked state of the table row or cell that holds it.
+
+    `tables` and `rows` are the tables and rows around it, outermost first, each numbered in
+    document order from 1; `row_level` is the index in `rows` of the row whose `w:trPr/w:ins`
+    or `w:del` gives `row` (None when `row` is unchanged or comes from a cell's own change)."""
 
     location: Location = Location.BODY
     container: int = 0
     row: SegmentState = SegmentState.UNCHANGED
     row_change: TrackedChange | None = None
+    tables: tuple[int, ...] = ()
+    rows: tuple[int, ...] = ()
+    row_level: int | None = None
+
+
+@dataclass
+class _Ids:
+    """The numbers handed out in document order: cells (containers), tables, rows."""
+
+    cells: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    tables: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    rows: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
 
 def paragraph_elements(body: Element) -> list[Element]:
@@ -63,7 +79,7 @@ def paragraph_elements(body: Element) -> list[Element]:
 def blocks(body: Element) -> Iterator[tuple[Element, Place | None]]:
     """Paragraphs with their place, and move-range markers between blocks (place None), in
     document order."""
-    yield from _container(body, Place(), itertools.count(1))
+    yield from _container(body, Place(), _Ids())
 
 
 def _looked_through(element: Element) -> Iterator[Element]:
@@ -79,9 +95,7 @@ def _looked_through(element: Element) -> Iterator[Element]:
             yield child
 
 
-def _container(
-    element: Element, place: Place, ids: Iterator[int]
-) -> Iterator[tuple[Element, Place | None]]:
+def _container(element: Element, place: Place, ids: _Ids) -> Iterator[tuple[Element, Place | None]]:
     for child in element:
         tag = child.tag
         if tag == P:
@@ -99,31 +113,34 @@ def _container(
             yield child, None
 
 
-def _table(
-    table: Element, place: Place, ids: Iterator[int]
-) -> Iterator[tuple[Element, Place | None]]:
+def _table(table: Element, place: Place, ids: _Ids) -> Iterator[tuple[Element, Place | None]]:
+    in_table = replace(place, tables=(*place.tables, next(ids.tables)))
     for row in _looked_through(table):
         if row.tag in RANGE_MARKERS:
             yield row, None
         if row.tag != TR:
             continue
-        row_place = _with_row(place, row.find(TRPR), INS, DEL)
+        in_row = replace(in_table, rows=(*in_table.rows, next(ids.rows)))
+        row_place = _with_row(in_row, row.find(TRPR), INS, DEL, len(in_row.rows) - 1)
         for cell in _looked_through(row):
             if cell.tag in RANGE_MARKERS:
                 yield cell, None
             if cell.tag != TC:
                 continue
-            cell_place = _with_row(row_place, cell.find(TCPR), CELL_INS, CELL_DEL)
-            inner = replace(cell_place, location=Location.TABLE, container=next(ids))
+            cell_place = _with_row(row_place, cell.find(TCPR), CELL_INS, CELL_DEL, None)
+            inner = replace(cell_place, location=Location.TABLE, container=next(ids.cells))
             yield from _container(cell, inner, ids)
 
 
-def _with_row(place: Place, properties: Element | None, ins: str, dele: str) -> Place:
-    """An outer row's state stands (a deleted row takes its nested tables with it)."""
+def _with_row(
+    place: Place, properties: Element | None, ins: str, dele: str, level: int | None
+) -> Place:
+    """An outer row's state stands (a deleted row takes its nested tables with it); `level`:
+    the row's index in `place.rows` (None for a cell)."""
     if place.row is not SegmentState.UNCHANGED or properties is None:
         return place
     for tag, state in ((ins, SegmentState.INSERTED), (dele, SegmentState.DELETED)):
         marker = properties.find(tag)
         if marker is not None:
-            return replace(place, row=state, row_change=tracked_change(marker))
+            return replace(place, row=state, row_change=tracked_change(marker), row_level=level)
     return place

@@ -20,8 +20,18 @@ from typing import Any
 
 from lxml import etree
 
+from documents.base_runs import (
+    BaseRun,
+    base_runs,
+    is_atom,
+    markers,
+    open_wrapper,
+    wrappers_at,
+    wrappers_of,
+)
 from documents.model import SegmentState
 from documents.revision_pieces import OutParagraph, Piece, label_for, split_paragraphs
+from documents.revision_rows import RevisionIds, Rows, revision_element
 from documents.wordml import w
 
 __all__ = ["COMPILER", "Rendered", "render_paragraphs"]
@@ -36,15 +46,6 @@ class Rendered:
     revisions: int
 
 
-class _RevisionIds:
-    def __init__(self, start: int) -> None:
-        self.next = start
-
-    def take(self) -> str:
-        self.next += 1
-        return str(self.next)
-
-
 def render_paragraphs(
     body: Any,
     elements: Sequence[Any],
@@ -57,7 +58,8 @@ def render_paragraphs(
     first_id: int,
 ) -> Rendered:
     """Rewrite the base paragraph `elements` (in place, under `body`) as the pieces say."""
-    ids = _RevisionIds(first_id)
+    ids = RevisionIds(first_id)
+    rows = Rows(elements, author, date, ids)
     paragraphs = split_paragraphs(pieces)
     labels: list[str] = []
     new_after: dict[int, int] = {}
@@ -66,6 +68,16 @@ def render_paragraphs(
     reached: set[int] = set()  # base paragraphs whose own text has been placed
     for out in paragraphs:
         source = out.source
+        row = out.row
+        codes = out.mark.codes if out.mark is not None else ()
+        if row is not None and row.state is SegmentState.INSERTED:
+            rebuilt = _rebuilt_paragraph(elements[source], out, None, author, date, ids)
+            if rows.add(source, row, codes, rebuilt):
+                continue
+            made[source].append(rebuilt)
+            continue
+        if row is not None:
+            rows.delete(source, row, codes)
         if out.has_base_text:
             reached.add(source)
         if out.untouched(lambda i: len(base_texts[i])):
@@ -97,6 +109,7 @@ def render_paragraphs(
         for new in replacements:
             element.addprevious(new)
         element.getparent().remove(element)
+    rows.place()
     return Rendered(labels, ids.next - first_id)
 
 
@@ -112,40 +125,10 @@ def _numbered_before(numbers: Sequence[int | None], index: int) -> int:
 # -- XML ---------------------------------------------------------------------------------------
 
 
-def _runs_with_offsets(paragraph: Any) -> list[tuple[int, Any, str]]:
-    """The base paragraph's runs in order, each with its character offset and text."""
-    out: list[tuple[int, Any, str]] = []
-    offset = 0
-    in_code = False
-    for run in paragraph.iter(w("r")):
-        text_parts = []
-        for child in run:
-            tag = child.tag
-            if tag == w("fldChar"):
-                kind = child.get(w("fldCharType"))
-                in_code = kind == "begin"
-                if kind == "separate":
-                    in_code = False
-            elif in_code:
-                continue
-            elif tag == w("t"):
-                text_parts.append(child.text or "")
-            elif tag == w("tab"):
-                text_parts.append("\t")
-            elif tag in (w("br"), w("cr")):
-                text_parts.append("\n")
-            elif tag == w("noBreakHyphen"):
-                text_parts.append("-")
-        text = "".join(text_parts)
-        out.append((offset, run, text))
-        offset += len(text)
-    return out
-
-
-def _rpr_at(runs: list[tuple[int, Any, str]], offset: int, before: bool) -> Any | None:
+def _rpr_at(runs: list[BaseRun], offset: int, before: bool) -> Any | None:
     """The run properties of the character at (or, `before`, just before) `offset`."""
     chosen = None
-    for start, run, text in runs:
+    for start, run, text, _ in runs:
         if not text:
             continue
         end = start + len(text)
@@ -155,7 +138,7 @@ def _rpr_at(runs: list[tuple[int, Any, str]], offset: int, before: bool) -> Any 
         if start < offset:
             chosen = run
     if chosen is None and runs:
-        chosen = next((r for _, r, t in runs if t), None)
+        chosen = next((r for _, r, t, _ in runs if t), None)
     if chosen is None:
         return None
     rpr = chosen.find(w("rPr"))
@@ -197,23 +180,15 @@ def _text_run(text: str, rpr: Any | None, deleted: bool) -> Any:
     return run
 
 
-def _revision(kind: str, author: str, when: datetime, ids: _RevisionIds) -> Any:
-    element = etree.Element(w(kind))
-    element.set(w("id"), ids.take())
-    element.set(w("author"), author)
-    element.set(w("date"), when.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    return element
-
-
 def _rebuilt_paragraph(
     base: Any,
     out: OutParagraph,
     label: str | None,
     author: Callable[[tuple[str, ...]], str],
     date: Callable[[tuple[str, ...]], datetime],
-    ids: _RevisionIds,
+    ids: RevisionIds,
 ) -> Any:
-    runs = _runs_with_offsets(base)
+    runs = base_runs(base)
     paragraph = etree.Element(w("p"))
     ppr = base.find(w("pPr"))
     if ppr is not None:
@@ -233,7 +208,7 @@ def _rebuilt_paragraph(
             else:
                 ppr.append(rpr)
         kind = "ins" if out.mark.state is SegmentState.INSERTED else "del"
-        rpr.insert(0, _revision(kind, author(out.mark.codes), date(out.mark.codes), ids))
+        rpr.insert(0, revision_element(kind, author(out.mark.codes), date(out.mark.codes), ids))
     pieces = list(out.pieces)
     if label:
         pieces.insert(0, Piece(f"{label}. ", SegmentState.INSERTED, (), out.source, None))
@@ -251,8 +226,8 @@ def _rebuilt_paragraph(
         (
             (start, run)
             for start, run in [
-                *((start, run) for start, run, text in runs if not text and _is_atom(run)),
-                *_markers(base),
+                *((start, run) for start, run, text, _ in runs if not text and is_atom(run)),
+                *markers(base, runs),
             ]
             if lo is not None
             and hi is not None
@@ -261,90 +236,62 @@ def _rebuilt_paragraph(
         key=lambda atom: atom[0],
     )
     emitted_atoms: set[int] = set()
-    link_source: Any = None  # the base hyperlink the text being written stood in
-    link_out: Any = None  # its copy in the output paragraph
+    # The wrappers open in the output (each base wrapper, and where its copy takes content).
+    opened: list[tuple[Any, Any]] = []
+
+    def enter(wrappers: tuple[Any, ...]) -> Any:
+        """Open the output's copies of `wrappers` (closing the others); where content goes."""
+        common = 0
+        while common < min(len(opened), len(wrappers)) and opened[common][0] is wrappers[common]:
+            common += 1
+        del opened[common:]
+        for source in wrappers[common:]:
+            parent = opened[-1][1] if opened else paragraph
+            opened.append((source, open_wrapper(source, parent)))
+        return opened[-1][1] if opened else paragraph
+
     groups = _grouped_pieces(pieces)
     last_offset = 0
+    replacing = False
     for state, codes, group in groups:
         offset = group[0].base_offset
         if offset is not None:
             last_offset = offset
         container: Any = None
+        where: Any = None
         for text, rpr, at in _formatted(group, runs, last_offset):
             # Atoms go where they stood, between the runs of base text around them (a field's
             # begin, code and separator before its result, its end after it), so a group of
             # base text is cut at them, and a change around them too.
             for i, (start, run) in enumerate(atoms):
                 if at is not None and i not in emitted_atoms and start <= at:
-                    paragraph.append(copy.deepcopy(run))
+                    enter(wrappers_of(run, base)).append(copy.deepcopy(run))
                     emitted_atoms.add(i)
-                    container = None
-                    link_source = link_out = None
-            # Base text that stood in a hyperlink stays in (a copy of) it; a change inside it
-            # goes inside the hyperlink, as Word writes it.
-            link = _link_at(base, runs, at) if at is not None else None
-            if link is not link_source:
-                container = None
-                link_source = link
-                link_out = None
-                if link is not None:
-                    link_out = etree.SubElement(paragraph, link.tag, dict(link.attrib))
-            if container is None:
-                parent = link_out if link_out is not None else paragraph
-                container = parent
+                    container = where = None
+            # Base text that stood in a hyperlink, a smart tag, a simple field or a content
+            # control stays in (a copy of) it; a change inside it goes inside it, as Word
+            # writes it.
+            wrappers = wrappers_at(
+                runs, last_offset if at is None else at, inserted=at is None, replacing=replacing
+            )
+            parent = enter(wrappers)
+            if container is None or where is not parent:
+                where = container = parent
                 if state is not SegmentState.UNCHANGED:
                     kind = "ins" if state is SegmentState.INSERTED else "del"
-                    container = _revision(kind, author(codes), date(codes), ids)
+                    container = revision_element(kind, author(codes), date(codes), ids)
                     parent.append(container)
             container.append(_text_run(text, rpr, state is SegmentState.DELETED))
         if offset is not None:
             last_offset = offset + sum(len(p.text) for p in group)
+        # Text inserted in place of deleted text goes where that text stood.
+        replacing = state is not SegmentState.UNCHANGED and (
+            state is SegmentState.DELETED or replacing
+        )
     for i, (_, run) in enumerate(atoms):
         if i not in emitted_atoms:
-            paragraph.append(copy.deepcopy(run))
+            enter(wrappers_of(run, base)).append(copy.deepcopy(run))
     return paragraph
-
-
-def _link_at(paragraph: Any, runs: list[tuple[int, Any, str]], at: int) -> Any | None:
-    """The hyperlink around the base text at character `at`, if there is one."""
-    for start, run, text in runs:
-        if text and start <= at < start + len(text):
-            parent = run.getparent()
-            while parent is not None and parent is not paragraph:
-                if parent.tag == w("hyperlink"):
-                    return parent
-                parent = parent.getparent()
-            return None
-    return None
-
-
-_MARKERS = frozenset(
-    w(tag) for tag in ("bookmarkStart", "bookmarkEnd", "commentRangeStart", "commentRangeEnd")
-)
-
-
-def _markers(paragraph: Any) -> list[tuple[int, Any]]:
-    """Bookmarks and comment ranges, with the character offset where they stand (a rebuilt
-    paragraph keeps them, so cross-references and comments still find their place)."""
-    found: list[tuple[int, Any]] = []
-    runs = {id(run): (start, text) for start, run, text in _runs_with_offsets(paragraph)}
-    offset = 0
-    for element in paragraph.iter():
-        if element.tag == w("r") and id(element) in runs:
-            start, text = runs[id(element)]
-            offset = start + len(text)
-        elif element.tag in _MARKERS:
-            found.append((offset, element))
-    return found
-
-
-def _is_atom(run: Any) -> bool:
-    """A run that carries something other than text (a drawing, a field character, a note
-    reference): kept where it stood."""
-    return any(
-        child.tag not in (w("rPr"), w("t"), w("tab"), w("br"), w("cr"), w("lastRenderedPageBreak"))
-        for child in run
-    )
 
 
 def _grouped_pieces(pieces: list[Piece]) -> list[tuple[SegmentState, tuple[str, ...], list[Piece]]]:
@@ -370,7 +317,7 @@ def _grouped_pieces(pieces: list[Piece]) -> list[tuple[SegmentState, tuple[str, 
 
 
 def _formatted(
-    group: list[Piece], runs: list[tuple[int, Any, str]], at: int
+    group: list[Piece], runs: list[BaseRun], at: int
 ) -> list[tuple[str, Any | None, int | None]]:
     """The group's text cut where the base runs' formatting changes, each cut with its
     formatting and (base text) its offset in the base paragraph."""
@@ -383,7 +330,7 @@ def _formatted(
     while cursor < len(text):
         position = start + cursor
         run_end = next(
-            (s + len(t) for s, _, t in runs if t and s <= position < s + len(t)),
+            (s + len(t) for s, _, t, _ in runs if t and s <= position < s + len(t)),
             start + len(text),
         )
         take = max(1, min(len(text) - cursor, run_end - position))

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from documents.edits import PARA, AttributedEdit, Conflict, Stream, home_paragraph
 from documents.model import SegmentState
 
-__all__ = ["ORDINALS", "OutParagraph", "Piece", "label_for", "pieces_of", "split_paragraphs"]
+__all__ = [
+    "ORDINALS",
+    "OutParagraph",
+    "Piece",
+    "RowPlace",
+    "label_for",
+    "pieces_of",
+    "split_paragraphs",
+]
 
 ORDINALS = ("bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "novies")
 
@@ -24,6 +32,20 @@ def label_for(number: int, nth: int) -> str:
     """`5 bis`, `5 ter`, … for the nth (1-based) new paragraph after paragraph 5."""
     suffix = ORDINALS[nth - 1] if nth <= len(ORDINALS) else f"({nth + 1})"
     return f"{number} {suffix}"
+
+
+@dataclass(frozen=True)
+class RowPlace:
+    """A piece of a table row inserted or deleted whole (`Edit.cells`): which row (`key`, one
+    per edit), the cell it stands in (inserted rows), the nesting of the row's table, and,
+    inserted, whether the row goes before the row of its base paragraph rather than after."""
+
+    key: int
+    state: SegmentState
+    cell: int = 0
+    level: int = 0
+    before: bool = False
+    cells: int = 1  # how many cells the row has (inserted rows)
 
 
 @dataclass
@@ -37,6 +59,7 @@ class Piece:
     base_paragraph: int = 0  # the base paragraph it belongs to, or is inserted into
     base_offset: int | None = None  # character offset in that base paragraph (base text only)
     alternative: bool = False  # inserted as (or around) an alternative of a conflict
+    row: RowPlace | None = None  # in a table row inserted or deleted whole
 
 
 def pieces_of(base: Stream, items: Sequence[AttributedEdit | Conflict]) -> list[Piece]:
@@ -45,30 +68,44 @@ def pieces_of(base: Stream, items: Sequence[AttributedEdit | Conflict]) -> list[
     offsets = _char_offsets(base)
     position = 0
 
-    def keep(start: int, end: int, state: SegmentState, codes: tuple[str, ...] = ()) -> None:
+    def keep(
+        start: int,
+        end: int,
+        state: SegmentState,
+        codes: tuple[str, ...] = (),
+        row: RowPlace | None = None,
+    ) -> None:
         for index in range(start, end):
-            out.append(
-                Piece(
-                    base.tokens[index],
-                    state,
-                    codes,
-                    base.paragraph_of(index),
-                    offsets[index],
-                )
-            )
+            paragraph = base.paragraph_of(index)
+            out.append(Piece(base.tokens[index], state, codes, paragraph, offsets[index], row=row))
 
     def add(
-        tokens: Sequence[str], paragraph: int, codes: tuple[str, ...], alternative: bool = False
+        tokens: Sequence[str],
+        paragraph: int,
+        codes: tuple[str, ...],
+        alternative: bool = False,
+        rows: Sequence[RowPlace | None] = (),
     ) -> None:
-        for token in tokens:
-            out.append(Piece(token, SegmentState.INSERTED, codes, paragraph, None, alternative))
+        for n, token in enumerate(tokens):
+            row = rows[n] if n < len(rows) else None
+            out.append(
+                Piece(token, SegmentState.INSERTED, codes, paragraph, None, alternative, row)
+            )
 
-    def tag(codes: tuple[str, ...], paragraph: int, alternative: bool = False) -> None:
-        add([f" ({', '.join(codes)})"], paragraph, (), alternative)
+    def tag(
+        codes: tuple[str, ...],
+        paragraph: int,
+        alternative: bool = False,
+        row: RowPlace | None = None,
+    ) -> None:
+        add([f" ({', '.join(codes)})"], paragraph, (), alternative, [row])
 
-    for item in items:
+    for key, item in enumerate(items):
         keep(position, item.start, SegmentState.UNCHANGED)
-        if isinstance(item, AttributedEdit):
+        if isinstance(item, AttributedEdit) and item.edit.is_row:
+            _row(item, key, keep, add, tag, base)
+            position = item.edit.end
+        elif isinstance(item, AttributedEdit):
             edit = item.edit
             keep(edit.start, edit.end, SegmentState.DELETED, item.codes)
             # Inserted text goes with the paragraph it is inserted into; new paragraphs with the
@@ -103,6 +140,42 @@ def pieces_of(base: Stream, items: Sequence[AttributedEdit | Conflict]) -> list[
             position = item.end
     keep(position, len(base.tokens), SegmentState.UNCHANGED)
     return out
+
+
+def _row(
+    item: AttributedEdit,
+    key: int,
+    keep: Callable[..., None],
+    add: Callable[..., None],
+    tag: Callable[..., None],
+    base: Stream,
+) -> None:
+    """A table row inserted or deleted whole: its pieces know their row and cell; the tag goes
+    after the text of the row's first cell (deleted) or of its last (inserted)."""
+    edit = item.edit
+    if not edit.is_insertion:
+        place = RowPlace(key, SegmentState.DELETED, level=edit.level)
+        first_break = base.tokens.index(PARA, edit.start, edit.end)
+        keep(edit.start, first_break, SegmentState.DELETED, item.codes, place)
+        tag(item.codes, base.paragraph_of(edit.start), row=place)
+        keep(first_break, edit.end, SegmentState.DELETED, item.codes, place)
+        return
+    at = home_paragraph(base, edit) if not edit.before else base.paragraph_of(edit.start)
+    places: list[RowPlace] = []
+    cell, breaks = 0, 0
+    for token in edit.tokens:
+        places.append(
+            RowPlace(key, SegmentState.INSERTED, cell, edit.level, edit.before, len(edit.cells))
+        )
+        if token == PARA:
+            breaks += 1
+            if breaks >= edit.cells[cell] and cell + 1 < len(edit.cells):
+                cell, breaks = cell + 1, 0
+    inserted = list(edit.tokens)
+    cut = _tag_place(inserted)
+    add(inserted[:cut], at, item.codes, rows=places[:cut])
+    tag(item.codes, at, row=places[max(cut - 1, 0)])
+    add(inserted[cut:], at, item.codes, rows=places[cut:])
 
 
 def _tag_place(inserted: Sequence[str]) -> int:
@@ -159,11 +232,19 @@ class OutParagraph:
         return sum(len(p.text) for p in self.pieces) == base_length(self.mark.base_paragraph)
 
     @property
+    def row(self) -> RowPlace | None:
+        """The table row inserted or deleted whole that holds it, if any."""
+        if self.mark is not None and self.mark.row is not None:
+            return self.mark.row
+        return next((p.row for p in self.pieces if p.row is not None), None)
+
+    @property
     def is_new(self) -> bool:
         """Every piece and the break inserted: a paragraph of its own, labelled `5 bis` (not a
-        conflict's alternative that holds a break)."""
+        conflict's alternative that holds a break, nor a cell of an inserted row)."""
         return (
-            self.mark is not None
+            self.row is None
+            and self.mark is not None
             and self.mark.state is SegmentState.INSERTED
             and not self.mark.alternative
             and all(p.state is SegmentState.INSERTED and not p.alternative for p in self.pieces)

@@ -206,6 +206,9 @@ class _Reader:
             container=place.container,
             row=place.row,
             row_change=place.row_change,
+            tables=place.tables,
+            rows=place.rows,
+            row_level=place.row_level,
         )
 
     def _mark(

@@ -3,9 +3,10 @@ revision and the compilation matrix to PDF without error; the revision's text ca
 delegation's tag, the joint one and the bracketed conflict; and LibreOffice reads the revision's
 changes as tracked changes by the delegations.
 
-Four proposals on a small base with a table, written as Word writes them (`docx_builder`), and one
+Five proposals on a small base with a table, written as Word writes them (`docx_builder`), and one
 made by python-redlines' Docxodus comparer: a conflict (AG and BR on "shall"), a joint change (BR
-and CA), a new paragraph and a table cell (MX), an independent engine's markup (US).
+and CA), a new paragraph and a table cell (MX), a new table row (PE, which LibreOffice must read
+as an inserted row: issue #14), an independent engine's markup (US).
 
 LibreOffice must be installed (`make office`, which `make test` runs): without it these tests fail,
 they never skip. Each session gets a fresh LibreOffice profile, so that no lock is shared with a
@@ -27,11 +28,12 @@ from pathlib import Path
 
 import docx
 import pytest
+from lxml import etree
 from python_redlines.engines import DocxodusEngine
 
 from documents.compile import author_label
 from documents.jobs import compile_job, output_names
-from tests.unit.docx_builder import build, cell, dele, ins, p, table
+from tests.unit.docx_builder import build, cell, dele, ins, p, row, table
 
 # No stack (no `stacks` marker, `--stacks` changes nothing here): LibreOffice reads files the
 # compiler wrote, with no homeserver and no database; slow, and database-indifferent.
@@ -47,6 +49,7 @@ THIRD = "Member States should share their experiences and good practices."
 CELLS = [["Action", "Responsible"], ["Train electoral officials", "Member States"]]
 LAST = "The working group shall report to the Permanent Council every year."
 NEW = "Member States may request technical assistance from the General Secretariat."
+NEW_ROW = ["Share risk maps", "The Permanent Council"]
 
 
 def _by(code: str) -> str:
@@ -70,8 +73,8 @@ def _plain_docx(paragraphs: list[str]) -> bytes:
     for text in paragraphs[:4]:
         document.add_paragraph(text)
     grid = document.add_table(rows=len(CELLS), cols=len(CELLS[0]))
-    for i, row in enumerate(CELLS):
-        for j, text in enumerate(row):
+    for i, cells in enumerate(CELLS):
+        for j, text in enumerate(cells):
             grid.cell(i, j).text = text
     document.add_paragraph(paragraphs[4])
     out = io.BytesIO()
@@ -131,6 +134,10 @@ def _proposals() -> list[tuple[str, bytes]]:
             ],
         ),
     }
+    # A table row added, with Track Changes on (w:trPr/w:ins).
+    pe = _by("PE")
+    added = row(*(cell(p(ins(text, author=pe))) for text in NEW_ROW), row_ins=True)
+    proposals["PE"] = _document(cells=[*CELLS, added])  # type: ignore[list-item]
     base = _document()
     edited = _plain_docx(
         [
@@ -262,3 +269,50 @@ def test_libreoffice_reads_tracked_changes_by_each_delegation(converted: Convert
     assert len(regions) >= 8
     assert {_by(c) for c in ("AG", "BR", "CA", "MX", "US")} <= authors
     assert f"{_by('BR')}, {_by('CA')}" in authors
+
+
+_ODF = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "loext": "urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0",
+}
+
+
+def test_libreoffice_reads_the_new_table_row_as_an_inserted_row(converted: Converted) -> None:
+    with zipfile.ZipFile(converted.output(converted.revision, ".odt")) as odt:
+        content = etree.fromstring(odt.read("content.xml"))
+    # LibreOffice marks a row tracked whole (inserted or deleted) in its row style.
+    tracked_rows = {
+        style.get(f"{{{_ODF['style']}}}name")
+        for style in content.iterfind(".//style:style[@style:family='table-row']", _ODF)
+        if style.find("style:table-row-properties[@loext:text-changes-only='false']", _ODF)
+        is not None
+    }
+    rows = content.findall(".//table:table/table:table-row", _ODF)
+    cells = [["".join(c.itertext()) for c in r.iterfind("table:table-cell", _ODF)] for r in rows]
+    assert cells == [
+        CELLS[0],
+        ["Train electoral officials", "Member States and the Secretariat (MX)"],
+        [NEW_ROW[0], f"{NEW_ROW[1]} (PE)"],
+    ]
+    assert [r.get(f"{{{_ODF['table']}}}style-name") in tracked_rows for r in rows] == [
+        False,
+        False,
+        True,
+    ]
+    # ... and its text an insertion by the delegation.
+    changes = {
+        region.get(f"{{{_ODF['text']}}}id"): (
+            etree.QName(region[0]).localname,
+            region.findtext(".//dc:creator", namespaces=_ODF),
+        )
+        for region in content.iterfind(".//text:changed-region", _ODF)
+    }
+    in_row = [
+        changes[start.get(f"{{{_ODF['text']}}}change-id")]
+        for start in rows[2].iterfind(".//text:change-start", _ODF)
+    ]
+    assert ("insertion", _by("PE")) in in_row
+    assert {kind for kind, _ in in_row} == {"insertion"}

@@ -6,14 +6,18 @@ the base's text and accepting every change the edited text."""
 from __future__ import annotations
 
 import warnings
+import zipfile
 from io import BytesIO
 
 import docx
 import pytest
+from lxml import etree
 from python_redlines.engines import DocxodusEngine, XmlPowerToolsEngine
 
+from documents.jobs import compile_job
 from documents.model import SegmentState
 from documents.tracked_changes import read_document
+from documents.wordml import W
 
 AUTHOR = "Antigua and Barbuda (AG)"
 
@@ -102,3 +106,52 @@ def test_every_change_is_attributed_to_the_delegation(compared: bytes) -> None:
     touched = [i for i, paragraph in enumerate(document.paragraphs) if paragraph.has_changes]
     assert touched  # the unchanged paragraphs stay unchanged
     assert not document.paragraphs[0].has_changes
+
+
+# --- table rows inserted and deleted, compiled (issue #14) ----------------------------------
+
+ROWS_BASE = [
+    ["Action", "Responsible"],
+    ["Train electoral officials", "Member States"],
+    ["Publish the report", "The General Secretariat"],
+]
+ROWS_EDITED = [ROWS_BASE[0], ROWS_BASE[2], ["Share risk maps", "The Permanent Council"]]
+
+
+@pytest.fixture(scope="module", params=["open-xml-powertools", "docxodus"])
+def rows_compared(request: pytest.FixtureRequest) -> tuple[bytes, bytes]:
+    base = _docx(BASE_BEFORE[:2], ROWS_BASE, BASE_AFTER)
+    edited = _docx(BASE_BEFORE[:2], ROWS_EDITED, BASE_AFTER)
+    redline, _, _ = _engine(request.param).run_redline(AUTHOR, base, edited)
+    return base, redline
+
+
+def test_rows_inserted_and_deleted_by_a_comparer_are_rows_of_the_revision(
+    rows_compared: tuple[bytes, bytes],
+) -> None:
+    base, redline = rows_compared
+    proposal = read_document(redline)
+    assert {
+        (p.rejected_text or p.accepted_text, p.row)
+        for p in proposal.paragraphs
+        if p.row_level is not None
+    } == {
+        ("Train electoral officials", SegmentState.DELETED),
+        ("Member States", SegmentState.DELETED),
+        ("Share risk maps", SegmentState.INSERTED),
+        ("The Permanent Council", SegmentState.INSERTED),
+    }
+    result = compile_job("Plan.docx", base, [("AG_Plan.docx", redline)])
+    assert not result.refused, result.refused
+    revision = read_document(result.revision)
+    assert revision.reject_view() == _texts(BASE_BEFORE[:2], ROWS_BASE, BASE_AFTER)
+    accepted = revision.accept_view()
+    assert accepted[-4:-2] == ["Share risk maps", "The Permanent Council (AG)"]
+    assert "Train electoral officials" not in accepted
+    rows = etree.fromstring(zipfile.ZipFile(BytesIO(result.revision)).read("word/document.xml"))
+    marks = [
+        [etree.QName(m).localname for m in tr.iterfind(f"{{{W}}}trPr/*")]
+        for tr in rows.iter(f"{{{W}}}tr")
+    ]
+    assert marks == [[], ["del"], [], ["ins"]]
+    assert result.compilation.new_paragraphs == []
