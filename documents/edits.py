@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
+from itertools import groupby, pairwise
 
 from documents.model import Document
 from documents.replacements import WholeRow, cells_of, replacements
@@ -274,27 +275,25 @@ def combine(
 ) -> list[AttributedEdit | Conflict]:
     """The delegations' edits, merged where identical, grouped where they overlap; in base
     order. `proposals` is (code, edits) in the order the delegations are to be listed."""
+
+    # At one place, new paragraphs come before the words inserted at the start of the next, and
+    # those that follow the paragraph before come before those typed before the next one (each
+    # goes with its paragraph, and so the order of the text is the order of the labels).
+    def place(e: Edit) -> tuple[int, int, bool, bool]:
+        return (e.start, e.end, not _whole_paragraphs(e, base), e.before)
+
     by_edit: dict[Edit, list[str]] = {}
     order: list[str] = []
+    sequences: list[list[Edit]] = []  # each delegation's edits in its own order
     for code, edits in proposals:
         order.append(code)
+        sequences.append(sorted(edits, key=place))
         for edit in edits:
             codes = by_edit.setdefault(edit, [])
             if code not in codes:
                 codes.append(code)
-    # At one place, new paragraphs come before the words inserted at the start of the next, and
-    # those that follow the paragraph before come before those typed before the next one (each
-    # goes with its paragraph, and so the order of the text is the order of the labels).
-    changes = sorted(
-        by_edit,
-        key=lambda e: (
-            e.start,
-            e.end,
-            not _whole_paragraphs(e, base),
-            e.before,
-            order.index(by_edit[e][0]),
-        ),
-    )
+    changes = sorted(by_edit, key=lambda e: (*place(e), order.index(by_edit[e][0])))
+    changes = _as_each_proposes(changes, sequences)
     clusters: list[list[Edit]] = []
     for edit in changes:
         if clusters and any(_overlap(edit, other, base) for other in clusters[-1]):
@@ -312,7 +311,7 @@ def combine(
         # and delegations whose versions are the same share one alternative.
         versions: dict[tuple[str, ...], list[str]] = {}
         for code in order:
-            mine = sorted(e for e in cluster if code in by_edit[e])
+            mine = [e for e in cluster if code in by_edit[e]]  # in its own order
             if mine:
                 versions.setdefault(_apply(base, start, end, mine), []).append(code)
         if len(versions) == 1:
@@ -321,4 +320,30 @@ def combine(
             continue
         alternatives = [(version, tuple(codes)) for version, codes in versions.items()]
         out.append(Conflict(start, end, tuple(alternatives)))
+    return out
+
+
+def _as_each_proposes(changes: list[Edit], sequences: Iterable[Sequence[Edit]]) -> list[Edit]:
+    """`changes` (sorted) with the edits at one place reordered, where need be, to follow each
+    delegation's own order of its edits there. An edit several delegations made alike is one
+    edit, though they may have typed it differently: one after the paragraph before, another
+    before the next paragraph (`Edit.before`, not compared). It takes the first delegation's
+    `before`, and so its place among the others at that place may not be where a second
+    delegation has it among its own (its empty paragraph typed after the paragraph before, and
+    then the shared one before the next: the shared one must still come second). Where the
+    delegations' orders disagree, `changes`' order stands."""
+    earlier: dict[Edit, set[Edit]] = {}  # an edit -> edits that some delegation has before it
+    for edits in sequences:
+        for a, b in pairwise(edits):
+            if (a.start, a.end) == (b.start, b.end) and a != b:
+                earlier.setdefault(b, set()).add(a)
+    out: list[Edit] = []
+    placed: set[Edit] = set()
+    for _, run in groupby(changes, key=lambda e: (e.start, e.end)):
+        pending = list(run)
+        while pending:
+            ready = next((e for e in pending if earlier.get(e, set()) <= placed), pending[0])
+            pending.remove(ready)
+            out.append(ready)
+            placed.add(ready)
     return out

@@ -14,12 +14,21 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import docx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from documents.compile import Compilation, Submission, author_label, compile_revision
-from documents.edits import PARA, AttributedEdit, Conflict, Stream, base_stream, combine, edits_of
+from documents.edits import (
+    PARA,
+    AttributedEdit,
+    Conflict,
+    Edit,
+    Stream,
+    base_stream,
+    combine,
+    edits_of,
+)
 from documents.jobs import CompileResult, compile_job
 from documents.model import (
     Document,
@@ -882,6 +891,26 @@ def test_compile_revision_directly_with_submission_dates() -> None:
     assert inserted.get(f"{{{W}}}date") == "2024-05-20T09:30:00Z"
 
 
+def test_combine_keeps_each_delegations_order_at_one_place() -> None:
+    # UY: "States" into the empty second paragraph, a new empty one after it, then "shall"
+    # typed before the third. GT: the same "shall" by Enter at the second's end. One joint
+    # edit, placed as GT typed it, and still after UY's empty paragraph.
+    stream = base_stream(["the", "", "plan"])
+    uy = [Edit(2, 2, ("States",)), Edit(3, 3, (PARA,)), Edit(3, 3, ("shall", PARA), before=True)]
+    gt = [Edit(3, 3, ("shall", PARA))]
+    items = combine(stream, [("GT", gt), ("UY", uy)])
+    assert [(i.edit.tokens, i.codes) for i in items if isinstance(i, AttributedEdit)] == [
+        (("States",), ("UY",)),
+        ((PARA,), ("UY",)),
+        (("shall", PARA), ("GT", "UY")),
+    ]
+    # In a conflict, a delegation's version is its edits in its own order (not sorted by text).
+    x = [Edit(2, 2, ("z", PARA)), Edit(2, 2, ("a", PARA), before=True)]
+    (conflict,) = combine(base_stream(["one", "two", "three"]), [("X", x), ("Y", [Edit(1, 3, ())])])
+    assert isinstance(conflict, Conflict)
+    assert conflict.alternatives == (((PARA, "z", PARA, "a", PARA, "two"), ("X",)), ((), ("Y",)))
+
+
 # --- random bases and proposals ---------------------------------------------------------------
 
 WORDS = ("States", "shall", "should", "will", "promote", "the", "plan", "risk", ",", "and")
@@ -1249,8 +1278,28 @@ def check_compilation(base: Base, proposals: dict[str, bytes], *, job: bool = Tr
     return compilation
 
 
+# Found by a random draw of 35: UY types a new paragraph after the first (so before the empty
+# second one, whose replacement reads "States" and a new empty paragraph) and "shall" before the
+# third; GT makes the same "shall" paragraph by Enter at the second's end. The two "shall" are
+# one joint edit, placed as GT typed it, but for UY it must still follow UY's empty paragraph.
+SHARED_NEW_PARAGRAPH_AFTER_AN_EMPTY_ONE: Scenario = (
+    Base(words=(("the",), (), ("plan",)), layout=(0, 1, 2)),
+    (
+        (
+            "UY",
+            (
+                (0, "new paragraph", 0, "States", ("States",), False),
+                (1, "new paragraph", 0, "States", ("shall",), False),
+            ),
+        ),
+        ("GT", ((1, "new paragraph", 0, "States", ("shall",), True),)),
+    ),
+)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(most=4))
+@example(SHARED_NEW_PARAGRAPH_AFTER_AN_EMPTY_ONE)
 def test_properties_of_a_compilation(scenario: Scenario) -> None:
     check_compilation(scenario[0], proposals_of(scenario))
 
