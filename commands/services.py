@@ -16,6 +16,7 @@ from commands import (
     check,
     compile_document,
     distribute,
+    get_document,
     guide,
     history,
     language,
@@ -52,6 +53,7 @@ class Services:
     histories: history.Deps  # !history, !pending
     rounds: round.Deps  # !round
     schedule: schedule.Deps  # !schedule
+    fetching: get_document.Deps  # !get
 
 
 class Nothing:

@@ -151,6 +151,15 @@ class TrustService:
             olm.outbound_group_sessions.pop(room_id, None)
             log.info("excluded an unverified session in %s: a new room key follows", room_id)
 
+    async def signed_devices_of(self, user_id: str, device_id: str) -> set[str]:
+        """The devices of `user_id` their pinned identity (or, before any pin, their current
+        one) signed — the ones the bot encrypts to; asked again of the homeserver when
+        `device_id` is not among them (a device newer than the cached keys)."""
+        allowed = await self._allowed_devices(user_id, await self.keys(user_id))
+        if device_id not in allowed:
+            allowed = await self._allowed_devices(user_id, await self.keys(user_id, fresh=True))
+        return allowed
+
     async def _allowed_devices(self, user_id: str, keys: dict[str, Any]) -> set[str]:
         stamp = self._keys.get(user_id, (0.0, {}))[0]
         record = await self._record(user_id)

@@ -66,6 +66,8 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
                 # story wherever its document is discussed, and what awaits approval.
                 "history",
                 "pending",
+                # Issue #14: a document sent again, readable on the sessions of now.
+                "get",
             }
         ),
     ),
@@ -87,10 +89,14 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
                 "suggest",
                 "history",
                 "schedule",
+                "get",  # issue #14
             }
         ),
     ),
-    DIRECT: (ROSTER_MEMBERS, frozenset({"help", "ping", "lang", "guide", "support", "schedule"})),
+    DIRECT: (
+        ROSTER_MEMBERS,
+        frozenset({"help", "ping", "lang", "guide", "support", "schedule", "get"}),  # get: #14
+    ),
     SUPPORT: (frozenset({Role.SECRETARIAT}), frozenset({"tickets", "close", "help"})),
 }
 
@@ -146,6 +152,7 @@ SAMPLE_BODIES = {
     "pending": "!pending Matriz.docx",
     "round": "!round open Matriz.docx --closes 2026-12-10T18:00 --reminders 24h,2h",
     "schedule": "!schedule",
+    "get": "!get Matriz.docx 2",
 }
 
 # builtin.py answers !help and !ping for anyone on this homeserver (a deliberate deviation, so the

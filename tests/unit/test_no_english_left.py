@@ -24,6 +24,7 @@ from commands.builtin import default_table
 from commands.corrections import breach_report
 from commands.document_refusals import BaseNotChosen
 from commands.documents_deps import AwaitingApproval, ParagraphStory, PendingApprovals
+from commands.get_document import NoSuchDocument, NoSuchVersion, NotYourFolder, SentDocument
 from commands.guide import Reader
 from commands.i18n import translator
 from commands.policy_reasons import decision_reason
@@ -131,6 +132,21 @@ class Histories:
         return PendingApprovals("Matriz.docx", 2, "2026-12-12", [AwaitingApproval(3, 2, AGREED_AT)])
 
 
+class Fetcher:
+    """`!get`: Matriz.docx, version 3 the current one; the refusals on cue."""
+
+    async def send_document(
+        self, invocation: Invocation, document: str, version: int | None
+    ) -> SentDocument:
+        if document == "Nothing":
+            raise NoSuchDocument(document)
+        if version == 9:
+            raise NoSuchVersion("Matriz.docx", 9, 3)
+        if invocation.role is Role.EXPERT:
+            raise NotYourFolder("Matriz.docx", "Plan")
+        return SentDocument("Matriz.docx", version or 3, 3, "Plan")
+
+
 def _services() -> Any:
     roster = FakeDeps(make_roster())
     roster.reconcile_answer = [Correction(RoomRef(RoomKind.PLENARY), Fix.INVITE, AG_FP)]
@@ -157,6 +173,7 @@ def _services() -> Any:
         rounds=Rounds(),
         schedule=Rounds(),
         histories=Histories(),
+        fetching=Fetcher(),
     )
 
 
@@ -221,6 +238,11 @@ SWEEP: list[tuple[Callable[[str], Invocation], str]] = [
     (focal_point, "!schedule"),
     (focal_point, "!history Matriz 2"),
     (chair, "!pending Matriz"),
+    (focal_point, "!get Matriz"),
+    (focal_point, "!get Matriz 2"),
+    (chair, "!get Nothing"),
+    (chair, "!get Matriz 9"),
+    (expert, "!get Matriz"),
 ]
 
 
