@@ -36,6 +36,8 @@ ACTION = "room key request"
 
 
 class KeySharing:
+    REMEMBERED = 10_000
+
     def __init__(
         self,
         *,
@@ -52,23 +54,34 @@ class KeySharing:
         self.roster = roster
         self.platform = platform
         self.audit = audit
-        # (user, device, room, session) already answered: a client repeats its request.
-        self._answered: set[tuple[str, str, str, str]] = set()
+        # A client repeats its request (nio sends the same one several times a sync): each
+        # (user, device, room, session) is decided once at a time; a refusal is audited once
+        # (until the decision changes: a device refused, then verified by its owner); a key is
+        # sent again whenever asked again (the device may have dropped the first).
+        self._deciding: set[tuple[str, str, str, str]] = set()
+        self._decided: dict[tuple[str, str, str, str], str] = {}
 
     async def answer(self, request: RoomKeyRequest) -> None:
         """Decide, forward if allowed, audit; a failure is logged, never raised."""
         if request.sender == self.gateway.user_id:
             return  # the bot's own devices: nio itself answers them
         seen = (request.sender, request.requesting_device_id, request.room_id, request.session_id)
-        if seen in self._answered:
+        if seen in self._deciding:
             return
-        self._answered.add(seen)
+        self._deciding.add(seen)
         try:
             decision, rule, reason = await self._answer(request)
         except Exception:
-            self._answered.discard(seen)
             log.exception("could not answer a room-key request of %s", request.sender)
             return
+        finally:
+            self._deciding.discard(seen)
+        said = f"{decision} {rule}"
+        if decision != "shared" and self._decided.get(seen) == said:
+            return  # the same refusal as before: audited once
+        if len(self._decided) >= self.REMEMBERED:
+            self._decided.clear()  # memory stays bounded; at worst a refusal is audited twice
+        self._decided[seen] = said
         try:
             await self.audit.append(
                 AuditRecord(
