@@ -56,6 +56,15 @@ The path of a round (issue #12, seed III.D).
      whether a round of its document is open and on which version; the close compiles with
      `bot/docflow/compilation.py`, as `!compile` does.
 
+The path of a room-key request (issue #14).
+  1. `bot/sync/router.py` hands each `m.room_key_request` of someone else's device in a sync
+     (nio itself answers only the bot's own devices) to `bot/governance/key_sharing.py`.
+  2. That asks `room_policies/key_sharing.py` (K1–K4), with the session the bot holds, the
+     asker's devices their pinned identity signed (`bot/governance/trust.py`) and the roster;
+     an allowed request gets the session over Olm, to that one device. Each answer is audited.
+  3. Clients that ask only their owner's devices (Element) get a document with `!get` instead:
+     `bot/docflow/fetching.py` posts it again, encrypted to the asker's sessions of now.
+
 The path of a breach.
   1. Prevent: Synapse asks `room_policies/synapse_module.py` before an event exists, and it
      refuses what `room_policies/event_rules.py` forbids.

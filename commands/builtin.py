@@ -16,6 +16,7 @@ from commands import (
     documents,
     experts,
     focal_point,
+    get_document,
     guide,
     help,
     history,
@@ -305,6 +306,17 @@ def builtin_commands() -> list[Command[Services]]:
             history.PendingArgs,
             history.pending,
             lambda s: s.histories,
+        ),
+        # Issue #14: a document sent again, readable on a session made after it was posted: in
+        # the desk (its focal point), a direct message (anyone on the roster; only the folders
+        # their role reads), the moderation room (the Chair, the Secretariat).
+        command(
+            "get",
+            get_document.SUMMARY,
+            get_document.Args,
+            get_document.handle,
+            needs=lambda s: s.fetching,
+            access=((DESK, _FOCAL_POINT), (DIRECT, _ROSTER), (MODERATION, COORDINATION)),
         ),
     ]
 

@@ -142,6 +142,15 @@ def compose(reader: Reader, _: Translate) -> Reply:
             "refuses your commands."
         )
     )
+    if any(room.kind is RoomKind.FOLDER for room in _rooms_of(reader)):
+        page.paragraph(
+            _(
+                "A new session cannot open what was posted before it existed. Once it is "
+                "verified, send !get and the document's name (for instance !get Matriz.docx) in "
+                "a direct message with the bot: the bot sends the document again, readable on "
+                "every session you have then."
+            )
+        )
     page.heading(_("Your language and help"))
     page.paragraph(
         _(
@@ -206,11 +215,7 @@ def _rooms(reader: Reader, _: Translate) -> list[str]:
     """One item per room the reader is in (the folder rooms together), then the direct message
     with the bot."""
     lines = []
-    rooms = [
-        room
-        for room in desired_rooms(reader.roster)
-        if access(reader.roster, reader.platform, reader.user, room).is_member
-    ]
+    rooms = _rooms_of(reader)
     folders = [room for room in rooms if room.kind is RoomKind.FOLDER]
     for room in rooms:
         if room.kind is RoomKind.FOLDER and room is not folders[0]:
@@ -229,6 +234,15 @@ def _rooms(reader: Reader, _: Translate) -> list[str]:
     ]
     lines.append(" ".join(direct))
     return lines
+
+
+def _rooms_of(reader: Reader) -> list[RoomRef]:
+    """The rooms the reader is in, as the roster and SPEC §2's table say."""
+    return [
+        room
+        for room in desired_rooms(reader.roster)
+        if access(reader.roster, reader.platform, reader.user, room).is_member
+    ]
 
 
 def _members(reader: Reader, room: RoomRef, _: Translate) -> str:

@@ -16,6 +16,7 @@ from commands import (
     check,
     compile_document,
     distribute,
+    get_document,
     guide,
     history,
     language,
@@ -54,6 +55,7 @@ class Services:
     showing: show.Deps  # !show
     rounds: round.Deps  # !round
     schedule: schedule.Deps  # !schedule
+    fetching: get_document.Deps  # !get
 
 
 class Nothing:

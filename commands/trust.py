@@ -160,11 +160,16 @@ def refusal(verdict: TrustVerdict, _: Translate = str) -> str:
             "(Settings → Security & Privacy), then send it again."
         )
     if verdict.trust is Trust.UNSIGNED_DEVICE:
-        return _(
+        unsigned = _(
             "the session you sent this from ({device}) is not verified; verify it "
             "from another of your sessions or with your security key (Element: Settings → "
             "Sessions → Verify session), then send it again."
         ).format(device=verdict.device_id)
+        later = _(
+            "Once it is verified, !get and a document's name sends you that document again, "
+            "readable on this session."
+        )
+        return f"{unsigned} {later}"
     return _(
         "your cryptographic identity changed since the platform first saw you, so it does not "
         "act on your commands or proposals until the Chair re-trusts you; the Chair will "

@@ -26,6 +26,8 @@ functions and act on the answers. Modules:
   it (the reconciler applies them; a dry run is the plan);
 - `sessions`: `may_sign_in` and `may_act_without_a_device`, the platform's own sessions (the
   Synapse module);
+- `key_sharing`: `may_share_room_key`, whose device may have a room key the bot made back (a
+  room-key request; rules K1–K4);
 - `synapse_module`: `RoomPolicyModule`, loaded by Synapse (the only module importing synapse;
   not imported by this package).
 

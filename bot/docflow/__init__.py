@@ -7,6 +7,7 @@
 - `compilation.py` `!compile`, `!distribute`, `!agree` / `!approve` (paragraph statuses)
 - `history.py`     `!history` (a paragraph across versions, rounds, statuses), `!pending`
 - `late_joiners.py` a folder's documents sent again to someone who joins it late
+- `fetching.py`    `!get`: a document sent again, readable on the asker's sessions of now
 - `rounds.py`      `!round`, `!schedule`, and the window a proposal must fall in (issue #12)
 - `round_steps.py` the rounds' openings, reminders and closes, taken on time and once
 - shared: `transfer.py` (files in and out of Matrix, transaction ids), `engine.py` (the engine's

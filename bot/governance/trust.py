@@ -137,6 +137,9 @@ class TrustService:
         keys = await self.keys_of_many(users)
         outbound = olm.outbound_group_sessions.get(room_id)
         shared_with = outbound.users_shared_with if outbound is not None else set()
+        # Left out of the current key while unverified: a session verified since needs a new
+        # key to read what comes next (a person's new device, signed after it first showed).
+        ignored = outbound.users_ignored if outbound is not None else set()
         rotate = False
         for user_id in users:
             allowed = await self._allowed_devices(user_id, keys[user_id])
@@ -144,12 +147,22 @@ class TrustService:
                 listed = olm.is_device_blacklisted(device)
                 if device.id in allowed and listed:
                     olm.unblacklist_device(device)
+                    rotate = rotate or (user_id, device.id) in ignored
                 elif device.id not in allowed and not listed:
                     olm.blacklist_device(device)
                     rotate = rotate or (user_id, device.id) in shared_with
         if rotate:
             olm.outbound_group_sessions.pop(room_id, None)
-            log.info("excluded an unverified session in %s: a new room key follows", room_id)
+            log.info("the sessions allowed in %s changed: a new room key follows", room_id)
+
+    async def signed_devices_of(self, user_id: str, device_id: str) -> set[str]:
+        """The devices of `user_id` their pinned identity (or, before any pin, their current
+        one) signed — the ones the bot encrypts to; asked again of the homeserver when
+        `device_id` is not among them (a device newer than the cached keys)."""
+        allowed = await self._allowed_devices(user_id, await self.keys(user_id))
+        if device_id not in allowed:
+            allowed = await self._allowed_devices(user_id, await self.keys(user_id, fresh=True))
+        return allowed
 
     async def _allowed_devices(self, user_id: str, keys: dict[str, Any]) -> set[str]:
         stamp = self._keys.get(user_id, (0.0, {}))[0]

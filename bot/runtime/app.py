@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.docflow.compilation import Compiler
 from bot.docflow.engine import Engine
+from bot.docflow.fetching import DocumentFetcher
 from bot.docflow.history import Histories
 from bot.docflow.intake import Intake
 from bot.docflow.late_joiners import LateJoiners
@@ -29,6 +30,7 @@ from bot.docflow.uploads import Uploads
 from bot.governance import roster_service
 from bot.governance.directory import RoomDirectory
 from bot.governance.enforcer import Enforcer, StateWatch
+from bot.governance.key_sharing import KeySharing
 from bot.governance.languages import Languages
 from bot.governance.platform_watch import PlatformWatch
 from bot.governance.reconciler import Reconciler
@@ -360,6 +362,14 @@ def build_app(
         showing=histories,
         rounds=rounds,
         schedule=rounds,
+        fetching=DocumentFetcher(
+            gateway=gateway,
+            tools=tools,
+            folders=folders,
+            roster=governance.roster,
+            platform=platform,
+            keys_changed=trust.devices_changed,
+        ),
     )
     dispatcher = Dispatcher(
         gateway=gateway,
@@ -383,6 +393,14 @@ def build_app(
         trust=trust,
         joined=every(late_joiners.member_joined, welcomer.member_joined),
         support_room=support.support_room,
+        key_requests=KeySharing(
+            gateway=gateway,
+            trust=trust,
+            rooms=rooms,
+            roster=governance.roster,
+            platform=platform,
+            audit=governance.audit,
+        ).answer,
         enforcer=enforcer,
         metrics=metrics,
         server_name=settings.server_name,

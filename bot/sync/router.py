@@ -14,10 +14,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from nio import Event, InviteMemberEvent, MegolmEvent, SyncResponse
+from nio import Event, InviteMemberEvent, MegolmEvent, RoomKeyRequest, SyncResponse
 
 from bot.governance.enforcer import Enforcer, observed_events
 from bot.governance.trust import TrustService
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # Someone joined a room (room id, user id, event id): e.g. a folder resends its documents.
 JoinHandler = Callable[[str, str, str], Awaitable[None]]
+# A room-key request from someone else's device (bot/governance/key_sharing.py).
+KeyRequestHandler = Callable[[RoomKeyRequest], Coroutine[Any, Any, None]]
 
 
 def every(*handlers: JoinHandler) -> JoinHandler:
@@ -74,8 +76,10 @@ class Router:
         joined: JoinHandler | None = None,
         trust: TrustService | None = None,
         support_room: Callable[[], str | None] | None = None,
+        key_requests: KeyRequestHandler | None = None,
     ) -> None:
         self.trust = trust
+        self.key_requests = key_requests
         # The Support room's id, once it exists: its replies to tickets are support answers.
         self.support_room = support_room
         self.joined = joined
@@ -188,6 +192,11 @@ class Router:
             self.trust.devices_changed(changed)
             if dispatch:
                 self._spawn_watch(changed)
+        if dispatch and self.key_requests is not None:
+            # nio answers only the bot's own devices; the others' requests are decided here.
+            for request in sync.to_device_events:
+                if isinstance(request, RoomKeyRequest):
+                    self._spawn(self.key_requests(request), "room key request")
         commands: list[CommandEvent] = []
         for room_id, info in sync.rooms.join.items():
             timeline = list(info.timeline.events)
@@ -230,7 +239,10 @@ class Router:
 
     def _spawn_watch(self, user_ids: list[str]) -> None:
         assert self.trust is not None
-        task = asyncio.create_task(self.trust.watch(user_ids), name="identity watch")
+        self._spawn(self.trust.watch(user_ids), "identity watch")
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -22,6 +22,7 @@ from nio import (
     RoomMessage,
     RoomSendResponse,
     SyncResponse,
+    ToDeviceResponse,
     UploadResponse,
 )
 from nio.crypto.attachments import decrypt_attachment
@@ -77,6 +78,25 @@ class MatrixUser:
             )
         self.identity = keys
         return keys
+
+    async def request_room_key(self, owner: str, event: MegolmEvent) -> None:
+        """Ask `owner`'s devices for the key of `event`, as a client asking the message's sender
+        does (the older matrix-js-sdk crypto did; nio's `request_room_key` and Element's Rust
+        crypto ask only their own user's devices), and take the key back from the device that
+        created the session (nio alone takes forwarded keys only from its own user's devices)."""
+        olm = self.client.olm
+        assert olm is not None
+        sent = await self.client.to_device(event.as_key_request(owner, str(self.client.device_id)))
+        assert isinstance(sent, ToDeviceResponse), sent
+        own_rule = olm._should_accept_forward
+
+        def from_creator(sender: str, sender_key: str, forwarded: Any) -> bool:
+            creator = forwarded.source.get("content", {}).get("sender_key")
+            if sender == owner and creator == sender_key:
+                return forwarded.session_id in olm.outgoing_key_requests
+            return bool(own_rule(sender, sender_key, forwarded))
+
+        olm._should_accept_forward = from_creator  # type: ignore[method-assign]
 
     async def sync_once(self, timeout: int = 1000) -> None:
         resp = await self.client.sync(timeout=timeout, full_state=False)

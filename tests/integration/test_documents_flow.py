@@ -9,7 +9,8 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from nio import Event, RoomEncryptedFile
+from nio import Event, MegolmEvent, RoomEncryptedFile, RoomGetEventResponse
+from nio.exceptions import EncryptionError
 
 from bot.demo.synapse_server import LocalSynapse
 from bot.docflow.engine import Engine
@@ -19,7 +20,7 @@ from room_policies.roles import FolderKey, RoomKind
 from room_policies.rooms import RoomRef
 from tests.integration.faulty_engine import CONTENT_MARKER, faulty_job
 from tests.integration.matrix_user import MatrixUser
-from tests.integration.working_group import WorkingGroup
+from tests.integration.working_group import WorkingGroup, wait_for
 from tests.unit.docx_builder import build, dele, ins, p, r
 from tests.unit.hostile_docx import billion_laughs, linked, with_chart, workbook_with_macros
 
@@ -92,6 +93,10 @@ async def test_a_command_the_role_does_not_allow_is_refused(group: WorkingGroup)
     ag = user(group, "ag.fp")
     answer = await reply_to(ag, await ag.send_text(group.room_id(PLENARY), "!compile"))
     assert answer.startswith("Refused: !compile is for the Chair and the Technical Secretariat")
+
+
+def is_notice(event: Event) -> bool:
+    return bool(event.source.get("content", {}).get("msgtype") == "m.notice")
 
 
 def user(group: WorkingGroup, seat: str) -> MatrixUser:
@@ -244,6 +249,92 @@ async def test_check_in_the_desk_and_paragraph_statuses(group: WorkingGroup) -> 
     assert "paragraph(s) 1, 3 agreed ad referendum" in agreed
     bad = await reply_to(chair, await chair.send_text(moderation, "!agree Matriz.docx 3-1"))
     assert bad.startswith("Refused:")
+
+
+async def new_session(group: WorkingGroup, seat: str, name: str, *, signed: bool) -> MatrixUser:
+    """`seat` signs in on another device; `signed`: its owner cross-signs it with the identity
+    their first session holds (Element's "verify this session")."""
+    user_id, password = group.accounts[seat]
+    session = MatrixUser(group.synapse.url, user_id, password, group.directory / "users" / name)
+    await session.login(cross_sign=False)
+    group.users.append(session)
+    if signed:
+        await session.cross_sign(user(group, seat).identity)
+    return session
+
+
+async def audited(group: WorkingGroup, device: str, room_id: str, decision: str) -> str:
+    """The rule of the audited answer to `device`'s room-key request in `room_id`, once there."""
+    audit = group.bot.app.governance.audit  # type: ignore[union-attr]
+    found: list[str] = []
+
+    async def answered() -> bool:
+        found[:] = [
+            r.rule
+            for r in await audit.latest(50)
+            if r.action == "room key request"
+            and (r.target, r.room, r.decision) == (device, room_id, decision)
+        ]
+        return bool(found)
+
+    await wait_for(answered, 30, f"the answer to {device}'s room-key request")
+    return found[0]
+
+
+async def test_a_session_made_after_a_document_reads_it(group: WorkingGroup) -> None:
+    """Issue #14: the focal point signs in on a new device after Matriz.docx was published; the
+    document there is "Unable to decrypt" until the bot answers the new session's room-key
+    request (a client asking the sender, nio here: Element's Rust crypto asks only its owner's
+    devices) or `!get` sends it again. A session its owner did not verify gets no key."""
+    plan = group.room_id(PLAN)
+    desk = group.room_id(RoomRef(RoomKind.DESK, delegation="AG"))  # type: ignore[arg-type]
+    registry = group.bot.app.documents.registry  # type: ignore[union-attr]
+    published = await registry.latest("Matriz.docx", "plan")
+    assert published is not None and published.event_id is not None
+    phone = await new_session(group, "ag.fp", "ag.fp-phone", signed=True)
+    fetched = await phone.client.room_get_event(plan, published.event_id)
+    assert isinstance(fetched, RoomGetEventResponse) and isinstance(fetched.event, MegolmEvent)
+    document = fetched.event
+    document.room_id = plan
+    with pytest.raises(EncryptionError):
+        phone.client.decrypt_event(document)  # what Element shows as "Unable to decrypt"
+
+    # A room-key request to the bot: its own session, a cross-signed device of a member.
+    await phone.request_room_key(group.id("bot"), document)
+    assert await audited(group, str(phone.client.device_id), plan, "shared") == "K4"
+    decrypted: list[Event] = []
+
+    def readable() -> bool:
+        try:
+            decrypted[:] = [phone.client.decrypt_event(document)]
+        except EncryptionError:
+            return False
+        return True
+
+    await wait_for(readable, 30, "the forwarded room key")
+    assert isinstance(decrypted[0], RoomEncryptedFile)
+    assert await phone.download(decrypted[0]) == BASE
+
+    # A session nobody verified asks too: no key, and the audit log says why (K3).
+    stranger = await new_session(group, "ag.fp", "ag.fp-unverified", signed=False)
+    await stranger.request_room_key(group.id("bot"), document)
+    assert await audited(group, str(stranger.client.device_id), plan, "refused") == "K3"
+    with pytest.raises(EncryptionError):
+        stranger.client.decrypt_event(document)
+
+    # !get in the desk, from the new session: the file in the command's thread, readable there.
+    asked = await phone.send_text(desk, "!get Matriz")
+    _, notice = await phone.wait_for(
+        lambda rid, ev: rid == desk and ev in phone.replies_to(asked) and is_notice(ev), 90
+    )
+    assert notice.body.startswith("Matriz.docx, version 1 (the current one)"), notice.body  # type: ignore[attr-defined]
+    sent = await file_in(phone, desk, "Matriz.docx")
+    assert sent.source["content"]["m.relates_to"]["event_id"] == asked
+    assert await phone.download(sent) == BASE
+    refused = await reply_to(phone, await phone.send_text(desk, "!get Matriz 4"))
+    assert refused.startswith("Refused: Matriz.docx has no version 4; its versions are 1 to 1")
+    unknown = await reply_to(phone, await phone.send_text(desk, "!get Nada"))
+    assert "there is no published document “Nada”" in unknown and "!get" in unknown
 
 
 async def test_a_focal_point_added_later_receives_the_folders_documents(

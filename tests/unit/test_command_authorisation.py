@@ -68,6 +68,8 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
                 "pending",
                 # Issue #14: a delegation's standing proposal, read in the chat.
                 "show",
+                # Issue #14: a document sent again, readable on the sessions of now.
+                "get",
             }
         ),
     ),
@@ -90,10 +92,14 @@ SPEC_5: dict[str, tuple[frozenset[Role], frozenset[str]]] = {
                 "history",
                 "show",
                 "schedule",
+                "get",  # issue #14
             }
         ),
     ),
-    DIRECT: (ROSTER_MEMBERS, frozenset({"help", "ping", "lang", "guide", "support", "schedule"})),
+    DIRECT: (
+        ROSTER_MEMBERS,
+        frozenset({"help", "ping", "lang", "guide", "support", "schedule", "get"}),  # get: #14
+    ),
     SUPPORT: (frozenset({Role.SECRETARIAT}), frozenset({"tickets", "close", "help"})),
 }
 
@@ -150,6 +156,7 @@ SAMPLE_BODIES = {
     "show": "!show AG Matriz.docx 12",
     "round": "!round open Matriz.docx --closes 2026-12-10T18:00 --reminders 24h,2h",
     "schedule": "!schedule",
+    "get": "!get Matriz.docx 2",
 }
 
 # builtin.py answers !help and !ping for anyone on this homeserver (a deliberate deviation, so the

@@ -153,6 +153,7 @@ def test_a_message_the_platform_cannot_attribute_is_refused_in_the_senders_langu
     assert refused.reply(translator("es")) == Reply.plain(
         "Denegado: la sesión desde la que lo envió (ABCDEFGHIJ) no está verificada; verifíquela "
         "desde otra de sus sesiones o con su clave de seguridad (Element: Ajustes → Sesiones → "
-        "Verificar sesión) y envíelo de nuevo."
+        "Verificar sesión) y envíelo de nuevo. Una vez verificada, !get seguido del nombre de un "
+        "documento le envía de nuevo ese documento, legible en esta sesión."
     )
     assert refused.reply().text == f"Refused: {refused.reason}"

@@ -29,6 +29,7 @@ from commands.documents_deps import (
     PendingApprovals,
     ShownProposal,
 )
+from commands.get_document import NoSuchDocument, NoSuchVersion, NotYourFolder, SentDocument
 from commands.guide import Reader
 from commands.i18n import translator
 from commands.policy_reasons import decision_reason
@@ -148,6 +149,21 @@ class Histories:
         return ShownProposal("AG", "AG_Matriz.docx", "Matriz.docx", 2, label, changes)
 
 
+class Fetcher:
+    """`!get`: Matriz.docx, version 3 the current one; the refusals on cue."""
+
+    async def send_document(
+        self, invocation: Invocation, document: str, version: int | None
+    ) -> SentDocument:
+        if document == "Nothing":
+            raise NoSuchDocument(document)
+        if version == 9:
+            raise NoSuchVersion("Matriz.docx", 9, 3)
+        if invocation.role is Role.EXPERT:
+            raise NotYourFolder("Matriz.docx", "Plan")
+        return SentDocument("Matriz.docx", version or 3, 3, "Plan")
+
+
 def _services() -> Any:
     roster = FakeDeps(make_roster())
     roster.reconcile_answer = [Correction(RoomRef(RoomKind.PLENARY), Fix.INVITE, AG_FP)]
@@ -175,6 +191,7 @@ def _services() -> Any:
         schedule=Rounds(),
         histories=Histories(),
         showing=Histories(),
+        fetching=Fetcher(),
     )
 
 
@@ -243,6 +260,11 @@ SWEEP: list[tuple[Callable[[str], Invocation], str]] = [
     (chair, "!show AG Matriz.docx 3"),
     (chair, "!show AG Matriz.docx 99"),
     (chair, "!show BR Matriz.docx"),
+    (focal_point, "!get Matriz"),
+    (focal_point, "!get Matriz 2"),
+    (chair, "!get Nothing"),
+    (chair, "!get Matriz 9"),
+    (expert, "!get Matriz"),
 ]
 
 
