@@ -35,6 +35,19 @@ class SynapseError(RuntimeError):
     pass
 
 
+def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout` seconds; None or a process
+    that has already exited is left alone."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 # The hardened homeserver's configuration template (in the repository, beside the package).
 DEPLOYED_HOMESERVER = Path(__file__).resolve().parents[2] / "deploy" / "homeserver.yaml"
 
@@ -284,11 +297,4 @@ class LocalSynapse:
 
     def stop(self, timeout: float = 15.0) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout)

@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.demo.synapse_server import stop_process
+
 
 class NginxError(RuntimeError):
     pass
@@ -90,11 +92,5 @@ class LocalNginx:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
         shutil.rmtree(self.prefix, ignore_errors=True)

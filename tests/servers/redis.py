@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.demo.synapse_server import stop_process
+
 
 class RedisError(RuntimeError):
     pass
@@ -70,13 +72,7 @@ class LocalRedis:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
 
     def remove(self) -> None:
         self.stop()

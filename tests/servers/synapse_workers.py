@@ -15,14 +15,13 @@ from __future__ import annotations
 import copy
 import os
 import secrets
-import signal
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.demo.synapse_server import LocalSynapse, free_port, stop_process
 from tests.servers.nginx import LocalNginx
 from tests.servers.redis import LocalRedis
 
@@ -167,13 +166,7 @@ class ScaledSynapse(LocalSynapse):
                         kept.write(log.read_text())
             nginx.stop()
         worker, self._worker = self._worker, None
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+        stop_process(worker, timeout)
         super().stop(timeout)
         if self.redis is not None:
             self.redis.stop()
