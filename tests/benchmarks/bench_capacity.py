@@ -42,7 +42,7 @@ import pycountry
 from nio import RoomMessageText
 
 from bot.demo.synapse_server import LocalSynapse, free_port
-from tests.benchmarks.bench_intake import Delegate, metric, ping
+from tests.benchmarks.bench_intake import Delegate, metric
 from tests.integration.conftest import BotProcess
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import WorkingGroup, wait_for
@@ -76,6 +76,14 @@ def load() -> str:
 
 def step(started: float, what: str) -> None:
     print(f"[{time.perf_counter() - started:6.1f} s] {what}", flush=True)
+
+
+async def ping(user: MatrixUser, room_id: str) -> float:
+    started = time.perf_counter()
+    event_id = await user.send_text(room_id, "!ping")
+    reply = await user.wait_reply(event_id, timeout=60)
+    assert str(getattr(reply, "body", "")).startswith("pong"), reply
+    return (time.perf_counter() - started) * 1000
 
 
 async def closed_loop(

@@ -1,45 +1,64 @@
-"""Proposal upload → receipt with 35 focal points uploading at once, against the `!ping` round
-trip measured in the same run (SPEC §8, issue "Documents in the chat").
+"""Proposal upload → receipt with every focal point uploading at once, against a floor measured
+in the same run: a minimal E2EE bot that downloads, decrypts, hashes and answers each upload
+(SPEC §8, issue 14).
 
-    .venv/bin/python -m tests.benchmarks.bench_intake [--delegations 35] [--rounds 3]
+    .venv/bin/python -m tests.benchmarks.bench_intake [--delegations 35 [193]] [--rounds 3]
 
-A local Synapse (SQLite, with the platform's policy module) is started in a temporary folder with
-one working group of the OAS's 35 delegations; plenaria's bot runs as a process of its own
-(`plenaria run`), so the measuring clients never share its event loop. Once it has provisioned:
-- the Chair publishes a base of 30 paragraphs, `Matriz.docx`, in the Inter-American Plan folder;
+For each size, a local Synapse (SQLite, with the platform's policy module) is started in a
+temporary folder with a working group of that many delegations (the OAS's 35; above that, ISO
+country codes); plenaria's bot runs as a process of its own (`plenaria run`), and so does the
+floor: bench_roundtrip's minimal E2EE answerer, here answering each `.docx` uploaded in its room
+with the file's sha256 (downloaded and decrypted, the file's own encryption, as plenaria does),
+each in a task of its own. Once the bot has provisioned:
+- the Chair publishes a base of 30 paragraphs, `Matriz.docx`, in the Inter-American Plan folder,
+  and opens an encrypted room with the floor and every focal point (the plenary's members);
 - every focal point logs in (a real E2EE nio client), accepts its invitations, says hello in the
-  plenary (so that the room keys are exchanged, as in a group that has been talking) and prepares
-  `<CODE>_Matriz.docx`: tracked changes on a few paragraphs of its own;
-- the baseline: a few focal points each send `!ping` in an encrypted direct room with the bot (the
-  only place `!ping` is answered) and wait for the decrypted answer, one at a time;
-- the measure: all focal points upload their proposal in the plenary at once; for each, the time
-  from the start of the upload to the decrypted threaded receipt. Each round sends a new version
-  (other bytes) that supersedes the earlier one.
-Ping blocks come before, between and after the rounds, so the machine's noise falls on both.
-Printed: median and p95 of each, their p95 ratio (goal ≤ 3), the receipts counted (one per focal
-point per round; a refusal or no answer is a failure, printed) and, to tell where the time goes,
-each upload split by the homeserver's timestamps: the client's upload and send, the bot (from the
-proposal's arrival on the homeserver to its receipt's), and the delivery back to the client.
+  plenary and in the floor's room (so that the room keys are exchanged, as in a group that has
+  been talking) and prepares `<CODE>_Matriz.docx`: tracked changes on a few paragraphs of its own;
+- rounds alternate plenaria, floor, plenaria, floor…: in each, all focal points upload the
+  round's file at once (the same bytes on both sides; plenaria's rounds supersede the earlier
+  version) in the plenary, or in the floor's room, and wait for the decrypted threaded answer:
+  a receipt from plenaria, the right sha256 from the floor. Every upload counts: one without
+  its answer counts as the timeout, and is printed.
+Printed, for both: median, p95 and max of upload → answer, and where the time goes, from
+timestamps the run can observe: the client's clock, the events' `origin_server_ts`, and the
+homeserver's access log (each request's end and duration), in which the answerer's download of
+each file (its media id), its filing (plenaria: the transaction id derived from the proposal),
+its reply (transaction id) and its syncs are found. The delivery to the answerer is an estimate
+(the end of its first sync after the event); plenaria's check includes the storing, the registry
+and the upload of the filed copy (its log has no timings to split them). Then the p95 ratio
+(goal ≤ 1.5 at 35) and the answerer's key queries and claims during its rounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import logging
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import aiohttp
+import yaml
+from nio import AsyncClient, DownloadResponse, Event, RoomEncryptedFile
+from nio.crypto import decrypt_attachment
 
 from bot.demo.synapse_server import LocalSynapse, free_port
+from bot.docflow.transfer import txn_id
+from bot.sync.classify import reply_txn_id
+from tests.benchmarks.bench_provision import codes as iso_codes
+from tests.benchmarks.bench_roundtrip import answerer, threaded_notice
 from tests.integration.conftest import SERVER_NAME, BotProcess
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.working_group import OAS, WorkingGroup, wait_for
@@ -144,6 +163,46 @@ class Delegate(MatrixUser):
         self.client.sync = sync
 
 
+GOAL = 1.5
+TIMELINE_500: dict[str, Any] = {"room": {"timeline": {"limit": 500}}}
+
+
+def floor_txn(event_id: str) -> str:
+    return "floor-" + hashlib.sha256(event_id.encode()).hexdigest()[:32]
+
+
+def sha256_answer(data: bytes) -> str:
+    return "sha256 " + hashlib.sha256(data).hexdigest()
+
+
+async def floor(homeserver: str, user_id: str, password: str, store: str) -> None:
+    """The floor: each `.docx` uploaded, in a task of its own, downloaded, decrypted, hashed and
+    answered in its thread with its sha256."""
+    running: set[asyncio.Task[None]] = set()
+
+    async def answer(client: AsyncClient, room_id: str, event: RoomEncryptedFile) -> None:
+        resp = await client.download(mxc=event.url)
+        assert isinstance(resp, DownloadResponse), resp
+        body = resp.body if isinstance(resp.body, bytes) else bytes(resp.body)
+        data = decrypt_attachment(body, event.key["k"], event.hashes["sha256"], event.iv)
+        content = threaded_notice(event.event_id, sha256_answer(bytes(data)))
+        await client.room_send(
+            room_id,
+            "m.room.message",
+            content,
+            tx_id=floor_txn(event.event_id),
+            ignore_unverified_devices=True,
+        )
+
+    async def respond(client: AsyncClient, room_id: str, event: Event) -> None:
+        if isinstance(event, RoomEncryptedFile) and event.body.endswith(".docx"):
+            task = asyncio.create_task(answer(client, room_id, event))
+            running.add(task)
+            task.add_done_callback(running.discard)
+
+    await answerer(homeserver, user_id, password, store, respond, sync_filter=TIMELINE_500)
+
+
 def _p95(values: list[float]) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
@@ -160,56 +219,171 @@ def _fmt(values: list[float]) -> str:
 
 
 @dataclass
-class Upload:
-    code: str
-    round: int
-    total_ms: float | None = None  # start of the upload → decrypted reply
-    client_ms: float | None = None  # upload of the encrypted file and send of the event
-    bot_ms: float | None = None  # homeserver timestamps: proposal → reply
-    back_ms: float | None = None  # reply's homeserver timestamp → decrypted at the client
-    answer: str = ""
-    # wall clock (ms; one machine, so the homeserver's timestamps compare): for --timeline
-    started_at: float = 0.0
-    proposal_ts: float | None = None
-    reply_ts: float | None = None
-    arrived_at: float | None = None
+class Request:
+    """One line of the homeserver's access log: when the request ended, and how long it took."""
+
+    end: float  # ms, wall clock
+    seconds: float
+    who: str
+    method: str
+    path: str
 
     @property
-    def receipt(self) -> bool:
-        return self.answer.startswith("Receipt:")
+    def start(self) -> float:
+        return self.end - self.seconds * 1000
+
+
+_ACCESS = re.compile(
+    r"^(?P<t>\d+\.\d+) .*? - \{(?P<who>[^}]*)\} Processed request: (?P<s>[\d.]+)sec/"
+    r'.*?"(?P<method>[A-Z]+) (?P<path>\S+) HTTP'
+)
+
+
+def access_log(path: Path) -> list[Request]:
+    out = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if m := _ACCESS.match(line):
+            who = m["who"].split("|")[-1]
+            out.append(Request(float(m["t"]) * 1000, float(m["s"]), who, m["method"], m["path"]))
+    return out
+
+
+def with_access_log(synapse: LocalSynapse) -> Path:
+    """The homeserver's config, with its access log (INFO) in a file of its own."""
+    synapse.write_config()
+    path = synapse.directory / "access.log"
+    config = yaml.safe_load((synapse.directory / "log.config").read_text(encoding="utf-8"))
+    config["formatters"]["stamped"] = {"format": "%(created).3f %(message)s"}
+    config["handlers"]["access"] = {
+        "class": "logging.FileHandler",
+        "filename": str(path),
+        "formatter": "stamped",
+    }
+    config["loggers"] = {
+        "synapse.access": {"level": "INFO", "handlers": ["access"], "propagate": False}
+    }
+    (synapse.directory / "log.config").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Upload:
+    side: str  # "plenaria" or "floor"
+    code: str
+    round: int
+    started: float  # ms, wall clock (one machine: the homeserver's timestamps compare)
+    expected: str  # what a right answer starts with
+    total_ms: float | None = None  # start of the upload → decrypted answer
+    answer: str = ""
+    event_id: str = ""
+    media_id: str = ""
+    event_ts: float | None = None  # the upload's origin_server_ts
+    reply_ts: float | None = None
+    arrived: float | None = None
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.total_ms is not None and self.answer.startswith(self.expected)
 
 
 async def upload(
-    user: MatrixUser, plenary: str, code: str, data: bytes, number: int, timeout: float
+    user: MatrixUser,
+    room_id: str,
+    side: str,
+    code: str,
+    number: int,
+    data: bytes,
+    timeout: float,
 ) -> Upload:
-    result = Upload(code, number, started_at=time.time() * 1000)
+    expected = "Receipt:" if side == "plenaria" else sha256_answer(data)
+    result = Upload(side, code, number, time.time() * 1000, expected)
     started = time.perf_counter()
     try:
-        event_id = await user.send_file(plenary, data, f"{code}_{BASE_NAME}")
-        sent = time.perf_counter()
-        reply = await user.wait_reply(event_id, timeout=timeout)
-        arrived, arrived_wall = time.perf_counter(), time.time()
+        result.event_id = await user.send_file(room_id, data, f"{code}_{BASE_NAME}")
+        reply = await user.wait_reply(result.event_id, timeout=timeout)
+        result.arrived = time.time() * 1000
     except (TimeoutError, AssertionError) as exc:
         result.answer = f"no answer ({type(exc).__name__}: {str(exc)[:80]})"
         return result
-    result.total_ms = (arrived - started) * 1000
-    result.client_ms = (sent - started) * 1000
+    result.total_ms = (time.perf_counter() - started) * 1000
     result.answer = str(getattr(reply, "body", ""))
-    own = next((ev for rid, ev in user.events if rid == plenary and ev.event_id == event_id), None)
+    result.reply_ts = float(reply.server_timestamp)
+    own = next((ev for _, ev in user.events if ev.event_id == result.event_id), None)
     if own is not None:
-        result.proposal_ts = float(own.server_timestamp)
-        result.bot_ms = float(reply.server_timestamp - own.server_timestamp)
-    result.reply_ts, result.arrived_at = float(reply.server_timestamp), arrived_wall * 1000
-    result.back_ms = result.arrived_at - result.reply_ts
+        result.event_ts = float(own.server_timestamp)
+        url = str(own.source.get("content", {}).get("file", {}).get("url", ""))
+        result.media_id = url.rsplit("/", 1)[-1]
     return result
 
 
-async def ping(user: MatrixUser, room_id: str) -> float:
-    started = time.perf_counter()
-    event_id = await user.send_text(room_id, "!ping")
-    reply = await user.wait_reply(event_id, timeout=60)
-    assert str(getattr(reply, "body", "")).startswith("pong"), reply
-    return (time.perf_counter() - started) * 1000
+PHASES = (
+    "upload (client: encrypt, upload, send)",
+    "delivery to the answerer (est.)",
+    "queued before the download",
+    "download",
+    "check (plenaria: + store, file upload)",
+    "filing (send of the filed copy)",
+    "after filing, before the reply",
+    "reply sent",
+    "delivery back to the client",
+)
+
+
+def split(u: Upload, answerer_id: str, log: list[Request]) -> None:
+    """Where the time of one upload went, from the timestamps the run can observe."""
+    if u.event_ts is None or u.reply_ts is None or u.arrived is None:
+        return
+    mine = [r for r in log if r.who == answerer_id]
+    syncs = sorted(r.end for r in mine if r.method == "GET" and "/sync" in r.path)
+    seen = next((t for t in syncs if t >= u.event_ts), None)
+    download = next(
+        (r for r in mine if r.method == "GET" and u.media_id and u.media_id in r.path), None
+    )
+    txn = reply_txn_id(u.event_id) if u.side == "plenaria" else floor_txn(u.event_id)
+    reply = next((r for r in mine if r.method == "PUT" and r.path.endswith("/" + txn)), None)
+    filed_txn = txn_id("file-proposal", u.event_id)
+    filed = next((r for r in mine if r.method == "PUT" and r.path.endswith("/" + filed_txn)), None)
+    ph = u.phases
+    ph[PHASES[0]] = u.event_ts - u.started
+    if seen is None or download is None or reply is None:
+        return
+    ph[PHASES[1]] = seen - u.event_ts
+    ph[PHASES[2]] = download.start - seen
+    ph[PHASES[3]] = download.end - download.start
+    checked = filed.start if filed is not None else reply.start
+    ph[PHASES[4]] = checked - download.end
+    if filed is not None:
+        ph[PHASES[5]] = filed.end - filed.start
+        ph[PHASES[6]] = reply.start - filed.end
+    ph[PHASES[7]] = u.reply_ts - reply.start
+    ph[PHASES[8]] = u.arrived - u.reply_ts
+
+
+def requests_during(log: list[Request], who: str, windows: list[tuple[float, float]]) -> str:
+    counted: dict[str, list[float]] = {}
+    kinds: tuple[tuple[str, Callable[[Request], bool]], ...] = (
+        ("keys/query", lambda r: "/keys/query" in r.path),
+        ("keys/claim", lambda r: "/keys/claim" in r.path),
+        ("sendToDevice", lambda r: "/sendToDevice/" in r.path),
+        ("sync", lambda r: "/sync" in r.path),
+        ("media upload", lambda r: r.method == "POST" and "/upload" in r.path),
+        ("download", lambda r: r.method == "GET" and "/download/" in r.path),
+        ("room send", lambda r: r.method == "PUT" and "/send/" in r.path),
+    )
+    for r in log:
+        if r.who != who or not any(a <= r.end <= b for a, b in windows):
+            continue
+        for name, match in kinds:
+            if match(r):
+                counted.setdefault(name, []).append(r.seconds)
+    return ", ".join(
+        f"{len(v)} {k} ({sum(v):.1f} s)" for k, _ in kinds if (v := counted.get(k)) is not None
+    )
+
+
+def step(started: float, what: str) -> None:
+    print(f"[{time.perf_counter() - started:6.1f} s] {what}", flush=True)
 
 
 async def metric(port: int, name: str) -> float | None:
@@ -223,38 +397,46 @@ async def metric(port: int, name: str) -> float | None:
     return None
 
 
-def timeline(batch: list[Upload]) -> None:
-    """Each upload of a round, in the order its receipt was sent: seconds since the round began."""
-    zero = min(u.started_at for u in batch)
-
-    def at(value: float | None) -> str:
-        return f"{(value - zero) / 1000:7.2f}" if value is not None else "      -"
-
-    print("    code  upload-sent(hs)  receipt-sent(hs)  receipt-decrypted")
-    for u in sorted(batch, key=lambda u: u.reply_ts or float("inf")):
-        sent, answered, seen = at(u.proposal_ts), at(u.reply_ts), at(u.arrived_at)
-        print(f"    {u.code}    {sent}          {answered}           {seen}")
+def load() -> str:
+    with open("/proc/loadavg", encoding="ascii") as fh:
+        return " ".join(fh.read().split()[:3])
 
 
-def step(started: float, what: str) -> None:
-    print(f"[{time.perf_counter() - started:6.1f} s] {what}", flush=True)
+@dataclass
+class Outcome:
+    delegations: int
+    p95: dict[str, float]
+    failures: int
 
 
-async def measure(
-    delegations: int, rounds: int, pings: int, pingers: int, keep: bool, show_timeline: bool
-) -> int:
+async def measure(delegations: int, rounds: int, timeout: float, keep: bool) -> Outcome:
     clock = time.perf_counter()
+    print(f"\n=== {delegations} delegations (load average {load()}) ===", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="plenaria-bench-intake-"))
     synapse = LocalSynapse(
         folder / "synapse", SERVER_NAME, free_port(), extra_config={"bcrypt_rounds": 4}
     )
+    access = with_access_log(synapse)
     synapse.start()
-    codes = OAS[:delegations]
+    codes = list(OAS[:delegations]) if delegations <= len(OAS) else iso_codes(delegations)
     group = WorkingGroup(synapse, folder / "group", codes)
     bot: BotProcess | None = None
-    failures = 0
+    floor_process: subprocess.Popen[bytes] | None = None
     try:
         await group.create_accounts()
+        floor_id, floor_password = await group.make_account("floor")
+        floor_process = subprocess.Popen(  # noqa: ASYNC220 (starting, not waiting)
+            [
+                sys.executable,
+                "-m",
+                "tests.benchmarks.bench_intake",
+                "--floor",
+                synapse.url,
+                floor_id,
+                floor_password,
+                str(folder / "floor"),
+            ]
+        )
         http_port = free_port()
         bot = BotProcess(group.write_config(http_port), http_port)
         bot.start()
@@ -263,7 +445,7 @@ async def measure(
         async def provisioned() -> bool:
             return await metric(http_port, "plenaria_provisioned") == 1.0
 
-        await wait_for(provisioned, 300, "provisioning")
+        await wait_for(provisioned, 120 + 5 * delegations, "provisioning")
         step(clock, f"synapse up, {len(group.accounts)} accounts, bot provisioned")
 
         fps = [f"{c.lower()}.fp" for c in codes]
@@ -289,115 +471,119 @@ async def measure(
         )
         answer = str(getattr(await chair.wait_reply(published, timeout=120), "body", ""))
         assert "Published" in answer, answer
-        step(clock, f"the chair published {BASE_NAME} ({len(texts)} paragraphs)")
+        floor_room = await chair.create_encrypted_room(
+            [floor_id, *(group.id(s) for s in fps)], name="floor"
+        )
+        await group.accept_invites(fps)
+        await chair.wait_joined(floor_room, floor_id, timeout=120)
+        for user in users.values():
+            await user.wait_joined(floor_room, user.user_id, timeout=120)
+        step(clock, f"the chair published {BASE_NAME}; the floor's room has every focal point")
 
-        # Hello in the plenary: the room keys are shared (as in a group that has been talking).
-        await asyncio.gather(*(u.send_text(plenary, f"Hello from {c}.") for c, u in users.items()))
-        pinging = list(users.items())[:pingers]
-        direct = {}
-        for code, user in pinging:
-            direct[code] = await user.create_encrypted_room([group.id("bot")], name="bot")
-        for code, user in pinging:
-            await user.wait_joined(direct[code], group.id("bot"), timeout=60)
-        for code, user in pinging:  # warm-up, not counted
-            await ping(user, direct[code])
-            await ping(user, direct[code])
-        step(clock, f"hello said; {len(pinging)} direct room(s) with the bot, warmed up")
+        # Hello in both rooms: the room keys are shared (as in a group that has been talking).
+        for room_id in (plenary, floor_room):
+            await asyncio.gather(
+                *(u.send_text(room_id, f"Hello from {c}.") for c, u in users.items())
+            )
+        await asyncio.sleep(2.0)
+        step(clock, f"hello said in both rooms (load average {load()})")
 
-        ping_ms: list[float] = []
         uploads: list[Upload] = []
-        blocks = rounds + 1
-        per_block = [pings // blocks + (1 if i < pings % blocks else 0) for i in range(blocks)]
-        turn = 0
-
-        async def ping_block(count: int) -> None:
-            nonlocal turn
-            for _ in range(count):
-                code, user = pinging[turn % len(pinging)]
-                turn += 1
-                ping_ms.append(await ping(user, direct[code]))
-
+        windows: dict[str, list[tuple[float, float]]] = {"plenaria": [], "floor": []}
         for number in range(1, rounds + 1):
-            await ping_block(per_block[number - 1])
             files = {c: proposal(c, number, texts) for c in codes}
-            batch = await asyncio.gather(
-                *(upload(users[c], plenary, c, files[c], number, 300) for c in codes)
-            )
-            uploads += batch
-            ok = [u for u in batch if u.receipt]
-            step(
-                clock,
-                f"round {number}: {len(ok)}/{len(batch)} receipts; "
-                + _fmt([u.total_ms for u in batch if u.total_ms is not None]),
-            )
-            if show_timeline:
-                timeline(batch)
-            await asyncio.sleep(1.0)
-        await ping_block(per_block[-1])
-        step(clock, "done measuring")
+            order = [("plenaria", plenary), ("floor", floor_room)]
+            for side, room_id in order:
+                begun = time.time() * 1000
+                batch = await asyncio.gather(
+                    *(upload(users[c], room_id, side, c, number, files[c], timeout) for c in codes)
+                )
+                windows[side].append((begun, time.time() * 1000))
+                uploads += batch
+                done = [u.total_ms if u.ok and u.total_ms else timeout * 1000 for u in batch]
+                step(
+                    clock,
+                    f"round {number} {side:8s}: {sum(u.ok for u in batch)}/{len(batch)} answers; "
+                    + _fmt(done),
+                )
+                await asyncio.sleep(1.0)
+        step(clock, f"done measuring (load average {load()})")
 
-        received = [u for u in uploads if u.receipt]
-        failed = [u for u in uploads if not u.receipt]
-        failures = len(failed)
-        times = [u.total_ms for u in received if u.total_ms is not None]
+        await asyncio.sleep(0.5)
+        log = access_log(access)
+        ids = {"plenaria": group.id("bot"), "floor": floor_id}
+        for u in uploads:
+            split(u, ids[u.side], log)
+        p95s: dict[str, float] = {}
+        failures = 0
         print()
         print(
-            f"{delegations} delegations, {rounds} round(s) of {delegations} simultaneous uploads; "
-            f"{len(ping_ms)} pings by {len(pinging)} focal point(s), interleaved"
+            f"{delegations} delegations: {rounds} round(s) each of {delegations} simultaneous "
+            f"uploads, alternating plenaria and the floor; timeout {timeout:.0f} s"
         )
-        print(f"!ping round trip:               {_fmt(ping_ms)}")
-        print(f"upload → receipt:               {_fmt(times)}")
-        for number in range(1, rounds + 1):
-            own = [u.total_ms for u in received if u.round == number and u.total_ms is not None]
-            print(f"  round {number}:                      {_fmt(own)}")
-        parts = (
-            ("client upload + send", "client_ms"),
-            ("bot (homeserver timestamps)", "bot_ms"),
-            ("delivery to the client", "back_ms"),
-        )
-        for label, attr in parts:
-            values = [v for u in received if (v := getattr(u, attr)) is not None]
-            print(f"  {label + ':':30s}{_fmt(values)}")
-        if times and ping_ms:
-            ratio = _p95(times) / _p95(ping_ms)
-            verdict = "met" if ratio <= 3 else "NOT met"
-            print(f"ratio p95(receipt) / p95(ping): {ratio:.2f}   (goal ≤ 3: {verdict})")
+        for side in ("plenaria", "floor"):
+            own = [u for u in uploads if u.side == side]
+            counted = [u.total_ms if u.ok and u.total_ms else timeout * 1000 for u in own]
+            p95s[side] = _p95(counted)
+            missing = [u for u in own if not u.ok]
+            failures += len(missing)
+            print(f"{side} upload → answer ({len(own) - len(missing)}/{len(own)} answered):")
+            print(f"  {'all:':44s}{_fmt(counted)}")
+            for label in PHASES:
+                values = [v for u in own if (v := u.phases.get(label)) is not None]
+                if values:
+                    print(f"  {label + ':':44s}{_fmt(values)}")
+            print(f"  answerer's requests: {requests_during(log, ids[side], windows[side])}")
+            for u in missing:
+                line = u.answer.splitlines()[0] if u.answer else "?"
+                print(f"  MISSING round {u.round} {u.code}: {line} (counted as {timeout:.0f} s)")
         print(
-            f"receipts: {len(received)}/{len(uploads)} (expected {delegations} per round); "
-            f"failures: {failures}"
+            f"p95 ratio at {delegations}: {p95s['plenaria'] / p95s['floor']:.2f} "
+            f"(plenaria {p95s['plenaria']:.0f} ms / floor {p95s['floor']:.0f} ms)"
         )
-        for u in failed:
-            print(f"  round {u.round} {u.code}: {u.answer.splitlines()[0] if u.answer else '?'}")
         if keep:
-            print(f"kept: {folder} (the bot's log: {bot.log})")
+            print(f"kept: {folder} (the bot's log: {bot.log}; the access log: {access})")
+        return Outcome(delegations, p95s, failures)
     finally:
         for user in group.users:
             await user.close()
         if bot is not None:
             bot.terminate()
+        if floor_process is not None:
+            floor_process.terminate()
+            floor_process.wait(10)
         synapse.stop()
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
-    return 1 if failures else 0
+
+
+async def measure_all(sizes: list[int], rounds: int, timeout: float, keep: bool) -> int:
+    # The other sizes first, so that the run ends with the goal's line for 35.
+    outcomes = [await measure(n, rounds, timeout, keep) for n in sorted(sizes, reverse=True)]
+    print()
+    for o in outcomes:
+        ratio = o.p95["plenaria"] / o.p95["floor"]
+        if o.delegations != 35:
+            print(f"intake p95 ratio at {o.delegations}: {ratio:.2f} (failures: {o.failures})")
+    for o in outcomes:
+        if o.delegations == 35:
+            print(f"intake p95 ratio {o.p95['plenaria'] / o.p95['floor']:.2f} (goal <= {GOAL})")
+    return 1 if any(o.failures for o in outcomes) else 0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--delegations", type=int, default=35, help="1 to 35 (OAS codes)")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--pings", type=int, default=32, help="counted pings, all blocks")
-    parser.add_argument("--pingers", type=int, default=3, help="focal points that ping")
-    parser.add_argument("--keep", action="store_true", help="keep the folder (bot log, stores)")
-    parser.add_argument("--timeline", action="store_true", help="print each round's uploads")
+    parser.add_argument("--delegations", type=int, nargs="+", default=[35], help="e.g. 35 193")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds on each side")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds an answer may take")
+    parser.add_argument("--keep", action="store_true", help="keep the folders (logs, stores)")
+    parser.add_argument("--floor", nargs=4, metavar=("URL", "USER", "PASSWORD", "STORE"))
     args = parser.parse_args()
     logging.getLogger("nio").setLevel(logging.ERROR)  # "Missing session for device ...", etc.
-    sys.exit(
-        asyncio.run(
-            measure(
-                args.delegations, args.rounds, args.pings, args.pingers, args.keep, args.timeline
-            )
-        )
-    )
+    if args.floor:
+        asyncio.run(floor(*args.floor))
+        return
+    sys.exit(asyncio.run(measure_all(args.delegations, args.rounds, args.timeout, args.keep)))
 
 
 if __name__ == "__main__":

@@ -20,11 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    Event,
     InviteMemberEvent,
     LoginResponse,
     RoomMessageText,
@@ -36,9 +39,21 @@ from bot.demo.synapse_server import LocalSynapse, free_port
 from tests.integration.conftest import SERVER_NAME, BotProcess, write_bot_config
 from tests.integration.matrix_user import MatrixUser
 
+# What an answerer does with each event of another sender, as it arrives in a sync.
+Respond = Callable[[AsyncClient, str, Event], Awaitable[None]]
 
-async def echo(homeserver: str, user_id: str, password: str, store: str) -> None:
-    """The baseline answerer: decrypt, answer in the thread, nothing else."""
+
+async def answerer(
+    homeserver: str,
+    user_id: str,
+    password: str,
+    store: str,
+    respond: Respond,
+    *,
+    sync_filter: dict[str, Any] | None = None,
+) -> None:
+    """A minimal E2EE nio client: log in, keep the keys up to date, join where invited, and
+    hand every new event of another sender to `respond` (the baselines of the benchmarks)."""
     Path(store).mkdir(parents=True, exist_ok=True)
     client = AsyncClient(
         homeserver, user_id, store_path=store, config=AsyncClientConfig(encryption_enabled=True)
@@ -47,7 +62,7 @@ async def echo(homeserver: str, user_id: str, password: str, store: str) -> None
     assert isinstance(resp, LoginResponse), resp
     first = True
     while True:
-        sync = await client.sync(timeout=30_000, full_state=first)
+        sync = await client.sync(timeout=30_000, full_state=first, sync_filter=sync_filter)
         if not isinstance(sync, SyncResponse):
             await asyncio.sleep(0.2)
             continue
@@ -66,20 +81,35 @@ async def echo(homeserver: str, user_id: str, password: str, store: str) -> None
             continue
         for room_id, info in sync.rooms.join.items():
             for event in info.timeline.events:
-                if isinstance(event, RoomMessageText) and event.sender != user_id:
-                    content = {
-                        "msgtype": "m.notice",
-                        "body": "echo",
-                        "m.relates_to": {
-                            "rel_type": "m.thread",
-                            "event_id": event.event_id,
-                            "is_falling_back": True,
-                            "m.in_reply_to": {"event_id": event.event_id},
-                        },
-                    }
-                    await client.room_send(
-                        room_id, "m.room.message", content, ignore_unverified_devices=True
-                    )
+                if event.sender != user_id:
+                    await respond(client, room_id, event)
+
+
+def threaded_notice(event_id: str, body: str) -> dict[str, Any]:
+    """A notice answering `event_id` in its thread, as plenaria's replies are."""
+    return {
+        "msgtype": "m.notice",
+        "body": body,
+        "m.relates_to": {
+            "rel_type": "m.thread",
+            "event_id": event_id,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": event_id},
+        },
+    }
+
+
+async def echo(homeserver: str, user_id: str, password: str, store: str) -> None:
+    """The baseline answerer: decrypt, answer in the thread, nothing else."""
+
+    async def respond(client: AsyncClient, room_id: str, event: Event) -> None:
+        if isinstance(event, RoomMessageText):
+            content = threaded_notice(event.event_id, "echo")
+            await client.room_send(
+                room_id, "m.room.message", content, ignore_unverified_devices=True
+            )
+
+    await answerer(homeserver, user_id, password, store, respond)
 
 
 async def _round_trip(a: MatrixUser, room_id: str, body: str) -> float:
