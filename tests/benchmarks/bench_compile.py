@@ -1,26 +1,35 @@
-"""Compiling 35 proposals on a 300-paragraph base, against python-redlines comparing one pair,
-measured in the same run (SPEC §8, issue #4).
+"""Compiling 35 proposals (the OAS) and 193 (the UN's number) on a 300-paragraph base, against
+python-redlines comparing one pair, both measured alike in the same run (SPEC §8, issues #4, #14).
 
-    .venv/bin/python -m tests.benchmarks.bench_compile [--rounds 5] [--engine docxodus] [--fresh]
+    .venv/bin/python -m tests.benchmarks.bench_compile [--rounds 5] [--rounds-large 2]
+        [--sizes 35 193] [--fresh] [--profile N]
 
 Setup (not timed): a treaty-like base `Plan.docx` made with python-docx — headings, 300
 paragraphs in all, the numbered ones of 30 to 80 words, and a table of 10 rows by 3 columns —
-and 35 proposals, one per OAS delegation (`AG_Plan.docx` …), each touching about 10 % of the
-paragraphs with word-level edits (replaced, inserted and deleted words, now and then a new
-paragraph), drawn from a shared pool so that some edits coincide (joint changes) and some
-overlap (conflicts). Each proposal is made by python-redlines comparing the base with the
-edited copy, an independent engine writing Word-like markup. They are cached in the temporary
-folder (`--fresh` makes them again).
+and one proposal per delegation (`AG_Plan.docx` …). The 35 OAS proposals each touch about 10 %
+of the paragraphs with word-level edits (replaced, inserted and deleted words, now and then a
+new paragraph), drawn from a shared pool so that some edits coincide (joint changes) and some
+overlap (conflicts); each is made by python-redlines comparing the base with the edited copy, an
+independent engine writing Word-like markup (9 to 18 s a pair here). The 158 others of the 193
+are derived from them (`derived`: re-signed, a third of the changed paragraphs rejected) in
+seconds, so they add parties to the same edits rather than new edits. All are cached in the
+temporary folder, per file, keyed by the generator's version, seed and engine (`--fresh` makes
+them again).
 
-Measured, alternating round by round:
+Measured, alternating round by round, each side a whole process started the same way
+(`python -c`: the interpreter, its imports, reading the files, the work, writing the result),
+timed by a small launcher from its start to its end, its peak resident set read from
+`os.wait4` (the process, or the largest child it waited for):
 - the baseline: python-redlines comparing ONE pair (the base and AG's edited copy), its binary
   started as python-redlines does;
-- plenaria: `documents.jobs.compile_job` on the base and all 35 proposals (each checked, then
-  compiled, rendered, and the matrix made), called in a fresh child process after its imports,
-  as the CLI and the bot run it; the child reports the call's time and its own peak resident set
-  (`getrusage(RUSAGE_SELF).ru_maxrss`, interpreter and imports included).
-Printed: both medians, their ratio (goal < 1), the peak RSS (goal < 300 MB) and the
-compilation summary's first lines. `--profile` prints where one compilation spends its time.
+- plenaria: `documents.jobs.compile_job` on the base and all the proposals (each checked, then
+  compiled, rendered, the matrix made, the clean text made), as the CLI and the bot call it.
+Printed per size: both medians (with each side's own imports and call), both peak RSS, the
+ratios of the whole processes and of the calls alone, the summary's first lines; the load
+average before and after; last, the goal line for 35 proposals:
+`compile ratio X.XX (goal <= 0.5), peak RSS N MB (goal <= 150)`.
+`--profile N` instead runs `compile_job` in this process, by phase (time, RSS, tracemalloc, the
+largest holders once every proposal is checked), then cProfile's N top functions.
 """
 
 from __future__ import annotations
@@ -30,15 +39,16 @@ import cProfile
 import hashlib
 import io
 import json
+import os
 import pstats
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -46,7 +56,6 @@ from typing import Any
 import docx
 from python_redlines.engines import DocxodusEngine, XmlPowerToolsEngine
 
-from documents.jobs import CompileResult, compile_job
 from tests.integration.working_group import OAS
 
 BASE_NAME = "Plan.docx"
@@ -281,78 +290,294 @@ def author(code: str) -> str:
     return f"{country.name if country else code} ({code})"
 
 
-def prepare(folder: Path, engine_name: str) -> None:
-    """The base, the edited copies and the proposals in `folder`, made unless already there."""
-    done = folder / "done"
-    if done.exists():
-        return
+def delegations(count: int) -> list[str]:
+    """The 35 OAS codes first (the proposals of the 35-delegation measure), then other ISO
+    3166 codes in order, up to `count` (193: the UN's number of member States)."""
+    import pycountry
+
+    others = sorted(c.alpha_2 for c in pycountry.countries if c.alpha_2 not in OAS)
+    return (list(OAS) + others)[:count]
+
+
+def prepare(folder: Path, engine_name: str, count: int) -> None:
+    """The base, and the proposals of the first `count` delegations in `folder`, each made
+    unless already there (a file is written whole, then renamed): the 35 OAS proposals by
+    python-redlines, the others derived from them (`derived`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
     blocks = base_blocks(random.Random(SEED))
-    base = write_docx(blocks, TABLE)
-    (folder / BASE_NAME).write_bytes(base)
+    if not (folder / BASE_NAME).exists():
+        _write(folder / BASE_NAME, write_docx(blocks, TABLE))
+    base = (folder / BASE_NAME).read_bytes()
+    codes = delegations(count)
+    missing = [i for i, code in enumerate(codes) if not (folder / f"{code}_{BASE_NAME}").exists()]
+    if not missing:
+        return
+    started = time.perf_counter()
     comparer = engine(engine_name)
 
     def one(index: int) -> None:
-        code = OAS[index]
+        code = codes[index]
         edited = write_docx(*edited_copy(index, blocks))
-        (folder / f"edited_{code}.docx").write_bytes(edited)
+        _write(folder / f"edited_{code}.docx", edited)
         redline, _, _ = comparer.run_redline(author(code), base, edited)
-        (folder / f"{code}_{BASE_NAME}").write_bytes(redline)
+        _write(folder / f"{code}_{BASE_NAME}", redline)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(one, range(len(OAS))))
-    done.write_text("ok")
-    print(f"setup: 35 proposals made by python-redlines in {time.perf_counter() - started:.1f} s")
+        list(pool.map(one, [i for i in missing if i < len(OAS)]))
+    for index in (i for i in missing if i >= len(OAS)):
+        source = (folder / f"{OAS[index % len(OAS)]}_{BASE_NAME}").read_bytes()
+        derivation = random.Random(SEED * 1000 + index)
+        _write(folder / f"{codes[index]}_{BASE_NAME}", derived(source, codes[index], derivation))
+    print(
+        f"setup: {len(missing)} proposals made in {time.perf_counter() - started:.1f} s "
+        f"(cached in {folder})"
+    )
 
 
-def proposals_in(folder: Path) -> list[tuple[str, bytes]]:
-    return [(f"{code}_{BASE_NAME}", (folder / f"{code}_{BASE_NAME}").read_bytes()) for code in OAS]
+def derived(source: bytes, code: str, rng: random.Random) -> bytes:
+    """Another delegation's proposal made from an OAS one without running python-redlines
+    again (9 to 18 s a pair here): its changes signed by `code`, and those of about a third of
+    its changed paragraphs rejected (deleted text back as text, inserted text gone), leaving
+    paragraphs whose mark is inserted or deleted as they are. The rest of the package is
+    copied byte for byte, so the markup is still python-redlines' own."""
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(io.BytesIO(source)) as package:
+        parts = {info: package.read(info) for info in package.infolist()}
+    document = next(info for info in parts if info.filename == "word/document.xml")
+    root = etree.fromstring(parts[document])
+    for paragraph in root.iter(f"{w}p"):
+        changes = paragraph.findall(f"{w}ins") + paragraph.findall(f"{w}del")
+        if not changes or paragraph.find(f"{w}pPr/{w}rPr/{w}ins") is not None:
+            continue
+        if paragraph.find(f"{w}pPr/{w}rPr/{w}del") is not None or rng.random() >= 1 / 3:
+            continue
+        for change in changes:
+            if change.tag == f"{w}del":
+                for text in change.iter(f"{w}delText"):
+                    text.tag = f"{w}t"
+                for child in list(change):
+                    change.addprevious(child)
+            paragraph.remove(change)
+    for change in root.iter(f"{w}ins", f"{w}del"):
+        change.set(f"{w}author", author(code))
+    parts[document] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, data in parts.items():
+            package.writestr(info, data)
+    return out.getvalue()
 
 
-# --- the child: one compilation ---------------------------------------------------------------
+def _write(path: Path, data: bytes) -> None:
+    partial = path.with_suffix(".part")
+    partial.write_bytes(data)
+    partial.rename(path)
 
 
-def run_compile(folder: Path) -> tuple[float, CompileResult]:
-    base = (folder / BASE_NAME).read_bytes()
-    proposals = proposals_in(folder)
-    started = time.perf_counter()
-    result = compile_job(BASE_NAME, base, proposals)
-    return time.perf_counter() - started, result
+def proposals_in(folder: Path, count: int) -> list[tuple[str, bytes]]:
+    return [
+        (f"{code}_{BASE_NAME}", (folder / f"{code}_{BASE_NAME}").read_bytes())
+        for code in delegations(count)
+    ]
 
 
-def child(folder: Path) -> None:
-    """Compile once and report, as JSON on stdout: seconds, peak RSS (kB), the summary."""
-    seconds, result = run_compile(folder)
-    (folder / "Plan_rev1.docx").write_bytes(result.revision)
-    (folder / "Plan_compilation.docx").write_bytes(result.matrix)
-    report = {
-        "seconds": seconds,
-        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "summary": result.summary(),
-        "refused": result.refused,
-    }
-    print(json.dumps(report))
+# --- the two sides, each a whole process -------------------------------------------------------
+
+# Each side is a fresh `python -c` from the same start: the interpreter, its imports, reading
+# the files, the work, writing the result. Each reports, as JSON on its last line, how long its
+# imports and its call took and its own peak resident set; its launcher times the whole process
+# and reads its peak RSS from `os.wait4` (the process and the children it waited for).
+REDLINES = """
+import json, resource, sys, time, warnings
+started = time.perf_counter()
+warnings.simplefilter("ignore", DeprecationWarning)
+from pathlib import Path
+from python_redlines.engines import XmlPowerToolsEngine
+imported = time.perf_counter()
+folder, author, base, edited = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+called = time.perf_counter()
+redline, _, _ = XmlPowerToolsEngine().run_redline(
+    author, (folder / base).read_bytes(), (folder / edited).read_bytes()
+)
+seconds = time.perf_counter() - called
+(folder / "redline_out.docx").write_bytes(redline)
+print(json.dumps({
+    "imports": imported - started,
+    "call": seconds,
+    "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+}))
+"""
+PLENARIA = """
+import json, resource, sys, time
+started = time.perf_counter()
+from pathlib import Path
+from documents.jobs import compile_job
+imported = time.perf_counter()
+folder, base_name, names = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+base = (folder / base_name).read_bytes()
+proposals = [(name, (folder / name).read_bytes()) for name in names]
+called = time.perf_counter()
+result = compile_job(base_name, base, proposals)
+seconds = time.perf_counter() - called
+(folder / "Plan_rev1.docx").write_bytes(result.revision)
+(folder / "Plan_compilation.docx").write_bytes(result.matrix)
+print(json.dumps({
+    "imports": imported - started,
+    "call": seconds,
+    "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    "summary": result.summary(),
+    "refused": result.refused,
+}))
+"""
 
 
-def compile_in_child(folder: Path) -> dict[str, Any]:
+# The parent is big (python-docx, python-redlines, pycountry, the working group's modules), and
+# Linux keeps a process's peak RSS across exec: a child started from it would inherit the
+# parent's size as its floor. So a small launcher starts each side and reports its time and its
+# `os.wait4` rusage; the launcher's own start-up is outside the measure, on both sides alike.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE)
+out = child.stdout.read()
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - started
+child.returncode = os.waitstatus_to_exitcode(status)
+child.stdout.close()
+sys.stdout.write(out.decode())
+print(json.dumps({"wall": wall, "peak_kb": usage.ru_maxrss, "returncode": child.returncode}))
+"""
+
+
+def whole_process(code: str, args: list[str]) -> dict[str, Any]:
+    """Run one side through the launcher; its report, plus `wall` (s) and `peak_kb` (the
+    largest resident set of the process and of any child it waited for)."""
     done = subprocess.run(
-        [sys.executable, "-m", "tests.benchmarks.bench_compile", "--child", str(folder)],
-        check=True,
+        [sys.executable, "-c", LAUNCHER, sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
+        check=True,
     )
-    report: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    *_, report_line, launcher_line = done.stdout.strip().splitlines()
+    launcher = json.loads(launcher_line)
+    if launcher["returncode"] != 0:
+        raise RuntimeError(f"child failed ({launcher['returncode']}): {done.stderr[-2000:]}")
+    report: dict[str, Any] = json.loads(report_line)
+    report["wall"] = launcher["wall"]
+    report["peak_kb"] = launcher["peak_kb"]
     return report
 
 
-def profile(folder: Path, top: int) -> None:
+def redlines_once(folder: Path) -> dict[str, Any]:
+    code = OAS[0]
+    return whole_process(REDLINES, [str(folder), author(code), BASE_NAME, f"edited_{code}.docx"])
+
+
+def plenaria_once(folder: Path, count: int) -> dict[str, Any]:
+    names = [f"{code}_{BASE_NAME}" for code in delegations(count)]
+    return whole_process(PLENARIA, [str(folder), BASE_NAME, *names])
+
+
+# --- where plenaria's time and memory go (--profile) -----------------------------------------
+
+
+def _status_kb(field_name: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def profile(folder: Path, count: int, top: int) -> None:
+    """In this process (imports done): phases of `compile_job` by time and RSS, then by
+    tracemalloc (peak and retained Python allocations per phase, the largest sites at the end
+    of the checks), then cProfile's top functions."""
+    import tracemalloc
+
+    import documents.jobs as jobs
+
+    base = (folder / BASE_NAME).read_bytes()
+    proposals = proposals_in(folder, count)
+    phases = ["read_base", "check_proposal", "compile_revision", "compilation_matrix", "accept_all"]
+    originals = {name: getattr(jobs, name) for name in phases}
+    seen: dict[str, list[float]] = {}  # name -> [seconds, calls, rss after (kB), peak (kB)]
+    traced = False
+
+    def wrap(name: str) -> Any:
+        original = originals[name]
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if traced:
+                tracemalloc.reset_peak()
+            started = time.perf_counter()
+            result = original(*args, **kwargs)
+            entry = seen.setdefault(name, [0.0, 0, 0, 0])
+            entry[0] += time.perf_counter() - started
+            entry[1] += 1
+            if traced:
+                current, peak = tracemalloc.get_traced_memory()
+                entry[2], entry[3] = current // 1024, max(entry[3], peak // 1024)
+            else:
+                entry[2], entry[3] = _status_kb("VmRSS"), _status_kb("VmHWM")
+            return result
+
+        return timed
+
+    for name in phases:
+        setattr(jobs, name, wrap(name))
+    try:
+        rss0 = _status_kb("VmRSS")
+        started = time.perf_counter()
+        jobs.compile_job(BASE_NAME, base, proposals)
+        total = time.perf_counter() - started
+        print(f"--- compile_job, {count} proposals, in process after imports: {total:.2f} s ---")
+        print(f"RSS before the call {rss0 / 1024:.0f} MB (imports and the input files)")
+        print(f"{'phase':20} {'calls':>5} {'seconds':>8} {'share':>6} {'RSS after':>10} {'HWM':>8}")
+        for name in phases:
+            secs, calls, rss, hwm = seen.get(name, [0.0, 0, 0, 0])
+            print(
+                f"{name:20} {calls:5d} {secs:8.2f} {secs / total:6.0%} "
+                f"{rss / 1024:8.0f} MB {hwm / 1024:5.0f} MB"
+            )
+        seen.clear()
+        traced = True
+        tracemalloc.start()
+        checks_done: list[tracemalloc.Snapshot] = []
+        check = jobs.check_proposal
+
+        def check_then_snapshot(*args: Any, **kwargs: Any) -> Any:
+            result = check(*args, **kwargs)
+            if seen.get("check_proposal", [0, 0])[1] == len(proposals):
+                checks_done.append(tracemalloc.take_snapshot())
+            return result
+
+        setattr(jobs, "check_proposal", check_then_snapshot)  # noqa: B010
+        jobs.compile_job(BASE_NAME, base, proposals)
+        tracemalloc.stop()
+        print("--- the same under tracemalloc (Python allocations only; times inflated) ---")
+        print(f"{'phase':20} {'peak in phase':>14} {'held after':>11}")
+        for name in phases:
+            _, _, current, peak = seen.get(name, [0.0, 0, 0, 0])
+            print(f"{name:20} {peak / 1024:11.0f} MB {current / 1024:8.0f} MB")
+        if checks_done:
+            print("largest holders once every proposal is checked (by line):")
+            for stat in checks_done[0].statistics("lineno")[:12]:
+                print(
+                    f"  {stat.size / 1024 / 1024:7.1f} MB {stat.count:8d} blocks  {stat.traceback}"
+                )
+    finally:
+        for name in phases:
+            setattr(jobs, name, originals[name])
     profiler = cProfile.Profile()
     profiler.enable()
-    run_compile(folder)
+    jobs.compile_job(BASE_NAME, base, proposals)
     profiler.disable()
     for sort in ("cumulative", "tottime"):
-        print(f"--- profile of one compilation, by {sort} ---")
+        print(f"--- cProfile of one compilation, by {sort} ---")
         pstats.Stats(profiler).sort_stats(sort).print_stats(top)
 
 
@@ -361,74 +586,87 @@ def profile(folder: Path, top: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds at 35 proposals")
+    parser.add_argument("--rounds-large", type=int, default=2, help="rounds at the larger sizes")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[35, 193])
     parser.add_argument("--engine", choices=["open-xml-powertools", "docxodus"])
     parser.add_argument("--fresh", action="store_true", help="make the proposals again")
     parser.add_argument("--profile", type=int, metavar="N", help="print the N top functions")
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.child)
-        return
     engine_name = args.engine or "open-xml-powertools"
     key = hashlib.sha256(f"{VERSION}-{SEED}-{engine_name}".encode()).hexdigest()[:12]
     folder = Path(tempfile.gettempdir()) / f"plenaria-bench-compile-{key}"
     if args.fresh and folder.exists():
         for item in folder.iterdir():
             item.unlink()
-    prepare(folder, engine_name)
+    prepare(folder, engine_name, max(args.sizes))
     if args.profile:
-        profile(folder, args.profile)
+        for count in args.sizes:
+            profile(folder, count, args.profile)
         return
+    if engine_name != "open-xml-powertools":
+        raise SystemExit("the measure runs python-redlines' default engine; --engine is for setup")
 
-    base = (folder / BASE_NAME).read_bytes()
-    edited = (folder / f"edited_{OAS[0]}.docx").read_bytes()
-    comparer = engine(engine_name)
-    baseline: list[float] = []
-    compiled: list[float] = []
-    peaks: list[int] = []
-    report: dict[str, Any] = {}
-    redline_peak_kb = 0
-    for i in range(args.rounds):
-        order = ["baseline", "compile"] if i % 2 == 0 else ["compile", "baseline"]
-        for which in order:
-            if which == "baseline":
-                started = time.perf_counter()
-                comparer.run_redline(author(OAS[0]), base, edited)
-                baseline.append(time.perf_counter() - started)
-                if i == 0:  # only the comparer's processes have ended so far
-                    redline_peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            else:
-                report = compile_in_child(folder)
-                compiled.append(report["seconds"])
-                peaks.append(report["maxrss_kb"])
-
-    med_b, med_c = statistics.median(baseline), statistics.median(compiled)
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     paragraphs = PARAGRAPHS + sum(len(row) for row in TABLE)
-    print(f"engine: {engine_name}; documents in {folder}")
     print(
-        f"base: {PARAGRAPHS} paragraphs + a {len(TABLE)}×{len(TABLE[0])} table "
-        f"({paragraphs} in all); 35 proposals; rounds: {args.rounds}, alternating"
+        f"base: {PARAGRAPHS} paragraphs + a {len(TABLE)}×{len(TABLE[0])} table ({paragraphs} in "
+        f"all); documents in {folder}"
     )
     print(
-        f"baseline python-redlines, one pair: median {med_b:6.2f} s   "
-        f"(min {min(baseline):.2f}, max {max(baseline):.2f})"
+        "both sides are whole processes from the same start (python -c: interpreter, imports, "
+        "files read, the work, the result written); peak RSS by os.wait4"
     )
-    print(
-        f"plenaria compile_job, 35 proposals: median {med_c:6.2f} s   "
-        f"(min {min(compiled):.2f}, max {max(compiled):.2f})"
-    )
-    print(f"ratio {med_c / med_b:.2f}   (goal < 1)")
-    print(
-        f"peak RSS of the compiling process (RUSAGE_SELF, interpreter included): "
-        f"{max(peaks) / 1024:.0f} MB   (goal < 300 MB); python-redlines' comparer: "
-        f"{redline_peak_kb / 1024:.0f} MB"
-    )
-    print("summary:")
-    for line in report["summary"][:4]:
-        print(f"  {line if len(line) <= 160 else line[:159] + '…'}")
-    for name, reason in report["refused"]:
-        print(f"  refused {name}: {reason}")
+    goal = ""
+    for count in args.sizes:
+        rounds = args.rounds if count == 35 else args.rounds_large
+        baseline: list[dict[str, Any]] = []
+        compiled: list[dict[str, Any]] = []
+        for i in range(rounds):
+            for which in ("baseline", "compile") if i % 2 == 0 else ("compile", "baseline"):
+                if which == "baseline":
+                    baseline.append(redlines_once(folder))
+                else:
+                    compiled.append(plenaria_once(folder, count))
+        med_b = statistics.median(r["wall"] for r in baseline)
+        med_c = statistics.median(r["wall"] for r in compiled)
+        peak_b = max(r["peak_kb"] for r in baseline) / 1024
+        peak_c = max(r["peak_kb"] for r in compiled) / 1024
+        print(f"--- {count} proposals; rounds: {rounds}, alternating ---")
+        for label, runs in (
+            ("python-redlines, one pair", baseline),
+            (f"plenaria compile_job, {count}", compiled),
+        ):
+            walls = [r["wall"] for r in runs]
+            print(
+                f"{label:30} wall median {statistics.median(walls):6.2f} s "
+                f"(min {min(walls):.2f}, max {max(walls):.2f}); of which imports "
+                f"{statistics.median(r['imports'] for r in runs):.2f} s, the call "
+                f"{statistics.median(r['call'] for r in runs):.2f} s; peak RSS "
+                f"{max(r['peak_kb'] for r in runs) / 1024:.0f} MB "
+                f"(python {max(r['self_kb'] for r in runs) / 1024:.0f} MB, its children "
+                f"{max(r['children_kb'] for r in runs) / 1024:.0f} MB)"
+            )
+        calls = statistics.median(r["call"] for r in compiled) / statistics.median(
+            r["call"] for r in baseline
+        )
+        print(
+            f"{count} proposals: ratio {med_c / med_b:.2f} (whole processes), {calls:.2f} (the "
+            f"calls alone); peak RSS plenaria {peak_c:.0f} MB, python-redlines {peak_b:.0f} MB"
+        )
+        report = compiled[-1]
+        for line in report["summary"][:3]:
+            print(f"  {line if len(line) <= 160 else line[:159] + '…'}")
+        for name, reason in report["refused"]:
+            print(f"  refused {name}: {reason}")
+        if count == 35:
+            goal = (
+                f"compile ratio {med_c / med_b:.2f} (goal <= 0.5), "
+                f"peak RSS {peak_c:.0f} MB (goal <= 150)"
+            )
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if goal:
+        print(goal)
 
 
 if __name__ == "__main__":
