@@ -16,7 +16,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from nio import Event, RoomEncryptedFile
 
 from bot.demo.synapse_server import LocalSynapse, free_port
 from bot.runtime.settings import load_settings
@@ -26,6 +25,7 @@ from tests.integration import bot_database
 from tests.integration.conftest import BotProcess
 from tests.integration.matrix_user import MatrixUser
 from tests.integration.test_documents_flow import AG, BASE
+from tests.integration.test_rounds import body, files, said
 from tests.integration.working_group import WorkingGroup, wait_for
 
 # SQLite only: a round of one minute on the real clock (100 s a run); the steps' ledger is the
@@ -36,24 +36,6 @@ CLOSES_IN = timedelta(seconds=60)  # on the real clock: a one-minute round …
 REMINDER = timedelta(seconds=30)  # … reminding 30 s before its close (issue #12's Must show)
 SUMMARY = "Round 1 on Matriz.docx version 1 closed"
 REMINDER_TEXT = "Reminder: your delegation has not submitted"
-
-
-def body(event: Event) -> str:
-    return str(getattr(event, "body", ""))
-
-
-def said(who: MatrixUser, room_id: str, start: str) -> list[Event]:
-    return [ev for rid, ev in who.events if rid == room_id and body(ev).startswith(start)]
-
-
-def files(who: MatrixUser, room_id: str, name: str) -> list[Event]:
-    return [
-        ev
-        for rid, ev in who.events
-        if rid == room_id
-        and isinstance(ev, RoomEncryptedFile)
-        and ev.source["content"].get("filename") == name
-    ]
 
 
 async def ask(who: MatrixUser, room_id: str, text: str) -> str:
