@@ -6,8 +6,9 @@ the engine's proposal check passes. A document that has had a round takes propos
 while a round of it is open, checked against the round's version (`bot/docflow/rounds.py`).
 An accepted proposal is stored in the file store and registered under its Matrix event
 *before* the receipt is worded, then filed (re-posted, encrypted) in the plan folder with a
-transaction id derived from that event. `!check` in the desk runs the same checks and files
-nothing.
+transaction id derived from that event — in the bot, right after the receipt is sent
+(`bot/sync/after_reply.py`), so that a deadline's receipts do not wait for the filed copies.
+`!check` in the desk runs the same checks and files nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.docflow.transfer import DOCX, txn_id
 from bot.governance.directory import RoomDirectory
 from bot.governance.trust import RosterSource
 from bot.storage.registry import Proposal, Published
+from bot.sync.after_reply import AfterReply
 from commands.document_refusals import (
     FileRefused,
     InFile,
@@ -60,12 +62,14 @@ class Intake:
         folders: FolderNames,
         roster: RosterSource,
         window: Rounds | None = None,
+        after_reply: AfterReply | None = None,
     ) -> None:
         self.rooms = rooms
         self.tools = tools
         self.folders = folders
         self.roster = roster
         self.window = window  # the rounds: when, and on which version, proposals are received
+        self.after_reply = after_reply  # filing after the receipt (bot/sync/after_reply.py)
 
     async def check(self, invocation: Invocation) -> ProposalChecked:
         """`!check`: the checks of an upload, filing nothing; a `Refusal` says why it would be
@@ -101,7 +105,16 @@ class Intake:
         plan = self.rooms.room_id(RoomRef(RoomKind.FOLDER, folder=PLAN))
         if plan is not None:
             txn = txn_id("file-proposal", invocation.event_id)
-            await self.tools.transfer.post_file(plan, data, proposal.file_name, DOCX, txn)
+
+            async def file() -> object:
+                return await self.tools.transfer.post_file(
+                    plan, data, proposal.file_name, DOCX, txn
+                )
+
+            if self.after_reply is None:
+                await file()
+            else:  # the receipt first: the focal point is waiting for it
+                self.after_reply.defer(invocation.event_id, file)
         return _info(proposal, report.marked)
 
     async def proposals_of(self, delegation: str) -> list[ProposalInfo]:

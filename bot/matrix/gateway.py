@@ -1,10 +1,11 @@
 """The one place that calls nio: login or restore, sync, send, files, join and leave.
 
 nio reports failures as response *values*; the gateway turns each into a raised `MatrixError`
-(bot/matrix/errors.py), so no caller can log "joined" after a join that failed. Sends are
-serialised per room (one `asyncio.Lock` each) so a room's replies keep their order and share one
-megolm session. What nio lacks (room state, invites, kicks, raw key queries) the gateway calls
-over plain HTTP, as the `ClientServerApi` it also is (bot/matrix/client_server.py).
+(bot/matrix/errors.py), so no caller can log "joined" after a join that failed. A room's
+encryptions are serialised (one `asyncio.Lock` each) so that its megolm session is shared once,
+after the trust check; the homeserver's answers are awaited side by side
+(bot/matrix/room_send.py). What nio lacks (room state, invites, kicks, raw key queries) the
+gateway calls over plain HTTP, as the `ClientServerApi` it also is (bot/matrix/client_server.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import json
 import logging
 import os
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,14 +34,13 @@ from nio import (
     LoginResponse,
     RoomLeaveResponse,
     RoomMessagesResponse,
-    RoomSendResponse,
     SyncResponse,
     UploadResponse,
     WhoamiResponse,
 )
 from nio.crypto.attachments import decrypt_attachment
 
-from bot.matrix import one_time_keys
+from bot.matrix import one_time_keys, room_send
 from bot.matrix.client_server import ClientServerApi
 from bot.matrix.errors import HomeserverUnreachable, MatrixError, NotEncrypted
 from bot.matrix.private_files import write_private
@@ -55,6 +56,10 @@ def _expect(response: object, expected: type[_T], what: str) -> _T:
     if isinstance(response, ErrorResponse):
         raise MatrixError(what, str(response.status_code), str(response.message))
     raise MatrixError(what, "unexpected", type(response).__name__)
+
+
+def new_txn() -> str:
+    return uuid.uuid4().hex
 
 
 def _in_thread(thread_root: str, in_reply_to: str) -> dict[str, Any]:
@@ -292,13 +297,10 @@ class Gateway(ClientServerApi):
         async with self._room_locks[room_id]:
             if self.before_send is not None:
                 await self.before_send(room_id)
-            resp = await self._reach(
-                self.client.room_send(
-                    room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=True
-                ),
-                "send",
-            )
-        return str(_expect(resp, RoomSendResponse, "send").event_id)
+            await self._reach(room_send.ready_to_encrypt(self.client, room_id), "send")
+            sent_type, encrypted = self.client.encrypt(room_id, event_type, content)
+        # The homeserver's answer is awaited outside the lock (bot/matrix/room_send.py).
+        return await room_send.put_event(self, room_id, sent_type, encrypted, txn_id or new_txn())
 
     async def send_notice(
         self,

@@ -58,6 +58,7 @@ from bot.storage.registry import Registry
 from bot.storage.rounds import RoundRepository
 from bot.storage.support import SupportRepository
 from bot.storage.welcomes import WelcomeRepository
+from bot.sync.after_reply import AfterReply
 from bot.sync.dispatch import Dispatcher
 from bot.sync.router import Router, every
 from commands import receipts
@@ -278,8 +279,14 @@ def build_app(
         clock=clock,
         zone=settings.timezone,
     )
+    after_reply = AfterReply()
     intake = Intake(
-        rooms=rooms, tools=tools, folders=folders, roster=governance.roster, window=rounds
+        rooms=rooms,
+        tools=tools,
+        folders=folders,
+        roster=governance.roster,
+        window=rounds,
+        after_reply=after_reply,
     )
     paragraph_history = ParagraphHistory(db)
     compiler = Compiler(
@@ -385,6 +392,7 @@ def build_app(
         timezone=settings.timezone,
         uploads=functools.partial(receipts.answer_upload, uploads),
         support_answers=support.relay,
+        after_reply=after_reply,
     )
     router = Router(
         gateway=gateway,

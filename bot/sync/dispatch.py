@@ -31,6 +31,7 @@ from bot.matrix.errors import MatrixError, NotEncrypted
 from bot.matrix.gateway import Gateway
 from bot.runtime.metrics import Metrics
 from bot.storage.database import AuditRecord, Database
+from bot.sync.after_reply import AfterReply
 from bot.sync.classify import CommandEvent, command_word, reply_txn_id
 from commands import trust as trust_words
 from commands.i18n import SOURCE_LANGUAGE, translator
@@ -73,7 +74,9 @@ class Dispatcher:
         languages: Languages | None = None,
         timezone: str = "UTC",
         support_answers: AnswerHandler | None = None,
+        after_reply: AfterReply | None = None,
     ) -> None:
+        self.after_reply = after_reply
         self.languages = languages
         self.timezone = timezone
         self.support_answers = support_answers
@@ -125,6 +128,8 @@ class Dispatcher:
         except UsageError as exc:
             reply, outcome = exc.reply, "usage"
         except Exception as exc:
+            if self.after_reply is not None:
+                self.after_reply.drop(command.event_id)
             ref = _reference(exc)
             # The traceback names the handler, never the message's content.
             log.exception("handler for %s failed (ref %s)", command.event_id, ref)
@@ -141,6 +146,8 @@ class Dispatcher:
                     # log says its answer was withheld, and why.
                     outcome = "unanswered"
                     await self._audit(command, name, outcome, ANSWER_WITHHELD)
+            if self.after_reply is not None:
+                await self.after_reply.run(command.event_id)
             await self.db.mark_handled(command.event_id, command.room_id, outcome)
             await self.undecrypted.forget(command.event_id)
             self.metrics.events.labels(outcome=outcome).inc()
@@ -148,7 +155,7 @@ class Dispatcher:
         except Exception:
             # Not marked handled: the token stays before this event, so the next start
             # handles it again, and the same transaction id keeps the reply single.
-            log.exception("could not deliver the reply to %s", command.event_id)
+            log.exception("could not deliver the reply to %s, or finish after it", command.event_id)
             self.metrics.events.labels(outcome="undelivered").inc()
             return False
 
