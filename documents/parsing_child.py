@@ -22,6 +22,7 @@ import json
 import logging
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.forkserver
 import os
 import resource
 import secrets
@@ -40,7 +41,7 @@ from documents.limits import DEFAULT_LIMITS, Limits
 from documents.refusals import RESAVE, megabytes
 from documents.wire import WireError
 
-__all__ = ["parse_with_limits"]
+__all__ = ["parse_with_limits", "start_fork_server"]
 
 T = TypeVar("T")
 
@@ -223,6 +224,14 @@ def _message_for_exit(exitcode: int | None) -> dict[str, Any]:
     # the platform's, and it says no more.
     log.warning("the parsing child ended with exit code %s, without an answer", exitcode)
     return {"kind": "damaged", "detail": f"the parsing process ended with exit code {exitcode}"}
+
+
+def start_fork_server() -> None:
+    """Start the fork server the children come from (it loads the parser libraries first), if
+    it is not running yet; the first `parse_with_limits` does it otherwise. Blocking."""
+    context = _context()
+    if isinstance(context, ForkServerContext):
+        multiprocessing.forkserver.ensure_running()
 
 
 @functools.cache

@@ -24,7 +24,7 @@ from documents.jobs import CheckResult, CompileResult, check_job, compile_job, g
 from documents.lifecycles import ParagraphStatus, StatusEntry
 from documents.limits import Limits
 from documents.paragraph_history import history_job, show_job
-from documents.parsing_child import parse_with_limits
+from documents.parsing_child import parse_with_limits, start_fork_server
 from documents.wire import Json
 
 _R = TypeVar("_R")
@@ -109,6 +109,12 @@ class Engine:
             refused = refusal
         if refused is not None:
             raise FileRefused(file_name, refused)
+
+    async def warm_up(self) -> None:
+        """Start the parsing children's fork server now, with the parser libraries loaded
+        (`documents.parsing_child`), rather than at the first upload: at a deadline the first
+        receipts would otherwise wait the seconds it takes."""
+        await asyncio.get_running_loop().run_in_executor(self._pool, start_fork_server)
 
     async def _run(self, job: Callable[..., _R], *args: Any, **kwargs: Any) -> _R:
         call = functools.partial(parse_with_limits, job, *args, limits=self.limits, **kwargs)

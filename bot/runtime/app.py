@@ -107,6 +107,7 @@ class App:
                 self.http.host,
                 self.http.port,
             )
+            self._spawn(self.documents.tools.engine.warm_up(), "engine warm-up")
             self._spawn(self._provision(), "provision")
             self._spawn(self.watch.run(self.stop_event), "key watch")
             if self.round_steps is not None:
