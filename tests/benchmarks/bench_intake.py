@@ -14,7 +14,9 @@ each in a task of its own. Once the bot has provisioned:
   and opens an encrypted room with the floor and every focal point (the plenary's members);
 - every focal point logs in (a real E2EE nio client), accepts its invitations, says hello in the
   plenary and in the floor's room (so that the room keys are exchanged, as in a group that has
-  been talking) and prepares `<CODE>_Matriz.docx`: tracked changes on a few paragraphs of its own;
+  been talking) and prepares `<CODE>_Matriz.docx`: tracked changes on a few paragraphs of its own.
+  Its room keys go to the two answerers only: on one machine, N clients sharing with each other
+  would cost the run N² olm sessions (hours at 193) that real delegates spend on their own;
 - rounds alternate plenaria, floor, plenaria, floor…: in each, all focal points upload the
   round's file at once (the same bytes on both sides; plenaria's rounds supersede the earlier
   version) in the plenary, or in the floor's room, and wait for the decrypted threaded answer:
@@ -26,8 +28,9 @@ homeserver's access log (each request's end and duration), in which the answerer
 each file (its media id), its filing (plenaria: the transaction id derived from the proposal),
 its reply (transaction id) and its syncs are found. The delivery to the answerer is an estimate
 (the end of its first sync after the event); plenaria's check includes the storing, the registry
-and the upload of the filed copy (its log has no timings to split them). Then the p95 ratio
-(goal ≤ 1.5 at 35) and the answerer's key queries and claims during its rounds.
+and the upload of the filed copy when that comes before the receipt (its log has no timings to
+split them); since issue #14 the copy follows the receipt, and its time is printed apart. Then
+the p95 ratio (goal ≤ 1.5 at 35) and the answerer's key queries and claims during its rounds.
 """
 
 from __future__ import annotations
@@ -161,6 +164,24 @@ class Delegate(MatrixUser):
             return await plain(*args, **kwargs)
 
         self.client.sync = sync
+
+    async def login(self, *, cross_sign: bool = True) -> MatrixUser:
+        logged_in = await super().login(cross_sign=cross_sign)
+        olm = self.client.olm
+        assert olm is not None
+        # Room keys go to the answerers only (the bot, the floor): each delegate works on a
+        # machine of its own, where sharing with the others is its own machine's work, but one
+        # process simulating them all would spend its time on their N² olm sessions (hours at
+        # 193) and slow every delivery it measures.
+        olm.is_device_blacklisted = _not_an_answerer
+        return logged_in
+
+
+ANSWERERS: set[str] = set()
+
+
+def _not_an_answerer(device: Any) -> bool:
+    return device.user_id not in ANSWERERS
 
 
 GOAL = 1.5
@@ -322,11 +343,12 @@ PHASES = (
     "delivery to the answerer (est.)",
     "queued before the download",
     "download",
-    "check (plenaria: + store, file upload)",
-    "filing (send of the filed copy)",
+    "check (plenaria: + store, registry)",
+    "filing before the reply (send of the copy)",
     "after filing, before the reply",
     "reply sent",
     "delivery back to the client",
+    "filed copy sent after the reply (not waited)",
 )
 
 
@@ -351,11 +373,14 @@ def split(u: Upload, answerer_id: str, log: list[Request]) -> None:
     ph[PHASES[1]] = seen - u.event_ts
     ph[PHASES[2]] = download.start - seen
     ph[PHASES[3]] = download.end - download.start
-    checked = filed.start if filed is not None else reply.start
-    ph[PHASES[4]] = checked - download.end
-    if filed is not None:
+    if filed is not None and filed.start < reply.start:  # filed, then the receipt (before #14)
+        ph[PHASES[4]] = filed.start - download.end
         ph[PHASES[5]] = filed.end - filed.start
         ph[PHASES[6]] = reply.start - filed.end
+    else:  # the receipt, then the filed copy (uploaded and sent) while the client reads it
+        ph[PHASES[4]] = reply.start - download.end
+        if filed is not None:
+            ph[PHASES[9]] = filed.end - reply.start
     ph[PHASES[7]] = u.reply_ts - reply.start
     ph[PHASES[8]] = u.arrived - u.reply_ts
 
@@ -437,6 +462,8 @@ async def measure(delegations: int, rounds: int, timeout: float, keep: bool) -> 
                 str(folder / "floor"),
             ]
         )
+        ANSWERERS.clear()
+        ANSWERERS.update({floor_id, group.id("bot")})
         http_port = free_port()
         bot = BotProcess(group.write_config(http_port), http_port)
         bot.start()
