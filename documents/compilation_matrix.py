@@ -9,15 +9,19 @@ in. New paragraphs a delegation proposes appear in the row of the paragraph they
 
 from __future__ import annotations
 
+import copy
 import io
+import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.shared import Pt, RGBColor
+from lxml import etree
 
 from documents.compile import Submission, author_label
-from documents.edits import Edit, Stream, base_stream, edits_of, home_paragraph
+from documents.edits import Edit, base_stream, edits_of, home_paragraph
 from documents.excerpts import marked_pieces, rows_of
 from documents.lifecycles import ParagraphStatus as Status
 from documents.lifecycles import StatusEntry
@@ -72,33 +76,75 @@ def compilation_matrix(
         cell.text = ""
         run = cell.paragraphs[0].add_run(heading)
         run.bold = True
+    # The rows are written as WordprocessingML directly, each a copy of one empty row:
+    # python-docx's cells and run text (a character at a time) cost most of a compilation.
+    template = table.add_row()._tr
     for index in rows:
-        cells = table.add_row().cells
-        cells[0].text = str(numbers[index])
-        cells[1].text = texts[index]
+        tr = copy.deepcopy(template)
+        cells = [_first_paragraph(tc) for tc in tr.iterchildren(_W_TC)]
+        _append_run(cells[0], str(numbers[index]))
+        _append_run(cells[1], texts[index])
         proposals = per_row.get(index, [])
-        target = cells[2].paragraphs[0]
         for k, (code, edits) in enumerate(proposals):
-            paragraph = target if k == 0 else cells[2].add_paragraph()
-            label = paragraph.add_run(f"{author_label(code, names)}: ")
-            label.bold = True
-            _write_marked_version(paragraph, stream, index, edits)
+            paragraph = cells[2] if k == 0 else _next_paragraph(cells[2], k)
+            _append_run(paragraph, f"{author_label(code, names)}: ", "bold")
+            for text, kind in marked_pieces(stream, index, edits):
+                _append_run(paragraph, text, kind)
         number = numbers[index]
         status = (statuses or {}).get(number or 0, Status.OPEN)
-        cells[3].text = status.value
-        cells[4].text = "\n".join(e.describe() for e in (history or {}).get(number or 0, ()))
+        _append_run(cells[3], status.value)
+        story = "\n".join(e.describe() for e in (history or {}).get(number or 0, ()))
+        if story:
+            _append_run(cells[4], story)
+        template.addprevious(tr)
+    table._tbl.remove(template)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-def _write_marked_version(paragraph: object, stream: Stream, index: int, edits: list[Edit]) -> None:
-    """The delegation's version of the row's paragraph(s), changes marked."""
-    for text, kind in marked_pieces(stream, index, edits):
-        run = paragraph.add_run(text)  # type: ignore[attr-defined]
-        if kind == "inserted":
-            run.font.underline = True
-            run.font.color.rgb = _INSERTED
-        elif kind == "deleted":
-            run.font.strike = True
-            run.font.color.rgb = _DELETED
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_TC, _W_P = _W + "tc", _W + "p"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+# What a piece of text looks like, as python-docx's `Font` writes it (in the schema's order).
+_LOOKS: dict[str, tuple[tuple[str, dict[str, str]], ...]] = {
+    "bold": (("b", {}),),
+    "inserted": (("color", {"val": str(_INSERTED)}), ("u", {"val": "single"})),
+    "deleted": (("strike", {}), ("color", {"val": str(_DELETED)})),
+}
+_BREAKS = re.compile(r"(\t|\r\n|\n|\r)")
+
+
+def _first_paragraph(tc: Any) -> Any:
+    return next(tc.iterchildren(_W_P))
+
+
+def _next_paragraph(first: Any, k: int) -> Any:
+    """The cell's paragraph after the `k`-th, added."""
+    paragraph = etree.SubElement(first.getparent(), _W_P)
+    return paragraph
+
+
+def _append_run(paragraph: Any, text: str, kind: str = "same") -> None:
+    """A run of `text` at the end of `paragraph`: tabs and line breaks as `w:tab` and `w:br`,
+    as python-docx's `Run.text` writes them."""
+    run = etree.SubElement(paragraph, _W + "r")
+    looks = _LOOKS.get(kind)
+    if looks:
+        properties = etree.SubElement(run, _W + "rPr")
+        for tag, attributes in looks:
+            etree.SubElement(
+                properties, _W + tag, {_W + key: value for key, value in attributes.items()}
+            )
+    for piece in _BREAKS.split(text):
+        if not piece:
+            continue
+        if piece == "\t":
+            etree.SubElement(run, _W + "tab")
+        elif piece in ("\n", "\r", "\r\n"):
+            etree.SubElement(run, _W + "br")
+        else:
+            t = etree.SubElement(run, _W + "t")
+            t.text = piece
+            if len(piece.strip()) < len(piece):
+                t.set(_XML_SPACE, "preserve")
