@@ -21,7 +21,7 @@ from docx.shared import Pt, RGBColor
 from lxml import etree
 
 from documents.compile import Submission, author_label
-from documents.edits import Edit, base_stream, edits_of, home_paragraph
+from documents.edits import Edit, base_stream, home_paragraph
 from documents.excerpts import marked_pieces, rows_of
 from documents.lifecycles import ParagraphStatus as Status
 from documents.lifecycles import StatusEntry
@@ -53,12 +53,7 @@ def compilation_matrix(
     per_row: dict[int, list[tuple[str, list[Edit]]]] = {i: [] for i in rows}
     for submission in submissions:
         grouped: dict[int, list[Edit]] = {}
-        edits = (
-            list(submission.edits)
-            if submission.edits is not None
-            else edits_of(stream, submission.document)
-        )
-        for edit in edits:
+        for edit in submission.edits_in(stream):
             grouped.setdefault(row_of[home_paragraph(stream, edit)], []).append(edit)
         for row, edits in grouped.items():
             per_row.setdefault(row, []).append((submission.code, edits))

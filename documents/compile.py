@@ -55,9 +55,21 @@ class Submission:
     """A delegation's checked proposal: its code, the document as read, and when it was made."""
 
     code: str
-    document: Document
+    # None once its edits are known: 193 documents as read would be kept for nothing.
+    document: Document | None
     submitted: datetime | None = None
     edits: tuple[Edit, ...] | None = None  # in base coordinates, when already known
+
+    @classmethod
+    def lean(cls, code: str, document: Document, edits: Sequence[Edit]) -> Submission:
+        """The proposal's edits and the moment of its latest change, without the document."""
+        return cls(code, None, latest_change(document), tuple(edits))
+
+    def edits_in(self, stream: Stream) -> list[Edit]:
+        if self.edits is not None:
+            return list(self.edits)
+        assert self.document is not None, "a submission holds its edits or its document"
+        return edits_of(stream, self.document)
 
 
 @dataclass(frozen=True)
@@ -134,7 +146,7 @@ def compile_revision(
     numbers = numbering(texts)
     order = [s.code for s in submissions]
     per_code = {
-        s.code: list(s.edits) if s.edits is not None else edits_of(stream, s.document)
+        s.code: s.edits_in(stream)
         for s in submissions
     }
     items = combine(stream, [(code, per_code[code]) for code in order])
@@ -148,7 +160,7 @@ def compile_revision(
             "The base document's paragraphs could not be read consistently.",
             why=Reason.BASE_INCONSISTENT,
         )
-    dates = {s.code: s.submitted or _latest_change(s.document) or now for s in submissions}
+    dates = {s.code: s.submitted or latest_change(s.document) or now for s in submissions}
 
     def author(codes: tuple[str, ...]) -> str:
         return ", ".join(author_label(c, names) for c in codes) if codes else COMPILER
@@ -181,7 +193,10 @@ def compile_revision(
     )
 
 
-def _latest_change(document: Document) -> datetime | None:
+def latest_change(document: Document | None) -> datetime | None:
+    """When the document's latest tracked change was made, if its changes say."""
+    if document is None:
+        return None
     dates = [
         s.change.date
         for p in document.paragraphs

@@ -296,8 +296,9 @@ def compile_job(
             refused.append((file_name, exc.reason))
             left_out.append((file_name, exc))
             continue
-        accepted[report.delegation] = Submission(
-            report.delegation, report.document, edits=report.edits
+        # Only its edits are kept: the document as read goes with the report.
+        accepted[report.delegation] = Submission.lean(
+            report.delegation, report.document, report.edits
         )
     if not accepted:
         raise DocumentRefused(
