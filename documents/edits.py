@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
+from cydifflib import SequenceMatcher
 from itertools import groupby, pairwise
 
 from documents.model import Document
