@@ -145,10 +145,7 @@ def compile_revision(
     stream = base_stream(texts)
     numbers = numbering(texts)
     order = [s.code for s in submissions]
-    per_code = {
-        s.code: s.edits_in(stream)
-        for s in submissions
-    }
+    per_code = {s.code: s.edits_in(stream) for s in submissions}
     items = combine(stream, [(code, per_code[code]) for code in order])
 
     package = docx.Document(io.BytesIO(base_data))

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from cydifflib import SequenceMatcher
 from itertools import groupby, pairwise
+
+from cydifflib import SequenceMatcher
 
 from documents.model import Document
 from documents.replacements import WholeRow, cells_of, replacements

@@ -33,10 +33,13 @@ from documents.proposals import ProposalReport, check_proposal, read_base
 from documents.wire import Json
 
 __all__ = [
+    "BaseText",
     "CheckResult",
     "CheckedProposal",
     "CompileResult",
+    "base_text_job",
     "check_job",
+    "check_text_job",
     "compile_job",
     "output_names",
 ]
@@ -252,12 +255,50 @@ def check_job(
     delegation: str | None = None,
     limits: Limits | None = None,
 ) -> CheckResult:
-    base = read_base(base_data, limits)
+    """Check a proposal against its base (SPEC §3). A base that cannot be used raises
+    `DocumentRefused`; a proposal refused is a `CheckResult` without a report."""
+    base_text = base_text_job(base_data, limits).paragraphs
+    return check_text_job(base_name, base_text, file_name, data, delegation, limits)
+
+
+@dataclass(frozen=True)
+class BaseText:
+    """A base's text, each paragraph's (`Document.accept_view()`): all a proposal's check needs
+    of its base."""
+
+    paragraphs: tuple[str, ...]
+
+    def to_json(self) -> Json:
+        return {"paragraphs": list(self.paragraphs)}
+
+    @classmethod
+    def from_json(cls, data: Json) -> BaseText:
+        return cls(tuple(wire.strings(data, "paragraphs")))
+
+
+@wire.returns(BaseText)
+def base_text_job(base_data: bytes, limits: Limits | None = None) -> BaseText:
+    """The base's text, once it is known safe and without tracked changes of its own
+    (`read_base`). The bot asks once per version and checks every proposal on it with
+    `check_text_job`."""
+    return BaseText(tuple(read_base(base_data, limits).accept_view()))
+
+
+@wire.returns(CheckResult)
+def check_text_job(
+    base_name: str,
+    base_text: Sequence[str],
+    file_name: str,
+    data: bytes,
+    delegation: str | None = None,
+    limits: Limits | None = None,
+) -> CheckResult:
+    """`check_job` on a base already read (`base_text_job`)."""
     try:
-        report = check_proposal(base, base_name, data, file_name, delegation, limits)
+        report = check_proposal(base_text, base_name, data, file_name, delegation, limits)
     except DocumentRefused as refused:
         return CheckResult(None, refused.reason, refused.code.value, refused)
-    return CheckResult(CheckedProposal.of(report, base.accept_view()))
+    return CheckResult(CheckedProposal.of(report, list(base_text)))
 
 
 def gate_job(data: bytes, limits: Limits | None = None) -> Json | None:
@@ -286,12 +327,13 @@ def compile_job(
     """Check each proposal (file name, bytes) and compile those that pass, in code order; the
     last proposal of a delegation wins."""
     base = read_base(base_data, limits)
+    base_text = base.accept_view()  # once, for every proposal's check
     accepted: dict[str, Submission] = {}
     refused: list[tuple[str, str]] = []
     left_out: list[tuple[str, DocumentRefused]] = []
     for file_name, data in proposals:
         try:
-            report = check_proposal(base, base_name, data, file_name, None, limits)
+            report = check_proposal(base_text, base_name, data, file_name, None, limits)
         except DocumentRefused as exc:
             refused.append((file_name, exc.reason))
             left_out.append((file_name, exc))

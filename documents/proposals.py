@@ -197,14 +197,15 @@ def read_base(data: bytes, limits: Limits | None = None) -> Document:
 
 
 def check_proposal(
-    base: Document,
+    base: Document | Sequence[str],
     base_name: str,
     data: bytes,
     file_name: str,
     delegation: str | None = None,
     limits: Limits | None = None,
 ) -> ProposalReport:
-    """Check one proposal against its base (SPEC §3); raises `DocumentRefused` with the reason."""
+    """Check one proposal against its base (SPEC §3), the base as read or its text (each
+    paragraph's, `Document.accept_view()`); raises `DocumentRefused` with the reason."""
     code = delegation_of(file_name)
     if not file_name.lower().endswith(".docx"):
         expected = expected_name(delegation or "AG", base_name)
@@ -254,7 +255,7 @@ def check_proposal(
             why=Reason.NO_TRACKED_CHANGES,
             params={"file": file_name},
         )
-    base_texts = base.accept_view()
+    base_texts = base.accept_view() if isinstance(base, Document) else list(base)
     rejected = proposal.reject_view()
     if rejected != base_texts:
         raise _difference(base_texts, rejected, file_name)

@@ -1,12 +1,12 @@
 """The documents engine as the bot runs it: each job in a worker process with time and memory
 limits (`documents.parsing_child.parse_with_limits`), off the event loop, on threads of its own.
 
-Five jobs: check a proposal against its base, compile a document's proposals, the safety gate
-alone for a file the platform re-posts to every delegation, a paragraph's history, and every
-change of a proposal (`!show`). A file
-the engine refuses is a `DocumentRefused` (the delegate's to fix). An `EngineFault` — the
-engine's own bug — is let through on purpose: the engine logged it (its type and where it was
-raised, never the file) under a reference, and the dispatcher's catch-all
+Six jobs: read a base's text (once per version: every proposal on it is checked against that
+text), check a proposal against it, compile a document's proposals, the safety gate alone for
+a file the platform re-posts to every delegation, a paragraph's history, and every change of a
+proposal (`!show`). A file the engine refuses is a `DocumentRefused` (the delegate's to fix).
+An `EngineFault` — the engine's own bug — is let through on purpose: the engine logged it (its
+type and where it was raised, never the file) under a reference, and the dispatcher's catch-all
 (`bot/sync/dispatch.py`) answers "Internal error (ref N)" with that reference.
 """
 
@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from commands.document_refusals import FileRefused
 from documents.errors import DocumentRefused
-from documents.jobs import CheckResult, CompileResult, check_job, compile_job, gate_job
+from documents.jobs import (
+    BaseText,
+    CheckResult,
+    CompileResult,
+    base_text_job,
+    check_text_job,
+    compile_job,
+    gate_job,
+)
 from documents.lifecycles import ParagraphStatus, StatusEntry
 from documents.limits import Limits
 from documents.paragraph_history import history_job, show_job
@@ -28,6 +38,7 @@ from documents.parsing_child import parse_with_limits, start_fork_server
 from documents.wire import Json
 
 _R = TypeVar("_R")
+_BASES_KEPT = 8
 ENGINE_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
 
 
@@ -38,7 +49,8 @@ class Engine:
     def __init__(
         self,
         *,
-        check: Callable[..., CheckResult] = check_job,
+        check: Callable[..., CheckResult] = check_text_job,
+        base_text: Callable[..., BaseText] = base_text_job,
         compile: Callable[..., CompileResult] = compile_job,
         gate: Callable[..., Json | None] = gate_job,
         history: Callable[..., Json] = history_job,
@@ -46,6 +58,10 @@ class Engine:
         limits: Limits = ENGINE_LIMITS,
     ) -> None:
         self._check, self._compile, self._gate = check, compile, gate
+        self._base_text = base_text
+        # Each base's text, read once (in a child, as any file) for all the proposals on it:
+        # at a deadline, 35 checks on one version. By sha256; the few latest.
+        self._base_texts: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._history, self._show = history, show
         self.limits = limits
         # The engine's workers get threads of their own: the default pool also serves nio's
@@ -57,7 +73,22 @@ class Engine:
     ) -> CheckResult:
         """The proposal check (SPEC §3); raises `DocumentRefused` if the base or the file
         cannot be read at all."""
-        return await self._run(self._check, base_name, base_data, file_name, data, delegation)
+        text = await self.base_text(base_data)
+        return await self._run(self._check, base_name, text, file_name, data, delegation)
+
+    async def base_text(self, base_data: bytes) -> tuple[str, ...]:
+        """The base's text, each paragraph's (`documents.jobs.base_text_job`), read once per
+        version; `DocumentRefused` if it cannot serve as a base."""
+        key = hashlib.sha256(base_data).hexdigest()
+        known = self._base_texts.get(key)
+        if known is not None:
+            self._base_texts.move_to_end(key)
+            return known
+        text = (await self._run(self._base_text, base_data)).paragraphs
+        self._base_texts[key] = text
+        while len(self._base_texts) > _BASES_KEPT:
+            self._base_texts.popitem(last=False)
+        return text
 
     async def compile(
         self,

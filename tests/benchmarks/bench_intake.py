@@ -15,8 +15,9 @@ each in a task of its own. Once the bot has provisioned:
 - every focal point logs in (a real E2EE nio client), accepts its invitations, says hello in the
   plenary and in the floor's room (so that the room keys are exchanged, as in a group that has
   been talking) and prepares `<CODE>_Matriz.docx`: tracked changes on a few paragraphs of its own.
-  Its room keys go to the two answerers only: on one machine, N clients sharing with each other
-  would cost the run N² olm sessions (hours at 193) that real delegates spend on their own;
+  It follows, and shares its room keys with, the two answerers only: on one machine, N clients
+  doing so with each other would cost the run N² olm sessions and N³ key queries (hours at 193)
+  that real delegates spend on machines of their own;
 - rounds alternate plenaria, floor, plenaria, floor…: in each, all focal points upload the
   round's file at once (the same bytes on both sides; plenaria's rounds supersede the earlier
   version) in the plenary, or in the floor's room, and wait for the decrypted threaded answer:
@@ -174,6 +175,17 @@ class Delegate(MatrixUser):
         # process simulating them all would spend its time on their N² olm sessions (hours at
         # 193) and slow every delivery it measures.
         olm.is_device_blacklisted = _not_an_answerer
+        # For the same reason, it follows the answerers' devices only: each login of N would
+        # otherwise have all the others query and store every member's keys again (N³).
+        query = self.client.keys_query
+
+        async def keys_query(*args: Any, **kwargs: Any) -> Any:
+            olm.users_for_key_query.intersection_update(ANSWERERS)
+            if not olm.users_for_key_query:
+                return None
+            return await query(*args, **kwargs)
+
+        self.client.keys_query = keys_query  # type: ignore[method-assign]
         return logged_in
 
 

@@ -9,6 +9,7 @@ become).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import multiprocessing.connection
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.docflow.engine import Engine
 from documents.errors import DocumentRefused, EngineFault, RefusalCode
 from documents.jobs import CheckResult, CompileResult, check_job, compile_job
 from documents.parsing_child import parse_with_limits
@@ -226,3 +228,19 @@ def test_a_compilation_comes_back_from_the_child_as_in_process() -> None:
 def _parts(package: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+async def test_the_bot_reads_a_base_once_for_all_the_proposals_on_it() -> None:
+    """At a deadline every proposal is checked on the same version: its text is read once (in
+    a child, as any file), and each check, against that text, answers as `check_job` does."""
+    base, data = build(*BASE), proposal("Antigua and Barbuda (AG)")
+    engine = Engine()
+    checks = [engine.check("Matriz.docx", base, "AG_Matriz.docx", data, "AG") for _ in range(3)]
+    results = await asyncio.gather(*checks)
+    assert results == [check_job("Matriz.docx", base, "AG_Matriz.docx", data, "AG")] * 3
+    assert list(engine._base_texts.values()) == [tuple(BASE)]
+    changed = build(p("The Member States ", ins("now ", author="X"), "shall cooperate."))
+    with pytest.raises(DocumentRefused) as refused:  # a base with changes of its own
+        await engine.check("Matriz.docx", changed, "AG_Matriz.docx", data, "AG")
+    assert refused.value.code is RefusalCode.BASE_HAS_CHANGES
+    assert len(engine._base_texts) == 1  # a refused base is not kept
