@@ -13,6 +13,7 @@ transaction id derived from that event — in the bot, right after the receipt i
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.docflow.publishing import FolderNames
@@ -70,6 +71,9 @@ class Intake:
         self.roster = roster
         self.window = window  # the rounds: when, and on which version, proposals are received
         self.after_reply = after_reply  # filing after the receipt (bot/sync/after_reply.py)
+        # Two copies filed at a time: at a deadline the copies follow the receipts into the
+        # folder instead of competing with them.
+        self._filing = asyncio.Semaphore(2)
 
     async def check(self, invocation: Invocation) -> ProposalChecked:
         """`!check`: the checks of an upload, filing nothing; a `Refusal` says why it would be
@@ -107,9 +111,10 @@ class Intake:
             txn = txn_id("file-proposal", invocation.event_id)
 
             async def file() -> object:
-                return await self.tools.transfer.post_file(
-                    plan, data, proposal.file_name, DOCX, txn
-                )
+                async with self._filing:
+                    return await self.tools.transfer.post_file(
+                        plan, data, proposal.file_name, DOCX, txn
+                    )
 
             if self.after_reply is None:
                 await file()

@@ -22,7 +22,8 @@ each in a task of its own. Once the bot has provisioned:
   round's file at once (the same bytes on both sides; plenaria's rounds supersede the earlier
   version) in the plenary, or in the floor's room, and wait for the decrypted threaded answer:
   a receipt from plenaria, the right sha256 from the floor. Every upload counts: one without
-  its answer counts as the timeout, and is printed.
+  its answer counts as the timeout, and is printed. After plenaria's round the run waits for
+  its filed copies (which follow the receipts), so that the floor's round starts on a quiet bot.
 Printed, for both: median, p95 and max of upload → answer, and where the time goes, from
 timestamps the run can observe: the client's clock, the events' `origin_server_ts`, and the
 homeserver's access log (each request's end and duration), in which the answerer's download of
@@ -279,6 +280,18 @@ def access_log(path: Path) -> list[Request]:
             who = m["who"].split("|")[-1]
             out.append(Request(float(m["t"]) * 1000, float(m["s"]), who, m["method"], m["path"]))
     return out
+
+
+async def filed(access: Path, batch: list[Upload], timeout: float = 120.0) -> None:
+    """Wait until plenaria has filed the copy of every upload of its round (it does so after
+    the receipts): the floor's round then starts on a quiet bot, not in plenaria's wake."""
+    pending = {txn_id("file-proposal", u.event_id) for u in batch if u.ok}
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        pending -= {r.path.rsplit("/", 1)[-1] for r in access_log(access) if r.method == "PUT"}
+    if pending:
+        print(f"  {len(pending)} copies not filed {timeout:.0f} s after the round", flush=True)
 
 
 def with_access_log(synapse: LocalSynapse) -> Path:
@@ -539,6 +552,8 @@ async def measure(delegations: int, rounds: int, timeout: float, keep: bool) -> 
                 )
                 windows[side].append((begun, time.time() * 1000))
                 uploads += batch
+                if side == "plenaria":
+                    await filed(access, batch)
                 done = [u.total_ms if u.ok and u.total_ms else timeout * 1000 for u in batch]
                 step(
                     clock,
