@@ -49,7 +49,10 @@ class ClientServerApi:
         headers = {"Authorization": f"Bearer {self._access_token()}"}
         try:
             async with self._http.request(method, url, json=body, headers=headers) as resp:
-                return resp.status, await resp.json(content_type=None)
+                try:
+                    return resp.status, await resp.json(content_type=None)
+                except ValueError:  # not JSON: a proxy's error page while Synapse restarts
+                    return resp.status, None
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             raise HomeserverUnreachable(path, "unreachable", type(exc).__name__) from None
 

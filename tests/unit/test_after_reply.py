@@ -8,7 +8,9 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from bot.matrix.client_server import ClientServerApi
 from bot.matrix.e2ee import UndecryptedQueue
+from bot.matrix.errors import MatrixError
 from bot.matrix.gateway import Gateway
 from bot.matrix.room_send import RATE_LIMITED_RETRIES, put_event
 from bot.runtime.metrics import Metrics
@@ -149,3 +151,29 @@ async def test_sends_into_one_room_wait_for_the_homeserver_side_by_side(tmp_path
     assert await asyncio.gather(*sends) == ["$e"] * 5
     assert most == 5
     await gateway.client.close()
+
+
+async def test_a_proxy_error_page_is_a_matrix_error_the_dispatcher_retries() -> None:
+    """nginx answers 502 with HTML while Synapse restarts: a `MatrixError`, not a crash."""
+    from aiohttp import web
+
+    async def bad_gateway(request: web.Request) -> web.Response:
+        return web.Response(status=502, text="<html>502 Bad Gateway</html>")
+
+    app = web.Application()
+    app.router.add_route("PUT", "/{tail:.*}", bad_gateway)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    api = ClientServerApi(f"http://127.0.0.1:{port}", lambda: "token")
+    try:
+        await put_event(api, "!r:x", "m.room.encrypted", {}, "t")
+    except MatrixError as error:
+        assert error.code == "502"
+    else:
+        raise AssertionError("a 502 must be refused")
+    finally:
+        await api.close()
+        await runner.cleanup()
