@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,12 @@ _BASES_KEPT = 8
 ENGINE_LIMITS = Limits(parse_seconds=300.0, parse_memory_bytes=1536 * 1024 * 1024)
 
 
+def engine_workers() -> int:
+    """Children at once: one per core this process may run on (at least 2, at most 8, each
+    child being allowed `ENGINE_LIMITS` of memory)."""
+    return max(2, min(8, len(os.sched_getaffinity(0))))
+
+
 class Engine:
     """The jobs are module-level functions of bytes (the child imports them by name); a test
     may pass its own."""
@@ -66,7 +73,7 @@ class Engine:
         self.limits = limits
         # The engine's workers get threads of their own: the default pool also serves nio's
         # encrypted uploads, which must not queue behind 35 proposal checks.
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="engine")
+        self._pool = ThreadPoolExecutor(max_workers=engine_workers(), thread_name_prefix="engine")
 
     async def check(
         self, base_name: str, base_data: bytes, file_name: str, data: bytes, delegation: str
