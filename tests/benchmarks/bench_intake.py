@@ -3,6 +3,7 @@ in the same run: a minimal E2EE bot that downloads, decrypts, hashes and answers
 (SPEC §8, issue 14).
 
     .venv/bin/python -m tests.benchmarks.bench_intake [--delegations 35 [193]] [--rounds 3]
+        [--warmup 1]
 
 For each size, a local Synapse (SQLite, with the platform's policy module) is started in a
 temporary folder with a working group of that many delegations (the OAS's 35; above that, ISO
@@ -15,15 +16,18 @@ each in a task of its own. Once the bot has provisioned:
 - every focal point logs in (a real E2EE nio client), accepts its invitations, says hello in the
   plenary and in the floor's room (so that the room keys are exchanged, as in a group that has
   been talking) and prepares `<CODE>_Matriz.docx`: tracked changes on a few paragraphs of its own.
-  It follows, and shares its room keys with, the two answerers only: on one machine, N clients
-  doing so with each other would cost the run N² olm sessions and N³ key queries (hours at 193)
-  that real delegates spend on machines of their own;
-- rounds alternate plenaria, floor, plenaria, floor…: in each, all focal points upload the
-  round's file at once (the same bytes on both sides; plenaria's rounds supersede the earlier
-  version) in the plenary, or in the floor's room, and wait for the decrypted threaded answer:
-  a receipt from plenaria, the right sha256 from the floor. Every upload counts: one without
-  its answer counts as the timeout, and is printed. After plenaria's round the run waits for
-  its filed copies (which follow the receipts), so that the floor's round starts on a quiet bot.
+  It follows, and shares its room keys with, the two answerers only, and from the hello on
+  syncs the plenary and the floor's room only: on one machine, N clients doing otherwise would
+  cost the run N² olm sessions, N³ key queries (hours at 193) and every filed copy decrypted N
+  times, work that real delegates do on machines of their own;
+- after one uncounted warm-up round on each side (each answerer's first answers share its room
+  key with every focal point's new device), rounds alternate plenaria, floor, plenaria, floor…:
+  in each, all focal points upload the round's file at once (the same bytes on both sides;
+  plenaria's rounds supersede the earlier version) in the plenary, or in the floor's room, and
+  wait for the decrypted threaded answer: a receipt from plenaria, the right sha256 from the
+  floor. Every upload counts: one without its answer counts as the timeout, and is printed.
+  After plenaria's round the run waits for its filed copies (which follow the receipts), so that
+  the floor's round starts on a quiet bot.
 Printed, for both: median, p95 and max of upload → answer, and where the time goes, from
 timestamps the run can observe: the client's clock, the events' `origin_server_ts`, and the
 homeserver's access log (each request's end and duration), in which the answerer's download of
@@ -56,7 +60,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 import yaml
-from nio import AsyncClient, DownloadResponse, Event, RoomEncryptedFile
+from nio import AsyncClient, DownloadResponse, Event, MegolmEvent, RoomEncryptedFile
 from nio.crypto import decrypt_attachment
 
 from bot.demo.synapse_server import LocalSynapse, free_port
@@ -156,13 +160,18 @@ class Delegate(MatrixUser):
     and MatrixUser, which does not page back, would miss its own receipt."""
 
     TIMELINE: ClassVar[dict[str, Any]] = {"room": {"timeline": {"limit": 500}}}
+    # Once the rounds begin, only the rooms where it uploads and reads its answers: the folder
+    # rooms' traffic (the filed copies) is its own machine's work, not the one running the
+    # measurement, where N clients decrypting every copy would slow every delivery it times.
+    followed: ClassVar[list[str] | None] = None
 
     def __init__(self, homeserver: str, user_id: str, password: str, store: Path) -> None:
         super().__init__(homeserver, user_id, password, store)
         plain = self.client.sync
 
         async def sync(*args: Any, **kwargs: Any) -> Any:
-            kwargs.setdefault("sync_filter", self.TIMELINE)
+            rooms = {"rooms": Delegate.followed} if Delegate.followed is not None else {}
+            kwargs.setdefault("sync_filter", {"room": {**self.TIMELINE["room"], **rooms}})
             return await plain(*args, **kwargs)
 
         self.client.sync = sync
@@ -188,6 +197,16 @@ class Delegate(MatrixUser):
 
         self.client.keys_query = keys_query  # type: ignore[method-assign]
         return logged_in
+
+    async def sync_once(self, timeout: int = 1000) -> None:
+        await super().sync_once(timeout)
+        # The others' uploads stay undecryptable here (their keys go to the answerers only):
+        # kept, they would be tried again at every sync, more each round, on both sides.
+        self.events = [
+            (room_id, event)
+            for room_id, event in self.events
+            if not (isinstance(event, MegolmEvent) and event.sender not in ANSWERERS)
+        ]
 
 
 ANSWERERS: set[str] = set()
@@ -459,7 +478,9 @@ class Outcome:
     failures: int
 
 
-async def measure(delegations: int, rounds: int, timeout: float, keep: bool) -> Outcome:
+async def measure(
+    delegations: int, rounds: int, timeout: float, keep: bool, warmup: int = 1
+) -> Outcome:
     clock = time.perf_counter()
     print(f"\n=== {delegations} delegations (load average {load()}) ===", flush=True)
     folder = Path(tempfile.mkdtemp(prefix="plenaria-bench-intake-"))
@@ -532,6 +553,7 @@ async def measure(delegations: int, rounds: int, timeout: float, keep: bool) -> 
             await user.wait_joined(floor_room, user.user_id, timeout=120)
         step(clock, f"the chair published {BASE_NAME}; the floor's room has every focal point")
 
+        Delegate.followed = [plenary, floor_room]
         # Hello in both rooms: the room keys are shared (as in a group that has been talking).
         for room_id in (plenary, floor_room):
             await asyncio.gather(
@@ -542,7 +564,9 @@ async def measure(delegations: int, rounds: int, timeout: float, keep: bool) -> 
 
         uploads: list[Upload] = []
         windows: dict[str, list[tuple[float, float]]] = {"plenaria": [], "floor": []}
-        for number in range(1, rounds + 1):
+        # Round 0 warms both sides up, uncounted: each answerer's first answers share its room
+        # key with every focal point's new device, which a group that has been talking has done.
+        for number in range(1 - warmup, rounds + 1):
             files = {c: proposal(c, number, texts) for c in codes}
             order = [("plenaria", plenary), ("floor", floor_room)]
             for side, room_id in order:
@@ -550,14 +574,16 @@ async def measure(delegations: int, rounds: int, timeout: float, keep: bool) -> 
                 batch = await asyncio.gather(
                     *(upload(users[c], room_id, side, c, number, files[c], timeout) for c in codes)
                 )
-                windows[side].append((begun, time.time() * 1000))
-                uploads += batch
+                if number > 0:
+                    windows[side].append((begun, time.time() * 1000))
+                    uploads += batch
                 if side == "plenaria":
                     await filed(access, batch)
                 done = [u.total_ms if u.ok and u.total_ms else timeout * 1000 for u in batch]
+                label = f"round {number}" if number > 0 else "warm-up"
                 step(
                     clock,
-                    f"round {number} {side:8s}: {sum(u.ok for u in batch)}/{len(batch)} answers; "
+                    f"{label} {side:8s}: {sum(u.ok for u in batch)}/{len(batch)} answers; "
                     + _fmt(done),
                 )
                 await asyncio.sleep(1.0)
@@ -599,6 +625,7 @@ async def measure(delegations: int, rounds: int, timeout: float, keep: bool) -> 
             print(f"kept: {folder} (the bot's log: {bot.log}; the access log: {access})")
         return Outcome(delegations, p95s, failures)
     finally:
+        Delegate.followed = None
         for user in group.users:
             await user.close()
         if bot is not None:
@@ -611,9 +638,13 @@ async def measure(delegations: int, rounds: int, timeout: float, keep: bool) -> 
             shutil.rmtree(folder, ignore_errors=True)
 
 
-async def measure_all(sizes: list[int], rounds: int, timeout: float, keep: bool) -> int:
+async def measure_all(
+    sizes: list[int], rounds: int, timeout: float, keep: bool, warmup: int = 1
+) -> int:
     # The other sizes first, so that the run ends with the goal's line for 35.
-    outcomes = [await measure(n, rounds, timeout, keep) for n in sorted(sizes, reverse=True)]
+    outcomes = [
+        await measure(n, rounds, timeout, keep, warmup) for n in sorted(sizes, reverse=True)
+    ]
     print()
     for o in outcomes:
         ratio = o.p95["plenaria"] / o.p95["floor"]
@@ -629,6 +660,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--delegations", type=int, nargs="+", default=[35], help="e.g. 35 193")
     parser.add_argument("--rounds", type=int, default=3, help="rounds on each side")
+    parser.add_argument("--warmup", type=int, default=1, help="uncounted rounds first (0 or 1)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds an answer may take")
     parser.add_argument("--keep", action="store_true", help="keep the folders (logs, stores)")
     parser.add_argument("--floor", nargs=4, metavar=("URL", "USER", "PASSWORD", "STORE"))
@@ -637,7 +669,8 @@ def main() -> None:
     if args.floor:
         asyncio.run(floor(*args.floor))
         return
-    sys.exit(asyncio.run(measure_all(args.delegations, args.rounds, args.timeout, args.keep)))
+    run = measure_all(args.delegations, args.rounds, args.timeout, args.keep, args.warmup)
+    sys.exit(asyncio.run(run))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from nio import (
     Event,
     InviteMemberEvent,
     LoginResponse,
+    RoomMessagesResponse,
     RoomMessageText,
     SyncResponse,
 )
@@ -61,6 +62,8 @@ async def answerer(
     resp = await client.login(password, device_name="echo")
     assert isinstance(resp, LoginResponse), resp
     first = True
+    seen: set[str] = set()
+    started_ms = time.time() * 1000
     while True:
         sync = await client.sync(timeout=30_000, full_state=first, sync_filter=sync_filter)
         if not isinstance(sync, SyncResponse):
@@ -80,9 +83,36 @@ async def answerer(
             first = False
             continue
         for room_id, info in sync.rooms.join.items():
-            for event in info.timeline.events:
+            events = list(info.timeline.events)
+            if info.timeline.limited and info.timeline.prev_batch:
+                # More arrived than one sync carries (193 uploads at once): page back to what
+                # was seen, as any bot must, or the rest would go unanswered.
+                events = await _older(client, room_id, info.timeline.prev_batch, seen, started_ms)
+                events += list(info.timeline.events)
+            for event in events:
+                if event.event_id in seen:
+                    continue
+                seen.add(event.event_id)
                 if event.sender != user_id:
                     await respond(client, room_id, event)
+
+
+async def _older(
+    client: AsyncClient, room_id: str, token: str, seen: set[str], since_ms: float
+) -> list[Event]:
+    """The events before `token` not seen yet (and not older than `since_ms`), oldest first."""
+    older: list[Event] = []
+    for _ in range(50):
+        page = await client.room_messages(room_id, start=token, limit=100)
+        if not isinstance(page, RoomMessagesResponse) or not page.chunk:
+            break
+        fresh = [e for e in page.chunk if e.event_id not in seen and e.server_timestamp >= since_ms]
+        older += fresh
+        if len(fresh) < len(page.chunk) or not page.end:
+            break
+        token = page.end
+    older.reverse()
+    return older
 
 
 def threaded_notice(event_id: str, body: str) -> dict[str, Any]:
