@@ -65,7 +65,7 @@ from commands import receipts
 from commands.builtin import default_table
 from commands.services import Services
 from commands.table import CommandTable
-from room_policies.roles import Platform, UserId
+from room_policies.roles import FolderKey, Platform, UserId
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class App:
                 self.http.host,
                 self.http.port,
             )
-            self._spawn(self.documents.tools.engine.warm_up(), "engine warm-up")
+            self._spawn(self._warm_engine(), "engine warm-up")
             self._spawn(self._provision(), "provision")
             self._spawn(self.watch.run(self.stop_event), "key watch")
             if self.round_steps is not None:
@@ -150,6 +150,12 @@ class App:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    async def _warm_engine(self) -> None:
+        """The parsing children's fork server, started at once where proposals may come (a
+        restart during a deadline): where nothing is published yet, the first check starts it."""
+        if await self.documents.registry.current(FolderKey.PLAN.value):
+            await self.documents.tools.engine.warm_up()
 
     async def _ready_for_rounds(self) -> None:
         """The rounds post in the rooms: they wait for the rooms and the first sync."""
